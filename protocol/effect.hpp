@@ -1,0 +1,68 @@
+#pragma once
+// What a Node asks its driver to do, in decision order. Plain values: the transport turns them
+// into socket work, the simulator into future events.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/address.hpp"
+#include "protocol/conn.hpp"
+#include "protocol/packet.hpp"
+#include "protocol/time.hpp"
+#include "protocol/timer.hpp"
+
+namespace p2p {
+
+struct Send {  // send over an existing connection; `peer` is its remote listening address
+  ConnId conn = 0;
+  Address peer;
+  Packet packet;
+};
+struct SendOnce {  // dial `to`, send one packet, close (the seed's throw-away JOIN_REQ connection)
+  Address to;
+  Packet packet;
+};
+struct Open {  // dial `to` for a lasting connection named `conn`; `packet` goes first
+  ConnId conn = 0;
+  Address to;
+  Packet packet;
+};
+struct Close {  // close `conn`; the driver reports no Closed for a close the node asked for
+  ConnId conn = 0;
+  Address peer;
+};
+struct Deliver {  // a chat message reached this node for the first time
+  Address origin;
+  std::uint64_t id = 0;
+  std::string text;
+};
+struct WakeAt {  // hand `timer` back at time `at`
+  Time at = 0;
+  Timer timer;
+};
+
+// Things worth logging or counting that ask the driver for nothing.
+enum class NoteKind : std::uint8_t {
+  JoinAccepted,       // we accepted a JOIN_REQ from `peer`
+  JoinForwarded,      // we passed a JOIN_REQ from `peer` on
+  JoinDroppedHops,    // a JOIN_REQ reached the hop limit
+  JoinDroppedNoLink,  // a JOIN_REQ could not be passed on: no neighbours
+  LinkUp,             // a lasting connection to `peer` was added
+  LinkDown,           // a lasting connection to `peer` ended
+  DuplicateMessage,   // a message id seen before arrived again
+  UnexpectedPacket,   // a packet that makes no sense where it arrived; its connection is closed
+};
+inline constexpr int kNoteKindCount = 8;
+struct Note {
+  NoteKind kind = NoteKind::LinkUp;
+  Address peer;
+  std::uint64_t id = 0;
+};
+
+using Effect = std::variant<Send, SendOnce, Open, Close, Deliver, WakeAt, Note>;
+using Effects = std::vector<Effect>;
+
+const char* to_string(NoteKind k);
+
+}  // namespace p2p

@@ -19,7 +19,9 @@ std::optional<std::uint16_t> parse_port(std::string_view s) {
 }
 }  // namespace
 
-bool Address::is_v4_mapped() const { return std::memcmp(ip.data(), kV4Prefix.data(), 12) == 0; }
+bool Address::is_v4_mapped() const {
+  return std::memcmp(ip.data(), kV4Prefix.data(), 12) == 0;
+}
 
 Address Address::v4(std::uint32_t host_order_ip, std::uint16_t port) {
   Address a;

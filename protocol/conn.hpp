@@ -8,6 +8,8 @@ namespace p2p {
 // top bit set. Both are local to the node: the same number may name different links elsewhere.
 using ConnId = std::uint64_t;
 inline constexpr ConnId kDriverConnBit = ConnId{1} << 63;
-constexpr bool is_driver_conn(ConnId c) { return (c & kDriverConnBit) != 0; }
+constexpr bool is_driver_conn(ConnId c) {
+  return (c & kDriverConnBit) != 0;
+}
 
 }  // namespace p2p

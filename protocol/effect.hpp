@@ -52,8 +52,9 @@ enum class NoteKind : std::uint8_t {
   LinkDown,           // a lasting connection to `peer` ended
   DuplicateMessage,   // a message id seen before arrived again
   UnexpectedPacket,   // a packet that makes no sense where it arrived; its connection is closed
+  MessageOriginated,  // we said a chat message with id `id`
 };
-inline constexpr int kNoteKindCount = 8;
+inline constexpr int kNoteKindCount = 9;
 struct Note {
   NoteKind kind = NoteKind::LinkUp;
   Address peer;

@@ -52,6 +52,7 @@ void Node::on_say(const Say& in, Effects& out) {
   p.id = rng_.next();
   p.text = in.text;
   seen_.insert(p.id, config_->seen_capacity);
+  out.push_back(Note{NoteKind::MessageOriginated, self_, p.id});
   flood(p, out);
 }
 
@@ -76,7 +77,8 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
   }
   // A packet that makes no sense on this connection: the seed ignores it and drops a new
   // connection; a known link is kept.
-  out.push_back(Note{NoteKind::UnexpectedPacket, link ? link->peer : in.packet.origin, in.packet.id});
+  out.push_back(
+      Note{NoteKind::UnexpectedPacket, link ? link->peer : in.packet.origin, in.packet.id});
   if (link == nullptr) out.push_back(Close{in.conn, in.packet.origin});
 }
 
@@ -132,7 +134,8 @@ void Node::flood(const Packet& packet, Effects& out) {
 }
 
 void Node::on_closed_in(const Closed& in, Effects& out) {
-  auto it = std::find_if(links_.begin(), links_.end(), [&](const Link& l) { return l.conn == in.conn; });
+  auto it =
+      std::find_if(links_.begin(), links_.end(), [&](const Link& l) { return l.conn == in.conn; });
   if (it == links_.end()) return;
   const Address peer = it->peer;
   links_.erase(it);

@@ -15,12 +15,14 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
 
 // Seed for stream `stream` of entity `index` under a root seed; changing one entity's draws never
 // shifts another's.
-constexpr std::uint64_t derive_seed(std::uint64_t root, std::uint64_t index, std::uint64_t stream = 0) {
+constexpr std::uint64_t derive_seed(std::uint64_t root, std::uint64_t index,
+                                    std::uint64_t stream = 0) {
   return mix64(mix64(root ^ 0x9e3779b97f4a7c15ULL) + mix64(index + 0x632be59bd9b4e019ULL) +
                stream * 0xd1b54a32d192ed03ULL);
 }
 
-// SplitMix64: 8 bytes of state, passes BigCrush, fast enough for tens of millions of draws a second.
+// SplitMix64: 8 bytes of state, passes BigCrush, fast enough for tens of millions of draws a
+// second.
 class Rng {
  public:
   explicit constexpr Rng(std::uint64_t seed = 0) : state_(seed) {}

@@ -1,0 +1,337 @@
+#include "protocol/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace p2p {
+namespace {
+
+Address addr(std::uint32_t host, std::uint16_t port = 55555) {
+  return Address::v4(host, port);
+}
+
+Packet join_req(Address origin, std::uint8_t hops = 0, std::uint64_t id = 7) {
+  Packet p;
+  p.type = PacketType::JoinReq;
+  p.origin = origin;
+  p.hops = hops;
+  p.id = id;
+  return p;
+}
+
+Packet ack_from(Address acceptor) {
+  Packet p;
+  p.type = PacketType::JoinAck;
+  p.origin = acceptor;
+  p.id = 99;
+  return p;
+}
+
+Packet message(Address origin, std::uint64_t id, std::string text = "hi") {
+  Packet p;
+  p.type = PacketType::Message;
+  p.origin = origin;
+  p.id = id;
+  p.text = std::move(text);
+  return p;
+}
+
+constexpr ConnId kInbound = kDriverConnBit | 1;
+
+// Gives `node` `d` neighbours by feeding it JOIN_ACKs on fresh inbound connections.
+void give_links(Node& node, std::uint32_t d) {
+  Effects out;
+  for (std::uint32_t k = 0; k < d; ++k)
+    node.on_packet(0, kDriverConnBit | (100 + k), ack_from(addr(0x0a000000 + 100 + k)), out);
+  ASSERT_EQ(node.degree(), d);
+}
+
+template <typename T>
+std::vector<T> of_type(const Effects& out) {
+  std::vector<T> r;
+  for (const Effect& e : out)
+    if (auto* p = std::get_if<T>(&e)) r.push_back(*p);
+  return r;
+}
+
+TEST(Join, SendsConfiguredNumberOfRequestsToEntry) {
+  Config cfg;
+  cfg.join_requests = 4;
+  Node node(addr(1), cfg, 42);
+  Effects out;
+  node.join(0, addr(2), out);
+  ASSERT_EQ(out.size(), 4u);
+  std::set<std::uint64_t> ids;
+  for (const Effect& e : out) {
+    const auto& s = std::get<SendOnce>(e);
+    EXPECT_EQ(s.to, addr(2));
+    EXPECT_EQ(s.packet.type, PacketType::JoinReq);
+    EXPECT_EQ(s.packet.origin, addr(1));
+    EXPECT_EQ(s.packet.hops, 0);
+    ids.insert(s.packet.id);
+  }
+  EXPECT_EQ(ids.size(), 4u) << "each request carries its own id";
+}
+
+TEST(JoinRequest, IsolatedNodeAcceptsAndOpensLastingConnection) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  node.on_packet(0, kInbound, join_req(addr(5)), out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::JoinAccepted);
+  const auto& open = std::get<Open>(out[1]);
+  EXPECT_EQ(open.to, addr(5));
+  EXPECT_FALSE(is_driver_conn(open.conn));
+  EXPECT_EQ(open.packet.type, PacketType::JoinAck);
+  EXPECT_EQ(open.packet.origin, addr(1));
+  EXPECT_EQ(std::get<Note>(out[2]).kind, NoteKind::LinkUp);
+  // The throw-away connection the request came on is closed.
+  EXPECT_EQ(std::get<Close>(out[3]).conn, kInbound);
+  ASSERT_EQ(node.degree(), 1u);
+  EXPECT_EQ(node.links()[0].peer, addr(5));
+  EXPECT_EQ(node.links()[0].conn, open.conn);
+}
+
+TEST(JoinRequest, RejectsItsOwnOrigin) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  // Degree 0 accepts anything with probability 1, except its own request.
+  node.on_packet(0, kInbound, join_req(addr(1)), out);
+  EXPECT_TRUE(of_type<Open>(out).empty());
+  EXPECT_EQ(node.degree(), 0u);
+  ASSERT_EQ(of_type<Note>(out).size(), 1u);
+  EXPECT_EQ(of_type<Note>(out)[0].kind, NoteKind::JoinDroppedNoLink);
+}
+
+TEST(JoinRequest, OwnOriginIsForwardedToANeighbour) {
+  Config cfg;
+  Node node(addr(1), cfg, 3);
+  give_links(node, 3);
+  Effects out;
+  node.on_packet(0, kInbound, join_req(addr(1), 2), out);
+  auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].packet.origin, addr(1));
+  EXPECT_EQ(sends[0].packet.hops, 3);
+  EXPECT_EQ(node.degree(), 3u);
+}
+
+TEST(JoinRequest, IsForwardedWhenRejected) {
+  Config cfg;
+  Node node(addr(1), cfg, 11);
+  give_links(node, 5);
+  int forwarded = 0;
+  std::set<ConnId> targets;
+  for (int i = 0; i < 400; ++i) {
+    Effects out;
+    const ConnId via = node.links()[0].conn;  // arrives over a neighbour's link: kept open
+    node.on_packet(0, via, join_req(addr(50), 1, 1000 + i), out);
+    auto opens = of_type<Open>(out);
+    auto sends = of_type<Send>(out);
+    EXPECT_TRUE(of_type<Close>(out).empty()) << "a neighbour's link is not closed";
+    if (!opens.empty()) {
+      EXPECT_TRUE(sends.empty());
+      // Undo the accepted link so the degree stays at 5.
+      Effects ignored;
+      node.on_closed(0, opens[0].conn, ignored);
+      continue;
+    }
+    ASSERT_EQ(sends.size(), 1u);
+    ++forwarded;
+    const Send& s = sends[0];
+    EXPECT_EQ(s.packet.type, PacketType::JoinReq);
+    EXPECT_EQ(s.packet.origin, addr(50));
+    EXPECT_EQ(s.packet.hops, 2);
+    EXPECT_NE(s.packet.id, 1000u + i) << "a passed-on request gets a fresh id, as in the seed";
+    bool is_neighbour = false;
+    for (const Link& l : node.links())
+      if (l.conn == s.conn && l.peer == s.peer) is_neighbour = true;
+    EXPECT_TRUE(is_neighbour);
+    targets.insert(s.conn);
+  }
+  EXPECT_GT(forwarded, 250);
+  EXPECT_EQ(targets.size(), 5u) << "every neighbour is chosen sometimes";
+}
+
+TEST(JoinRequest, IsDroppedAtTheHopLimit) {
+  Config cfg;
+  cfg.max_hops = 3;
+  Node node(addr(1), cfg, 5);
+  give_links(node, 50);  // acceptance near 1/51: nearly always rejected
+  int dropped = 0;
+  for (int i = 0; i < 50; ++i) {
+    Effects out;
+    node.on_packet(0, kInbound, join_req(addr(9), 3, i), out);
+    if (!of_type<Open>(out).empty()) {
+      Effects ignored;
+      node.on_closed(0, of_type<Open>(out)[0].conn, ignored);
+      continue;
+    }
+    EXPECT_TRUE(of_type<Send>(out).empty());
+    auto notes = of_type<Note>(out);
+    ASSERT_FALSE(notes.empty());
+    EXPECT_EQ(notes[0].kind, NoteKind::JoinDroppedHops);
+    ++dropped;
+  }
+  EXPECT_GT(dropped, 40);
+}
+
+class AcceptRate : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(AcceptRate, IsCloseToOneOverDegreePlusOne) {
+  const std::uint32_t d = GetParam();
+  Config cfg;
+  Node node(addr(1), cfg, 1234 + d);
+  give_links(node, d);
+  const int trials = 40000;
+  int accepted = 0;
+  for (int i = 0; i < trials; ++i) {
+    Effects out;
+    node.on_packet(0, kInbound, join_req(addr(77), 0, i), out);
+    for (const Open& o : of_type<Open>(out)) {
+      ++accepted;
+      Effects ignored;
+      node.on_closed(0, o.conn, ignored);
+    }
+    ASSERT_EQ(node.degree(), d);
+  }
+  const double p = 1.0 / (d + 1);
+  const double sd = std::sqrt(p * (1 - p) / trials);
+  EXPECT_NEAR(static_cast<double>(accepted) / trials, p, 5 * sd);
+}
+INSTANTIATE_TEST_SUITE_P(Degrees, AcceptRate, ::testing::Values(1u, 2u, 4u, 8u, 16u));
+
+TEST(JoinAck, AddsALinkToTheAcceptor) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  node.on_packet(0, kInbound, ack_from(addr(8)), out);
+  ASSERT_EQ(node.degree(), 1u);
+  EXPECT_EQ(node.links()[0].conn, kInbound);
+  EXPECT_EQ(node.links()[0].peer, addr(8));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::LinkUp);
+}
+
+TEST(Connection, ClosedLinkIsRemoved) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 3);
+  const ConnId gone = node.links()[1].conn;
+  Effects out;
+  node.on_closed(0, gone, out);
+  EXPECT_EQ(node.degree(), 2u);
+  for (const Link& l : node.links()) EXPECT_NE(l.conn, gone);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::LinkDown);
+  out.clear();
+  node.on_closed(0, gone, out);  // a second report is harmless
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Connection, MessageOnUnknownConnectionIsRefused) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  node.on_packet(0, kInbound, message(addr(3), 5), out);
+  EXPECT_TRUE(of_type<Deliver>(out).empty());
+  ASSERT_EQ(of_type<Close>(out).size(), 1u);
+  EXPECT_EQ(of_type<Close>(out)[0].conn, kInbound);
+}
+
+TEST(Flood, SayGoesToEveryNeighbourOnce) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 4);
+  Effects out;
+  node.say(0, "hello", out);
+  auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 4u);
+  std::set<ConnId> conns;
+  for (const Send& s : sends) {
+    EXPECT_EQ(s.packet.type, PacketType::Message);
+    EXPECT_EQ(s.packet.origin, addr(1));
+    EXPECT_EQ(s.packet.text, "hello");
+    EXPECT_EQ(s.packet.id, sends[0].packet.id);
+    conns.insert(s.conn);
+  }
+  EXPECT_EQ(conns.size(), 4u);
+  EXPECT_TRUE(of_type<Deliver>(out).empty()) << "the author's own line is not delivered back";
+}
+
+TEST(Flood, MessageIsDeliveredAndFloodedOnce) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 3);
+  const ConnId from = node.links()[0].conn;
+  Effects out;
+  node.on_packet(0, from, message(addr(30), 555, "yo"), out);
+  auto delivered = of_type<Deliver>(out);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].origin, addr(30)) << "the original author, not the last hop";
+  EXPECT_EQ(delivered[0].text, "yo");
+  // As in the seed, the copy goes to every neighbour, the sender included.
+  EXPECT_EQ(of_type<Send>(out).size(), 3u);
+}
+
+TEST(Flood, DuplicateIsDropped) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 3);
+  Effects out;
+  node.on_packet(0, node.links()[0].conn, message(addr(30), 555), out);
+  out.clear();
+  node.on_packet(0, node.links()[2].conn, message(addr(30), 555), out);
+  EXPECT_TRUE(of_type<Deliver>(out).empty());
+  EXPECT_TRUE(of_type<Send>(out).empty());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::DuplicateMessage);
+}
+
+TEST(Flood, OwnMessageComingBackIsNotDelivered) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 2);
+  Effects out;
+  node.say(0, "x", out);
+  Packet echoed = of_type<Send>(out)[0].packet;
+  out.clear();
+  node.on_packet(0, node.links()[1].conn, echoed, out);
+  EXPECT_TRUE(of_type<Deliver>(out).empty());
+  EXPECT_TRUE(of_type<Send>(out).empty());
+}
+
+TEST(SeenSet, IsBoundedAndForgetsTheOldest) {
+  SeenSet seen;
+  for (std::uint64_t id = 1; id <= 10; ++id) EXPECT_TRUE(seen.insert(id, 4));
+  EXPECT_EQ(seen.size(), 4u);
+  EXPECT_FALSE(seen.contains(6));
+  EXPECT_TRUE(seen.contains(7));
+  EXPECT_TRUE(seen.contains(10));
+  EXPECT_FALSE(seen.insert(9, 4));
+}
+
+TEST(Node, SameSeedSameInputsGiveSameEffects) {
+  Config cfg;
+  auto run = [&](std::uint64_t seed) {
+    Node node(addr(1), cfg, seed);
+    give_links(node, 6);
+    Effects out;
+    for (int i = 0; i < 200; ++i) node.on_packet(0, kInbound, join_req(addr(40 + i), 0, i), out);
+    std::vector<std::uint64_t> trace;
+    for (const Effect& e : out) {
+      trace.push_back(e.index());
+      if (auto* s = std::get_if<Send>(&e)) trace.push_back(s->conn ^ s->packet.id);
+      if (auto* o = std::get_if<Open>(&e)) trace.push_back(o->conn ^ o->packet.id);
+    }
+    return trace;
+  };
+  EXPECT_EQ(run(17), run(17));
+  EXPECT_NE(run(17), run(18));
+}
+
+}  // namespace
+}  // namespace p2p

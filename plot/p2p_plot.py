@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Entry point of `p2p plot`; also runs on its own: `python3 plot/p2p_plot.py DIR`.
+
+Debian's python3 carries the plotting packages; a python3 found first on PATH (a virtualenv, a
+pyenv shim) may not, so the script hands itself over to /usr/bin/python3 once before giving up.
+"""
+
+import os
+import sys
+
+NEEDED = ("numpy", "pandas", "matplotlib", "networkx", "PIL")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _missing():
+    missing = []
+    for module in NEEDED:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+def main():
+    missing = _missing()
+    if missing:
+        here = os.path.realpath(sys.executable or "")
+        if (os.environ.get("P2P_PLOT_REEXEC") != "1" and os.path.exists(SYSTEM_PYTHON)
+                and here != os.path.realpath(SYSTEM_PYTHON)):
+            os.environ["P2P_PLOT_REEXEC"] = "1"
+            os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__), *sys.argv[1:]])
+        print(f"p2p plot: python3 lacks {', '.join('Pillow' if m == 'PIL' else m for m in missing)}"
+              " (Debian: apt-get install python3-numpy python3-pandas python3-matplotlib "
+              "python3-networkx python3-pil)", file=sys.stderr)
+        return 1
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from p2pplot.cli import main as plot_main
+
+    return plot_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""A drawing of a small overlay: nodes coloured and sized by degree, the entry node marked,
+bridges (edges whose loss splits the network) drawn thick and red.
+
+The layout is seeded and built from nodes and edges in sorted order, so the same folder always
+gives the same picture whatever the row order of its files.
+"""
+
+import networkx as nx
+import numpy as np
+import matplotlib.pyplot as plt
+from matplotlib import colors
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+
+from .folder import MalformedFile, MissingFile
+
+BRIDGE_COLOUR = "#D55E00"
+ENTRY_COLOUR = "#CC0000"
+EDGE_COLOUR = "0.55"
+
+
+def load_graph(folder):
+    """The undirected graph of edges.csv, with any node listed only in nodes.csv (an isolated
+    node) added."""
+    edges = folder.table("edges.csv", ("source", "target"))
+    graph = nx.Graph()
+    if folder.has("nodes.csv"):
+        try:
+            nodes = folder.table("nodes.csv", ("node",))
+            graph.add_nodes_from(sorted(int(n) for n in nodes["node"]))
+        except MissingFile:
+            pass
+    pairs = sorted({(min(int(s), int(t)), max(int(s), int(t)))
+                    for s, t in zip(edges["source"], edges["target"]) if s != t})
+    graph.add_nodes_from(sorted({n for pair in pairs for n in pair}))
+    graph.add_edges_from(pairs)
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(graph.nodes))
+    ordered.add_edges_from(sorted(graph.edges))
+    return ordered
+
+
+def entry_node(folder, graph, requested):
+    """The node newcomers join through: --entry if given, else an `entry` column in nodes.csv,
+    else node 0 for a simulation's folder (the simulator's entry), else none."""
+    if requested is not None:
+        if requested == "none":
+            return None
+        try:
+            node = int(requested)
+        except ValueError:
+            raise MalformedFile(f"--entry {requested}: not a node id") from None
+        if node not in graph:
+            raise MalformedFile(f"--entry {node}: no such node in {folder.file('edges.csv')}")
+        return node
+    if folder.has("nodes.csv"):
+        nodes = folder.table("nodes.csv", ("node",))
+        if "entry" in nodes.columns:
+            marked = nodes[nodes["entry"].astype(str).str.lower().isin(["1", "true", "yes"])]
+            if not marked.empty:
+                return int(marked["node"].iloc[0])
+    summary = folder.summary()
+    if "entry_node" in summary:
+        return int(summary["entry_node"])
+    simulated = any(k in summary for k in ("events", "virtual_time_s", "join_requests_sent"))
+    return 0 if simulated and 0 in graph else None
+
+
+def layout(graph, seed=7):
+    if graph.number_of_nodes() == 0:
+        return {}
+    n = graph.number_of_nodes()
+    positions = nx.spring_layout(graph, seed=seed, iterations=150, k=1.6 / np.sqrt(n))
+    return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+
+
+def bridge_set(graph):
+    return {tuple(sorted(e)) for e in nx.bridges(graph)}
+
+
+def draw(axes, graph, positions, entry=None, bridges=(), degree_norm=None, node_colours=None,
+         highlight=()):
+    """Draws `graph` at `positions` onto `axes` and returns the node scatter (for a colour bar).
+
+    node_colours, when given, overrides degree colouring (e.g. one colour per component)."""
+    degrees = dict(graph.degree())
+    nodes = sorted(graph.nodes)
+    normal = [e for e in graph.edges if tuple(sorted(e)) not in bridges]
+    broken = [e for e in graph.edges if tuple(sorted(e)) in bridges]
+    width = 0.8 if graph.number_of_nodes() < 150 else 0.5
+    if normal:
+        axes.add_collection(LineCollection([(positions[a], positions[b]) for a, b in normal],
+                                           colors=EDGE_COLOUR, linewidths=width, alpha=0.6,
+                                           zorder=1))
+    if broken:
+        axes.add_collection(LineCollection([(positions[a], positions[b]) for a, b in broken],
+                                           colors=BRIDGE_COLOUR, linewidths=2.6, zorder=2))
+    scatter = None
+    if nodes:
+        xy = np.array([positions[n] for n in nodes])
+        deg = np.array([degrees[n] for n in nodes], dtype=float)
+        scale = 900.0 / max(60, len(nodes))
+        sizes = scale * (4 + 2.5 * deg)
+        if node_colours is not None:
+            scatter = axes.scatter(xy[:, 0], xy[:, 1], s=sizes,
+                                   c=[node_colours[n] for n in nodes], edgecolors="white",
+                                   linewidths=0.5, zorder=3)
+        else:
+            norm = degree_norm or colors.Normalize(vmin=0, vmax=max(1.0, deg.max()))
+            scatter = axes.scatter(xy[:, 0], xy[:, 1], s=sizes, c=deg, cmap="viridis", norm=norm,
+                                   edgecolors="white", linewidths=0.5, zorder=3)
+        ring = [n for n in highlight if n in graph]
+        if ring:
+            hxy = np.array([positions[n] for n in ring])
+            axes.scatter(hxy[:, 0], hxy[:, 1], s=scale * 40, facecolors="none",
+                         edgecolors="black", linewidths=1.5, zorder=4)
+        if entry is not None and entry in graph:
+            ex, ey = positions[entry]
+            axes.scatter([ex], [ey], s=scale * 55, marker="*", color=ENTRY_COLOUR,
+                         edgecolors="black", linewidths=0.8, zorder=5)
+    axes.set_aspect("equal")
+    axes.set_axis_off()
+    return scatter
+
+
+def legend_handles(entry, bridges):
+    handles = [Line2D([0], [0], color=EDGE_COLOUR, linewidth=1, label="connection")]
+    if bridges:
+        handles.append(Line2D([0], [0], color=BRIDGE_COLOUR, linewidth=2.6,
+                              label="bridge (its loss splits the network)"))
+    if entry is not None:
+        handles.append(Line2D([0], [0], marker="*", color="white", markerfacecolor=ENTRY_COLOUR,
+                              markeredgecolor="black", markersize=14,
+                              label=f"entry node ({entry})"))
+    return handles
+
+
+def frame_limits(axes, positions):
+    xy = np.array(list(positions.values())) if positions else np.zeros((1, 2))
+    pad = 0.08 * max(1e-9, float(np.ptp(xy[:, 0])), float(np.ptp(xy[:, 1])))
+    axes.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
+    axes.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
+
+
+def network_drawing(folder, writer, limit, requested_entry=None):
+    graph = load_graph(folder)
+    n = graph.number_of_nodes()
+    if n == 0:
+        raise MissingFile("edges.csv has no edges")
+    if n > limit:
+        raise MissingFile(f"{n} nodes is more than --draw-limit {limit}")
+    entry = entry_node(folder, graph, requested_entry)
+    bridges = bridge_set(graph)
+    positions = layout(graph)
+    figure, axes = plt.subplots(figsize=(8.5, 7.5))
+    scatter = draw(axes, graph, positions, entry=entry, bridges=bridges)
+    frame_limits(axes, positions)
+    bar = figure.colorbar(scatter, ax=axes, shrink=0.7, pad=0.02)
+    bar.set_label("degree (connections per node; size too)")
+    components = nx.number_connected_components(graph)
+    axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
+                   f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}, "
+                   f"{components} component{'s' if components != 1 else ''}")
+    axes.legend(handles=legend_handles(entry, bridges), loc="lower left", framealpha=0.9)
+    writer.save(figure, "network")
+
+
+def component_colours(graph, palette):
+    """One colour per connected component: the largest gets the first colour; ties and order by
+    the smallest node id, so colours are stable."""
+    parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
+    result = {}
+    for index, part in enumerate(parts):
+        for node in part:
+            result[node] = palette[index % len(palette)]
+    return result, len(parts)
+

@@ -1,0 +1,227 @@
+#include "analysis/edge_list.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <string_view>
+#include <unordered_map>
+
+namespace p2p::analysis {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Shortened copy of an id for an error message, so a huge field never floods the terminal.
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kShown = 40;
+  std::string out(1, '\'');
+  out.append(s.substr(0, kShown));
+  if (s.size() > kShown) out.append("...");
+  out.push_back('\'');
+  return out;
+}
+
+class Parser {
+ public:
+  void line(std::string_view text, std::size_t number) {
+    number_ = number;
+    text = trim(text);
+    if (text.empty() || text.front() == '#') return;
+    if (format_ == Format::unknown) {
+      if (text.find(',') != std::string_view::npos) {
+        format_ = Format::csv;
+        const auto comma = text.find(',');
+        if (trim(text.substr(0, comma)) != "source" || trim(text.substr(comma + 1)) != "target") {
+          fail("expected the CSV header 'source,target'");
+        }
+        return;
+      }
+      format_ = Format::whitespace;
+    }
+    std::string_view fields[2];
+    std::size_t count = 0;
+    if (format_ == Format::csv) {
+      std::size_t start = 0;
+      while (true) {
+        const auto comma = text.find(',', start);
+        const auto field =
+            trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+        if (count < 2) fields[count] = field;
+        ++count;
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+    } else {
+      std::size_t i = 0;
+      while (i < text.size()) {
+        while (i < text.size() && is_space(text[i])) ++i;
+        if (i == text.size()) break;
+        const std::size_t start = i;
+        while (i < text.size() && !is_space(text[i])) ++i;
+        if (count < 2) fields[count] = text.substr(start, i - start);
+        ++count;
+      }
+      if (count == 2 && first_data_line_ && fields[0] == "source" && fields[1] == "target") {
+        first_data_line_ = false;  // a whitespace header, tolerated
+        return;
+      }
+    }
+    first_data_line_ = false;
+    if (count != 2) {
+      fail("expected 2 fields (source, target), found " + std::to_string(count));
+    }
+    const NodeId a = id(fields[0]);
+    const NodeId b = id(fields[1]);
+    edges_.push_back({a, b});
+  }
+
+  EdgeList finish() {
+    if (format_ == Format::unknown) throw EdgeListError("empty input: no edges");
+    if (edges_.empty()) throw EdgeListError("no edges in the input");
+    EdgeList list;
+    list.node_count = names_.size() + numbers_.size();
+    // Renumber in id order so the output lists nodes the way the input names them.
+    std::vector<NodeId> order(list.node_count);
+    std::iota(order.begin(), order.end(), NodeId{0});
+    if (numeric_ == Numeric::yes) {
+      std::vector<std::uint64_t> ids(list.node_count);
+      for (const auto& [value, index] : numbers_) ids[index] = value;
+      std::sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
+      for (NodeId i : order) list.labels.push_back(std::to_string(ids[i]));
+    } else {
+      std::vector<std::string> ids(list.node_count);
+      for (auto& [name, index] : names_) ids[index] = name;
+      std::sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
+      for (NodeId i : order) list.labels.push_back(std::move(ids[i]));
+    }
+    std::vector<NodeId> rank(list.node_count);
+    for (std::size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<NodeId>(i);
+    list.edges = std::move(edges_);
+    for (Edge& e : list.edges) e = {rank[e.source], rank[e.target]};
+    return list;
+  }
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw EdgeListError("line " + std::to_string(number_) + ": " + why);
+  }
+
+ private:
+  enum class Format { unknown, csv, whitespace };
+  enum class Numeric { unknown, yes, no };
+
+  NodeId id(std::string_view field) {
+    if (format_ == Format::csv && field.size() >= 2 && field.front() == '"' &&
+        field.back() == '"') {
+      field = field.substr(1, field.size() - 2);
+    }
+    if (field.empty()) fail("empty node id");
+    if (field.find('"') != std::string_view::npos) fail("quote inside node id " + quoted(field));
+    const bool digits = all_digits(field);
+    if (numeric_ == Numeric::unknown) numeric_ = digits ? Numeric::yes : Numeric::no;
+    if (digits != (numeric_ == Numeric::yes)) {
+      fail("node id " + quoted(field) +
+           (digits ? " is an integer but earlier ids are not"
+                   : " is not an integer like earlier ids"));
+    }
+    const std::size_t next = names_.size() + numbers_.size();
+    if (digits) {
+      std::uint64_t value = 0;
+      const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+      if (error != std::errc{} || end != field.data() + field.size()) {
+        fail("node id " + quoted(field) + " is out of range");
+      }
+      const auto [it, added] = numbers_.try_emplace(value, static_cast<NodeId>(next));
+      if (added) check_capacity(next);
+      return it->second;
+    }
+    const auto [it, added] = names_.try_emplace(std::string(field), static_cast<NodeId>(next));
+    if (added) check_capacity(next);
+    return it->second;
+  }
+
+  void check_capacity(std::size_t index) const {
+    if (index >= std::numeric_limits<NodeId>::max()) fail("more nodes than 32-bit ids can hold");
+  }
+
+  Format format_ = Format::unknown;
+  Numeric numeric_ = Numeric::unknown;
+  bool first_data_line_ = true;
+  std::size_t number_ = 0;
+  std::unordered_map<std::uint64_t, NodeId> numbers_;  // lookup only; never iterated for output
+  std::unordered_map<std::string, NodeId> names_;
+  std::vector<Edge> edges_;
+};
+
+}  // namespace
+
+EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
+  Parser parser;
+  std::vector<char> chunk(kChunk);
+  std::string carry;  // the start of a line split across chunks; never above max_line_bytes
+  std::size_t number = 1;
+  auto too_long = [&] {
+    throw EdgeListError("line " + std::to_string(number) + ": longer than " +
+                        std::to_string(max_line_bytes) + " bytes");
+  };
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    std::string_view rest(chunk.data(), got);
+    while (!rest.empty()) {
+      const auto newline = rest.find('\n');
+      if (newline == std::string_view::npos) {
+        if (carry.size() + rest.size() > max_line_bytes) too_long();
+        carry.append(rest);
+        break;
+      }
+      std::string_view text = rest.substr(0, newline);
+      rest.remove_prefix(newline + 1);
+      if (carry.size() + text.size() > max_line_bytes) too_long();
+      if (!carry.empty()) {
+        carry.append(text);
+        parser.line(carry, number);
+        carry.clear();
+      } else {
+        parser.line(text, number);
+      }
+      ++number;
+    }
+  }
+  if (in.bad()) throw EdgeListError("read error");
+  if (!carry.empty()) parser.line(carry, number);
+  return parser.finish();
+}
+
+EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_bytes) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw EdgeListError(path.string() + ": is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw EdgeListError(path.string() + ": cannot open");
+  try {
+    return read_edge_list(in, max_line_bytes);
+  } catch (const EdgeListError& e) {
+    throw EdgeListError(path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace p2p::analysis

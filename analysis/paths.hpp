@@ -1,0 +1,25 @@
+#pragma once
+// Shortest-path statistics of a connected graph: mean distance and diameter.
+#include <cstddef>
+#include <cstdint>
+
+#include "analysis/graph.hpp"
+
+namespace p2p::analysis {
+
+// `exact` when every node was a BFS source. Otherwise `mean_distance` is the mean over `samples`
+// uniformly drawn sources (an unbiased estimate) and `diameter` a lower bound: the largest
+// eccentricity seen, double sweeps included.
+struct PathStats {
+  double mean_distance = 0;
+  std::uint32_t diameter = 0;
+  bool exact = true;
+  std::size_t samples = 0;
+};
+
+// `g` must be connected with at least two nodes. Exact when node_count <= exact_limit, else
+// `samples` sources drawn from (seed, stream) plus double sweeps for the diameter.
+PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
+                     std::uint64_t seed);
+
+}  // namespace p2p::analysis

@@ -1,0 +1,215 @@
+#include "analysis/report.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+#include <stdexcept>
+
+#include "analysis/clustering.hpp"
+#include "analysis/components.hpp"
+#include "analysis/cores.hpp"
+#include "analysis/cuts.hpp"
+#include "analysis/degrees.hpp"
+#include "analysis/paths.hpp"
+#include "analysis/spectral.hpp"
+
+namespace p2p::analysis {
+
+std::string format_number(double value) {
+  char buffer[64];
+  // Integral values below 2^53 are exact as integers; print them without an exponent.
+  if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < 9007199254740992.0) {
+    const auto end =
+        std::to_chars(buffer, buffer + sizeof buffer, static_cast<std::int64_t>(value)).ptr;
+    return std::string(buffer, end);
+  }
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  return std::string(buffer, end);
+}
+
+Report compute_report(const Graph& g, const ReportOptions& options) {
+  Report r;
+  const std::size_t n = g.node_count();
+  auto add = [&r](std::string name, double value) {
+    r.summary.emplace_back(std::move(name), value);
+  };
+  add("nodes", static_cast<double>(n));
+  add("edges", static_cast<double>(g.edge_count()));
+  add("self_loops_dropped", static_cast<double>(g.self_loops_dropped()));
+  add("duplicate_edges_dropped", static_cast<double>(g.duplicates_dropped()));
+
+  const DegreeStats degrees = degree_stats(g);
+  r.degree_distribution = degrees.distribution;
+  if (n > 0) {
+    add("min_degree", static_cast<double>(degrees.min));
+    add("mean_degree", degrees.mean);
+    add("max_degree", static_cast<double>(degrees.max));
+  }
+
+  Clustering triangles = clustering(g);
+  r.clustering = std::move(triangles.local);
+  if (n > 0) {
+    add("average_clustering", triangles.average);
+    add("transitivity", triangles.transitivity);
+    add("triangles", static_cast<double>(triangles.total_triangles));
+  }
+
+  Components components = connected_components(g);
+  add("components", static_cast<double>(components.count()));
+  if (n > 0) {
+    const std::size_t largest = components.size[components.largest];
+    add("largest_component_fraction", static_cast<double>(largest) / static_cast<double>(n));
+    add("largest_component_nodes", static_cast<double>(largest));
+  }
+  add("isolated_nodes", static_cast<double>(degrees.isolated));
+
+  Cuts cut = cuts(g);
+  add("bridges", static_cast<double>(cut.bridges.size()));
+  add("articulation_points", static_cast<double>(cut.articulation_points));
+  r.articulation_point = std::move(cut.articulation);
+
+  r.core_number = core_numbers(g);
+  if (n > 0) {
+    add("max_core_number",
+        static_cast<double>(*std::max_element(r.core_number.begin(), r.core_number.end())));
+  }
+
+  if (auto assortativity = degree_assortativity(g)) add("degree_assortativity", *assortativity);
+
+  // Distances and the spectrum are defined on one connected piece: the largest component.
+  if (n > 0 && components.size[components.largest] >= 2 && (options.paths || options.spectral)) {
+    const std::vector<NodeId> members = components.members(components.largest);
+    const Graph core = members.size() == n ? Graph{} : induced_subgraph(g, members);
+    const Graph& lcc = members.size() == n ? g : core;
+    if (options.paths) {
+      const PathStats paths =
+          path_stats(lcc, options.exact_path_limit, options.path_samples, options.seed);
+      add("mean_shortest_path", paths.mean_distance);
+      add("diameter", static_cast<double>(paths.diameter));
+      if (!paths.exact) add("path_samples", static_cast<double>(paths.samples));
+    }
+    if (options.spectral) {
+      if (auto lambda2 = algebraic_connectivity(lcc)) add("algebraic_connectivity", *lambda2);
+    }
+  }
+  r.component = std::move(components.id);
+
+  r.resilience = resilience_curves(g, options.seed, options.resilience_runs);
+  for (const ResilienceCurve& curve : r.resilience) {
+    if (curve.half_fraction && (curve.strategy != "random" || curve.runs > 0)) {
+      add(curve.strategy + "_removal_half_fraction", *curve.half_fraction);
+    }
+  }
+  return r;
+}
+
+namespace {
+
+// Accumulates a CSV file in memory and writes it in one go; millions of rows stay fast.
+class CsvFile {
+ public:
+  explicit CsvFile(std::filesystem::path path) : path_(std::move(path)) {}
+  CsvFile& text(std::string_view s) {
+    body_.append(s);
+    return *this;
+  }
+  CsvFile& integer(std::uint64_t v) {
+    char buffer[24];
+    body_.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
+    return *this;
+  }
+  CsvFile& real(double v) { return text(format_number(v)); }
+  CsvFile& comma() { return text(","); }
+  CsvFile& end_row() { return text("\n"); }
+  void write() const {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(body_.data(), static_cast<std::streamsize>(body_.size()));
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + path_.string());
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::string body_;
+};
+
+}  // namespace
+
+void write_report(const std::filesystem::path& dir, const Graph& g, const Report& r,
+                  std::span<const std::string> labels) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw std::runtime_error("cannot create " + dir.string() + ": " + error.message());
+  if (!labels.empty() && labels.size() != g.node_count()) {
+    throw std::invalid_argument("write_report: one label per node expected");
+  }
+  auto node = [&](CsvFile& f, NodeId v) -> CsvFile& {
+    return labels.empty() ? f.integer(v) : f.text(labels[v]);
+  };
+
+  CsvFile summary(dir / "summary.csv");
+  summary.text("metric,value\n");
+  for (const auto& [name, value] : r.summary) summary.text(name).comma().real(value).end_row();
+  summary.write();
+
+  CsvFile distribution(dir / "degree_distribution.csv");
+  distribution.text("degree,count\n");
+  for (const auto& [degree, count] : r.degree_distribution) {
+    distribution.integer(degree).comma().integer(count).end_row();
+  }
+  distribution.write();
+
+  CsvFile edges(dir / "edges.csv");
+  edges.text("source,target\n");
+  for (NodeId v = 0; v < g.node_count(); ++v) {
+    for (NodeId w : g.neighbors(v)) {
+      if (v < w) node(node(edges, v).comma(), w).end_row();
+    }
+  }
+  edges.write();
+
+  CsvFile nodes(dir / "nodes.csv");
+  nodes.text("node,degree,clustering,component,core_number,articulation_point\n");
+  for (NodeId v = 0; v < g.node_count(); ++v) {
+    node(nodes, v).comma().integer(g.degree(v)).comma().real(r.clustering[v]).comma();
+    nodes.integer(r.component[v]).comma().integer(r.core_number[v]).comma();
+    nodes.integer(r.articulation_point[v]).end_row();
+  }
+  nodes.write();
+
+  CsvFile resilience(dir / "resilience.csv");
+  resilience.text(
+      "strategy,fraction_removed,nodes_removed,largest_component_fraction,"
+      "largest_component_fraction_std,runs\n");
+  for (const ResilienceCurve& curve : r.resilience) {
+    if (curve.runs == 0 || g.node_count() == 0) continue;
+    for (const ResiliencePoint& p : curve.points) {
+      resilience.text(curve.strategy).comma().real(p.fraction_removed).comma();
+      resilience.integer(p.nodes_removed).comma().real(p.mean).comma().real(p.stddev).comma();
+      resilience.integer(static_cast<std::uint64_t>(curve.runs)).end_row();
+    }
+  }
+  resilience.write();
+}
+
+void print_summary(std::ostream& os, const Report& r) {
+  std::size_t width = 6;
+  for (const auto& row : r.summary) width = std::max(width, row.first.size());
+  std::vector<std::string> values;
+  std::size_t value_width = 5;
+  for (const auto& row : r.summary) {
+    values.push_back(format_number(row.second));
+    value_width = std::max(value_width, values.back().size());
+  }
+  os << "metric" << std::string(width - 6 + 2, ' ') << std::string(value_width - 5, ' ')
+     << "value\n";
+  for (std::size_t i = 0; i < r.summary.size(); ++i) {
+    const auto& name = r.summary[i].first;
+    os << name << std::string(width - name.size() + 2, ' ')
+       << std::string(value_width - values[i].size(), ' ') << values[i] << '\n';
+  }
+}
+
+}  // namespace p2p::analysis

@@ -1,0 +1,150 @@
+#include "analysis/resilience.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "analysis/random.hpp"
+
+namespace p2p::analysis {
+namespace {
+
+constexpr int kSteps = 100;  // fraction steps of 0.01
+
+// Union-find over present nodes: `parent` with path halving, `size` valid at roots.
+class DisjointSets {
+ public:
+  explicit DisjointSets(std::size_t n) : parent_(n), size_(n, 1) {
+    std::iota(parent_.begin(), parent_.end(), NodeId{0});
+  }
+  NodeId find(NodeId v) {
+    while (parent_[v] != v) {
+      parent_[v] = parent_[parent_[v]];
+      v = parent_[v];
+    }
+    return v;
+  }
+  // Returns the size of the merged set.
+  std::uint32_t unite(NodeId a, NodeId b) {
+    a = find(a);
+    b = find(b);
+    if (a == b) return size_[a];
+    if (size_[a] < size_[b]) std::swap(a, b);
+    parent_[b] = a;
+    size_[a] += size_[b];
+    return size_[a];
+  }
+
+ private:
+  std::vector<NodeId> parent_;
+  std::vector<std::uint32_t> size_;
+};
+
+// First k at which 2 * largest[k] < n: the curve never rises as more nodes go, so it is a cut.
+std::uint64_t first_below_half(const std::vector<std::uint32_t>& largest, std::size_t n) {
+  std::uint64_t k = 0;
+  while (2 * static_cast<std::uint64_t>(largest[k]) >= n) ++k;
+  return k;
+}
+
+std::uint64_t removed_at_step(int step, std::size_t n) {
+  return static_cast<std::uint64_t>(step) * n / kSteps;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> largest_component_by_removal(const Graph& g,
+                                                        const std::vector<NodeId>& order) {
+  const std::size_t n = g.node_count();
+  std::vector<std::uint32_t> largest(n + 1, 0);
+  std::vector<std::uint8_t> present(n, 0);
+  DisjointSets sets(n);
+  std::uint32_t best = 0;
+  const auto offsets = g.offsets();
+  const auto targets = g.targets();
+  for (std::size_t k = n; k-- > 0;) {
+    const NodeId v = order[k];
+    present[v] = 1;
+    best = std::max<std::uint32_t>(best, 1);
+    for (std::uint64_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+      const NodeId w = targets[i];
+      if (present[w]) best = std::max(best, sets.unite(v, w));
+    }
+    largest[k] = best;  // nodes order[k..n) present, i.e. k removed
+  }
+  return largest;
+}
+
+std::vector<NodeId> degree_removal_order(const Graph& g) {
+  std::vector<NodeId> order(g.node_count());
+  std::iota(order.begin(), order.end(), NodeId{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](NodeId a, NodeId b) { return g.degree(a) > g.degree(b); });
+  return order;
+}
+
+std::vector<NodeId> random_removal_order(const Graph& g, std::uint64_t seed, std::uint64_t stream) {
+  std::vector<NodeId> order(g.node_count());
+  std::iota(order.begin(), order.end(), NodeId{0});
+  Rng rng(seed, stream);
+  for (std::size_t i = order.size(); i > 1; --i) {
+    std::swap(order[i - 1], order[rng.below(i)]);
+  }
+  return order;
+}
+
+std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs) {
+  const std::size_t n = g.node_count();
+  std::vector<ResilienceCurve> curves;
+  auto make_points = [&](ResilienceCurve& curve) {
+    for (int step = 0; step <= kSteps; ++step) {
+      ResiliencePoint p;
+      p.fraction_removed = step / static_cast<double>(kSteps);
+      p.nodes_removed = removed_at_step(step, n);
+      curve.points.push_back(p);
+    }
+  };
+
+  ResilienceCurve random{"random", std::max(runs, 0), {}, std::nullopt};
+  make_points(random);
+  if (runs > 0 && n > 0) {
+    // Per run and step, kept whole so the deviation is a two-pass sum without cancellation.
+    std::vector<std::vector<double>> fractions(kSteps + 1, std::vector<double>(runs));
+    double half_sum = 0;
+    for (int r = 0; r < runs; ++r) {
+      const auto largest = largest_component_by_removal(
+          g, random_removal_order(g, seed, static_cast<std::uint64_t>(r)));
+      for (int step = 0; step <= kSteps; ++step) {
+        const double f = largest[removed_at_step(step, n)] / static_cast<double>(n);
+        fractions[step][r] = f;
+      }
+      half_sum += static_cast<double>(first_below_half(largest, n)) / static_cast<double>(n);
+    }
+    for (int step = 0; step <= kSteps; ++step) {
+      double mean = 0;
+      for (double f : fractions[step]) mean += f;
+      mean /= runs;
+      double squares = 0;
+      for (double f : fractions[step]) squares += (f - mean) * (f - mean);
+      random.points[step].mean = mean;
+      random.points[step].stddev = std::sqrt(squares / runs);
+    }
+    random.half_fraction = half_sum / runs;
+  }
+  curves.push_back(std::move(random));
+
+  ResilienceCurve degree{"degree", 1, {}, std::nullopt};
+  make_points(degree);
+  if (n > 0) {
+    const auto largest = largest_component_by_removal(g, degree_removal_order(g));
+    for (int step = 0; step <= kSteps; ++step) {
+      degree.points[step].mean = largest[removed_at_step(step, n)] / static_cast<double>(n);
+    }
+    degree.half_fraction =
+        static_cast<double>(first_below_half(largest, n)) / static_cast<double>(n);
+  }
+  curves.push_back(std::move(degree));
+  return curves;
+}
+
+}  // namespace p2p::analysis

@@ -1,0 +1,76 @@
+// `p2p analyze EDGES`: the topology report of a user's edge list.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "analysis/edge_list.hpp"
+#include "analysis/graph.hpp"
+#include "analysis/report.hpp"
+#include "usage_error.hpp"
+
+namespace p2p::runner {
+namespace {
+
+struct AnalyzeOptions {
+  std::string edges;
+  std::string out = "results";
+  analysis::ReportOptions report;
+  bool quiet = false;
+};
+
+void run_analyze(const AnalyzeOptions& o) {
+  if (o.report.resilience_runs < 1) throw UsageError("--resilience-runs must be at least 1");
+  if (o.report.path_samples < 1) throw UsageError("--path-samples must be at least 1");
+  analysis::EdgeList list;
+  try {
+    list = analysis::read_edge_list(std::filesystem::path(o.edges));
+  } catch (const analysis::EdgeListError& e) {
+    throw UsageError(e.what());
+  }
+  const analysis::Graph graph = analysis::Graph::from_edges(list.node_count, list.edges);
+  list.edges = {};
+  const analysis::Report report = analysis::compute_report(graph, o.report);
+  analysis::write_report(o.out, graph, report, list.labels);
+  if (!o.quiet) {
+    analysis::print_summary(std::cout, report);
+    std::cout << "wrote " << (std::filesystem::path(o.out) / "").string()
+              << "{summary,degree_distribution,edges,nodes,resilience}.csv\n";
+  }
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app) {
+  auto options = std::make_shared<AnalyzeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "analyze",
+      "Topology report of an edge list: degrees, clustering, components, bridges, paths, "
+      "algebraic connectivity, resilience to node removal");
+  cmd->add_option("EDGES", options->edges,
+                  "Edge list: CSV with header 'source,target', or whitespace-separated pairs with "
+                  "'#' comments (SNAP); ids are all integers or all strings")
+      ->required();
+  cmd->add_option("--out", options->out, "Output folder (created if missing)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->report.seed,
+                  "Seed for random removal orders and sampled path sources")
+      ->capture_default_str();
+  cmd->add_option("--resilience-runs", options->report.resilience_runs,
+                  "Random removal orders averaged in resilience.csv")
+      ->capture_default_str();
+  cmd->add_option("--exact-paths-up-to", options->report.exact_path_limit,
+                  "Largest-component size up to which shortest paths are exact (BFS from every "
+                  "node); above it they are sampled")
+      ->capture_default_str();
+  cmd->add_option("--path-samples", options->report.path_samples,
+                  "BFS sources sampled above the exact limit")
+      ->capture_default_str();
+  cmd->add_flag("--no-paths{false}", options->report.paths, "Skip mean_shortest_path and diameter");
+  cmd->add_flag("--no-spectral{false}", options->report.spectral, "Skip algebraic_connectivity");
+  cmd->add_flag("--quiet", options->quiet, "Do not print the summary");
+  cmd->callback([options] { run_analyze(*options); });
+}
+
+}  // namespace p2p::runner

@@ -1,0 +1,288 @@
+// `p2p peer`: a chat peer in a terminal. Wires standard input, the TCP transport and the protocol
+// Node together; every protocol decision is the Node's.
+#include <utility>  // before Asio (Boost 1.74 + g++12 + C++20)
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "protocol/codec.hpp"
+#include "transport/endpoint.hpp"
+#include "transport/peer.hpp"
+#include "usage_error.hpp"
+
+namespace p2p::runner {
+namespace {
+
+namespace asio = boost::asio;
+
+struct PeerFlags {
+  int port = -1;  // -1: hunt upward from 55555
+  std::string connect;
+  std::string advertise;
+  bool quiet = false;
+  std::uint64_t seed = 0;
+  bool seed_given = false;
+  int join_requests = Config{}.join_requests;
+  int stall_timeout_ms = 10000;
+  std::size_t write_queue_kib = 4096;
+};
+
+void print_line(std::FILE* f, const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), f);
+  std::fputc('\n', f);
+  std::fflush(f);
+}
+
+// Text from the network is shown as-is except for control characters, which could otherwise
+// move the cursor or rewrite the user's screen.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string describe(const Note& n) {
+  const std::string who = to_string(n.peer);
+  switch (n.kind) {
+    case NoteKind::JoinAccepted:
+      return "accepted JOIN_REQ from " + who;
+    case NoteKind::JoinForwarded:
+      return "passed on JOIN_REQ from " + who;
+    case NoteKind::JoinDroppedHops:
+      return "dropped JOIN_REQ from " + who + ": hop limit reached";
+    case NoteKind::JoinDroppedNoLink:
+      return "dropped JOIN_REQ from " + who + ": no neighbour to pass it to";
+    case NoteKind::LinkUp:
+      return "link up: " + who;
+    case NoteKind::LinkDown:
+      return "link down: " + who;
+    case NoteKind::UnexpectedPacket:
+      return "unexpected packet from " + who + "; dropped";
+    default:
+      return std::string(to_string(n.kind)) + ": " + who;
+  }
+}
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+// Reads standard input on its own thread (a terminal, a pipe or a file alike) and posts each line
+// to the event loop, so the Node is only ever touched from the loop's thread. Lines are bounded:
+// a longer one is reported and skipped rather than buffered.
+class StdinReader {
+ public:
+  StdinReader(asio::io_context& io, std::function<void(std::string)> on_line,
+              std::function<void()> on_eof)
+      : io_(io), on_line_(std::move(on_line)), on_eof_(std::move(on_eof)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~StdinReader() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  static constexpr std::size_t kMaxLine = codec::kMaxTextSize + 256;
+
+  void run() {
+    std::string partial;
+    bool skipping = false;
+    char buf[4096];
+    while (!stop_) {
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      const int r = ::poll(&p, 1, 100);  // wakes to notice stop_
+      if (r < 0 && errno != EINTR) break;
+      if (r <= 0) continue;
+      const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] == '\n') {
+          if (!skipping) post_line(std::move(partial));
+          partial.clear();
+          skipping = false;
+        } else if (!skipping) {
+          partial.push_back(buf[i]);
+          if (partial.size() > kMaxLine) {
+            partial.clear();
+            skipping = true;
+            asio::post(io_, [] { print_line(stderr, "line too long; ignored"); });
+          }
+        }
+      }
+    }
+    if (!partial.empty() && !skipping) post_line(std::move(partial));
+    if (!stop_) asio::post(io_, [this] { on_eof_(); });
+  }
+  void post_line(std::string line) {
+    asio::post(io_, [this, line = std::move(line)]() mutable { on_line_(std::move(line)); });
+  }
+
+  asio::io_context& io_;
+  std::function<void(std::string)> on_line_;
+  std::function<void()> on_eof_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+Address resolve_advertise(asio::io_context& io, const std::string& text) {
+  if (auto a = parse_address(text)) return *a;
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw UsageError("--advertise: expected HOST:PORT, got '" + text + "'");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  boost::system::error_code ec;
+  transport::tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, port, transport::tcp::resolver::numeric_service, ec);
+  if (ec || results.empty())
+    throw UsageError("--advertise: cannot resolve '" + text + "'" +
+                     (ec ? ": " + ec.message() : std::string()));
+  return transport::address_of(results.begin()->endpoint());
+}
+
+void run_peer(const PeerFlags& flags) {
+  asio::io_context io;
+
+  transport::PeerOptions options;
+  if (flags.port >= 0) options.port = static_cast<std::uint16_t>(flags.port);
+  if (!flags.advertise.empty()) options.advertise = resolve_advertise(io, flags.advertise);
+  options.seed = flags.seed_given
+                     ? flags.seed
+                     : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  options.config.join_requests = flags.join_requests;
+  options.limits.stall_timeout = std::chrono::milliseconds(flags.stall_timeout_ms);
+  options.limits.write_queue_bytes = flags.write_queue_kib * 1024;
+
+  const bool quiet = flags.quiet;
+  transport::PeerOutput output;
+  output.deliver = [](const Deliver& d) {
+    print_line(stdout, to_string(d.origin) + " -> " + printable(d.text));
+  };
+  output.note = [quiet](const Note& n) {
+    // Duplicates are the flood working as designed; one per neighbour per message is noise.
+    if (quiet || n.kind == NoteKind::DuplicateMessage) return;
+    print_line(stderr, describe(n));
+  };
+  output.log = [quiet](std::string_view line) {
+    if (!quiet) print_line(stderr, std::string(line));
+  };
+
+  std::unique_ptr<transport::Peer> peer;
+  try {
+    peer = std::make_unique<transport::Peer>(io, options, output);
+  } catch (const std::system_error& e) {
+    throw UsageError(e.what());
+  }
+  print_line(stdout, "listening on " + to_string(transport::address_of(peer->listening())) +
+                         ", advertising " + to_string(peer->advertised()));
+
+  bool quitting = false;
+  auto quit = [&] {
+    if (quitting) return;
+    quitting = true;
+    peer->leave([&io] { io.stop(); });
+  };
+  auto connect = [&](const std::string& target) {
+    const std::string entry =
+        target.empty() ? "127.0.0.1:" + std::to_string(transport::kDefaultPort) : target;
+    if (!peer->join(entry)) print_line(stderr, "connect: expected HOST:PORT, got '" + entry + "'");
+  };
+
+  auto on_line = [&](std::string raw) {
+    if (quitting) return;
+    const std::string line = trim(raw);
+    if (line.empty()) return;
+    if (line == "quit" || line == "exit") {
+      quit();
+    } else if (line == "connect" || line.rfind("connect ", 0) == 0) {
+      connect(trim(std::string_view(line).substr(7)));
+    } else if (line == "peers") {
+      const auto links = peer->node().links();
+      print_line(stdout, "peers: " + std::to_string(links.size()));
+      for (const Link& l : links) print_line(stdout, "  " + to_string(l.peer));
+    } else if (line == "help") {
+      print_line(stdout,
+                 "commands: connect [HOST:PORT] | peers | quit | exit | help; any other line is "
+                 "a chat message");
+    } else if (!peer->say(line)) {
+      print_line(stderr, "message too long (limit " + std::to_string(codec::kMaxTextSize) +
+                             " bytes); not sent");
+    }
+  };
+
+  if (!flags.connect.empty() && !peer->join(flags.connect))
+    throw UsageError("--connect: expected HOST:PORT, got '" + flags.connect + "'");
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) quit();
+  });
+
+  StdinReader reader(io, on_line, quit);
+  io.run();
+  signals.cancel();
+}
+
+}  // namespace
+
+void add_peer_command(CLI::App& app) {
+  auto flags = std::make_shared<PeerFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "peer",
+      "Run a chat peer over TCP. Type 'connect [HOST:PORT]' to join a network (default entry "
+      "127.0.0.1:55555), 'peers' to list neighbours, 'quit' to leave; any other line is a chat "
+      "message, printed by every peer as 'ORIGIN -> TEXT'.");
+  cmd->add_option("--port", flags->port,
+                  "TCP port to listen on; 0 picks any free port (default: the first free port "
+                  "from 55555 upward)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--connect", flags->connect,
+                  "send JOIN_REQs to HOST:PORT at start-up, as the 'connect' command does");
+  cmd->add_option("--advertise", flags->advertise,
+                  "HOST:PORT others should dial to reach this peer, put in JOIN_REQ origins "
+                  "(default: 127.0.0.1 and the listening port, for peers on this machine)");
+  cmd->add_flag("--quiet,-q", flags->quiet, "log no connection events on stderr");
+  cmd->add_option("--seed", flags->seed,
+                  "seed of the protocol's random choices (default: from the OS, different each "
+                  "run)")
+      ->each([flags](const std::string&) { flags->seed_given = true; });
+  cmd->add_option("--join-requests", flags->join_requests, "JOIN_REQs sent per 'connect'")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--stall-timeout-ms", flags->stall_timeout_ms,
+                  "close a connection that makes no progress for this long while a frame, a "
+                  "dial, a write or a first packet is outstanding")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600 * 1000));
+  cmd->add_option("--write-queue-kib", flags->write_queue_kib,
+                  "bytes (KiB) a connection may have waiting to be sent before the peer is "
+                  "dropped as not reading")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 1 << 20));
+  cmd->callback([flags] { run_peer(*flags); });
+}
+
+}  // namespace p2p::runner

@@ -1,0 +1,15 @@
+#pragma once
+// Conversions between the protocol's Address and Asio's TCP endpoints. v4-mapped addresses become
+// IPv4 endpoints, so dialling works whether the other side listens dual-stack or IPv4 only.
+#include <utility>  // before Asio (Boost 1.74 + g++12 + C++20)
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "protocol/address.hpp"
+
+namespace p2p::transport {
+
+boost::asio::ip::tcp::endpoint endpoint_of(const Address& a);
+Address address_of(const boost::asio::ip::tcp::endpoint& e);
+
+}  // namespace p2p::transport

@@ -1,0 +1,322 @@
+#include "transport/peer.hpp"
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <charconv>
+#include <system_error>
+#include <type_traits>
+
+#include "protocol/codec.hpp"
+#include "transport/endpoint.hpp"
+
+namespace p2p::transport {
+
+namespace {
+
+// How far upward from kDefaultPort the seed-style port hunt goes before giving up.
+constexpr int kPortHuntSpan = 1000;
+
+const char* packet_name(PacketType t) {
+  switch (t) {
+    case PacketType::Message:
+      return "MESSAGE";
+    case PacketType::JoinReq:
+      return "JOIN_REQ";
+    case PacketType::JoinAck:
+      return "JOIN_ACK";
+  }
+  return "packet";
+}
+
+// Opens a listener on `port` of every local address: IPv6 dual-stack where the host has IPv6
+// (so 127.0.0.1 and ::1 both reach it), IPv4 otherwise.
+bool try_listen(tcp::acceptor& acceptor, std::uint16_t port, boost::system::error_code& ec) {
+  for (bool v6 : {true, false}) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    ec.clear();
+    acceptor.open(v6 ? tcp::v6() : tcp::v4(), ec);
+    if (ec) continue;  // no IPv6 on this host: fall back to IPv4
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ignored);
+    if (v6) acceptor.set_option(asio::ip::v6_only(false), ignored);
+    const tcp::endpoint at = v6 ? tcp::endpoint(asio::ip::address_v6::any(), port)
+                                : tcp::endpoint(asio::ip::address_v4::any(), port);
+    acceptor.bind(at, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) return true;
+    if (ec == asio::error::address_in_use) return false;
+  }
+  return false;
+}
+
+tcp::acceptor listen(asio::io_context& io, std::optional<std::uint16_t> port) {
+  tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  if (port) {
+    if (try_listen(acceptor, *port, ec)) return acceptor;
+    throw std::system_error(ec, "cannot listen on port " + std::to_string(*port));
+  }
+  for (int p = kDefaultPort; p < kDefaultPort + kPortHuntSpan && p <= 65535; ++p) {
+    if (try_listen(acceptor, static_cast<std::uint16_t>(p), ec)) return acceptor;
+    if (ec != asio::error::address_in_use) break;
+  }
+  throw std::system_error(ec, "cannot listen on any port from " + std::to_string(kDefaultPort));
+}
+
+}  // namespace
+
+Peer::Peer(asio::io_context& io, PeerOptions options, PeerOutput output)
+    : io_(io),
+      options_(std::move(options)),
+      output_(std::move(output)),
+      start_(std::chrono::steady_clock::now()),
+      acceptor_(listen(io, options_.port)),
+      listening_(acceptor_.local_endpoint()),
+      resolver_(io),
+      wake_timer_(io),
+      leave_timer_(io),
+      accept_retry_(io) {
+  const Address self = options_.advertise.value_or(Address::v4(0x7f000001, listening_.port()));
+  node_.emplace(self, options_.config, options_.seed);
+  accept();
+}
+
+Peer::~Peer() {
+  // Sessions may outlive the Peer inside pending handlers; detach them so none calls back.
+  for (auto& [serial, s] : sessions_) s->abort();
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  resolver_.cancel();
+  wake_timer_.cancel();
+  leave_timer_.cancel();
+  accept_retry_.cancel();
+}
+
+Time Peer::now() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start_)
+      .count();
+}
+
+void Peer::log(std::string_view line) const {
+  if (output_.log) output_.log(line);
+}
+
+void Peer::accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (leaving_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors, most likely: back off briefly rather than spin.
+      log("accept failed: " + ec.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](const boost::system::error_code& e) {
+        if (!e && !leaving_) accept();
+      });
+      return;
+    }
+    const ConnId conn = kDriverConnBit | ++last_inbound_;
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto s = make_session(std::move(socket), conn);
+    by_conn_[conn] = s.get();
+    s->start_inbound();
+    log("accepted connection from " + s->remote());
+    accept();
+  });
+}
+
+std::shared_ptr<Session> Peer::make_session(tcp::socket socket, ConnId conn) {
+  const std::uint64_t serial = ++last_serial_;
+  auto s = std::make_shared<Session>(io_, std::move(socket), serial, conn,
+                                     static_cast<SessionOwner&>(*this), options_.limits);
+  sessions_.emplace(serial, s);
+  return s;
+}
+
+void Peer::feed(Input input) {
+  inputs_.push_back(std::move(input));
+  if (feeding_) return;
+  feeding_ = true;
+  while (!inputs_.empty()) {
+    Input in = std::move(inputs_.front());
+    inputs_.pop_front();
+    effects_.clear();
+    node_->handle(now(), in, effects_);
+    for (Effect& e : effects_) apply(e);
+  }
+  effects_.clear();
+  feeding_ = false;
+}
+
+void Peer::apply(Effect& effect) {
+  std::visit(
+      [&](auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, Send>) {
+          auto it = by_conn_.find(e.conn);
+          // A connection already gone has its Closed on the way to the Node.
+          if (it != by_conn_.end() && !it->second->send(e.packet) &&
+              e.packet.text.size() > codec::kMaxTextSize)
+            log("packet too large to send to " + to_string(e.peer));
+        } else if constexpr (std::is_same_v<T, SendOnce>) {
+          if (leaving_) return;
+          auto s = make_session(tcp::socket(io_), 0);
+          if (!s->send(e.packet)) {
+            s->abort();
+            sessions_.erase(s->serial());
+            return;
+          }
+          log(std::string("sending ") + packet_name(e.packet.type) + " to " + to_string(e.to));
+          s->close_when_flushed();
+          s->dial(endpoint_of(e.to));
+        } else if constexpr (std::is_same_v<T, Open>) {
+          if (leaving_) return;
+          auto s = make_session(tcp::socket(io_), e.conn);
+          by_conn_[e.conn] = s.get();
+          s->send(e.packet);
+          log(std::string("connecting to ") + to_string(e.to) + " with " +
+              packet_name(e.packet.type));
+          s->dial(endpoint_of(e.to));
+        } else if constexpr (std::is_same_v<T, Close>) {
+          auto it = by_conn_.find(e.conn);
+          if (it == by_conn_.end()) return;
+          Session* s = it->second;
+          by_conn_.erase(it);
+          s->close();
+        } else if constexpr (std::is_same_v<T, Deliver>) {
+          if (output_.deliver) output_.deliver(e);
+        } else if constexpr (std::is_same_v<T, WakeAt>) {
+          schedule(e.at, e.timer);
+        } else if constexpr (std::is_same_v<T, Note>) {
+          if (output_.note) output_.note(e);
+        }
+      },
+      effect);
+}
+
+void Peer::on_packet(Session& s, Packet packet) {
+  // One-shot connections and connections the Node has closed carry nothing the Node wants.
+  auto it = by_conn_.find(s.conn());
+  if (s.conn() == 0 || it == by_conn_.end() || it->second != &s) return;
+  feed(PacketIn{s.conn(), std::move(packet)});
+}
+
+void Peer::on_session_end(Session& s, std::string_view fault) {
+  const std::shared_ptr<Session> keep = sessions_.at(s.serial());
+  sessions_.erase(s.serial());
+  auto it = by_conn_.find(s.conn());
+  const bool node_knows = s.conn() != 0 && it != by_conn_.end() && it->second == &s;
+  if (node_knows) by_conn_.erase(it);
+  if (!fault.empty()) log("connection " + s.remote() + " closed: " + std::string(fault));
+  if (node_knows && !leaving_) feed(Closed{s.conn()});
+  maybe_finish_leave();
+}
+
+void Peer::join(const Address& entry) {
+  if (leaving_) return;
+  feed(Join{entry});
+}
+
+bool Peer::join(std::string_view target) {
+  if (auto a = parse_address(target)) {
+    join(*a);
+    return true;
+  }
+  // HOST:PORT with a name (or [v6]:PORT that failed numeric parsing) goes to the resolver.
+  std::string_view host, port;
+  if (!target.empty() && target.front() == '[') {
+    const auto close = target.find(']');
+    if (close == std::string_view::npos || close + 1 >= target.size() || target[close + 1] != ':')
+      return false;
+    host = target.substr(1, close - 1);
+    port = target.substr(close + 2);
+  } else {
+    const auto colon = target.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = target.substr(0, colon);
+    port = target.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || port.empty() || ec != std::errc{} || ptr != port.data() + port.size() ||
+      value > 65535)
+    return false;
+  resolver_.async_resolve(
+      std::string(host), std::string(port), tcp::resolver::numeric_service,
+      [this, name = std::string(target)](const boost::system::error_code& e,
+                                         const tcp::resolver::results_type& results) {
+        if (e == asio::error::operation_aborted) return;
+        if (e || results.empty()) {
+          log("cannot resolve " + name + (e ? ": " + e.message() : std::string()));
+          return;
+        }
+        join(address_of(results.begin()->endpoint()));
+      });
+  return true;
+}
+
+bool Peer::say(std::string text) {
+  if (leaving_ || text.size() > codec::kMaxTextSize) return false;
+  feed(Say{std::move(text)});
+  return true;
+}
+
+void Peer::leave(std::function<void()> done) {
+  if (leaving_) return;
+  feed(Leave{});  // the Node closes its links; Close effects start their graceful ends
+  leaving_ = true;
+  on_left_ = std::move(done);
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  resolver_.cancel();
+  wake_timer_.cancel();
+  wakes_.clear();
+  by_conn_.clear();
+  for (auto& [serial, s] : sessions_) s->close();
+  leave_timer_.expires_after(options_.leave_grace);
+  leave_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    for (auto& [serial, s] : sessions_) s->abort();
+    sessions_.clear();
+    maybe_finish_leave();
+  });
+  maybe_finish_leave();
+}
+
+void Peer::maybe_finish_leave() {
+  if (!leaving_ || !sessions_.empty() || !on_left_) return;
+  leave_timer_.cancel();
+  auto done = std::move(on_left_);
+  on_left_ = nullptr;
+  done();
+}
+
+void Peer::schedule(Time at, Timer timer) {
+  if (leaving_) return;
+  wakes_.emplace(at, timer);
+  arm_wake();
+}
+
+void Peer::arm_wake() {
+  if (wakes_.empty()) return;
+  const Time earliest = wakes_.begin()->first;
+  if (armed_for_ && *armed_for_ <= earliest) return;
+  armed_for_ = earliest;
+  wake_timer_.expires_at(start_ + std::chrono::microseconds(earliest));
+  wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed for an earlier time, or leaving
+    armed_for_.reset();
+    on_wake();
+  });
+}
+
+void Peer::on_wake() {
+  const Time t = now();
+  while (!wakes_.empty() && wakes_.begin()->first <= t && !leaving_) {
+    const Timer timer = wakes_.begin()->second;
+    wakes_.erase(wakes_.begin());
+    feed(TimerFired{timer});
+  }
+  arm_wake();
+}
+
+}  // namespace p2p::transport

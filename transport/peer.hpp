@@ -1,0 +1,127 @@
+#pragma once
+// A real peer: one protocol::Node driven over TCP on a single io_context. The Peer turns the
+// Node's effects into socket work (dial, write, close, timers) and socket events into the Node's
+// inputs; every protocol decision stays in the Node.
+#include <utility>  // before Asio (Boost 1.74 + g++12 + C++20)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/config.hpp"
+#include "protocol/node.hpp"
+#include "transport/session.hpp"
+
+namespace p2p::transport {
+
+// The port the seed listens on first, and the default entry point of `connect`.
+inline constexpr std::uint16_t kDefaultPort = 55555;
+
+struct PeerOptions {
+  // Listen on exactly this port (0: any free port). Unset: the first free port from kDefaultPort
+  // upward, as the seed does.
+  std::optional<std::uint16_t> port;
+  // The address the Node puts in JOIN_REQ origins. Unset: 127.0.0.1 and the bound port, which
+  // every local peer can reach whether it dials IPv4 or IPv6.
+  std::optional<Address> advertise;
+  std::uint64_t seed = 0;
+  Config config;
+  SessionLimits limits;
+  // How long a graceful leave waits for connections to finish closing.
+  std::chrono::milliseconds leave_grace{2000};
+};
+
+// Where a Peer's output goes: chat lines, the Node's notes, and the transport's log lines about
+// connections. Any may be empty.
+struct PeerOutput {
+  std::function<void(const Deliver&)> deliver;
+  std::function<void(const Note&)> note;
+  std::function<void(std::string_view)> log;
+};
+
+class Peer final : private SessionOwner {
+ public:
+  // Binds the listening socket (throws std::system_error if it cannot) and starts accepting.
+  Peer(boost::asio::io_context& io, PeerOptions options, PeerOutput output);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // The socket address we listen on (e.g. [::]:55555) and the one others are told to dial.
+  const tcp::endpoint& listening() const { return listening_; }
+  const Address& advertised() const { return node_->self(); }
+  const Node& node() const { return *node_; }
+
+  // Sends the Node's JOIN_REQs to `entry`.
+  void join(const Address& entry);
+  // As join, for "HOST:PORT" where HOST may be a name; resolved without blocking the loop.
+  // Returns false (and does nothing) if `target` is not of that shape.
+  bool join(std::string_view target);
+  // Floods a chat line. Text over the codec's cap is refused (returns false).
+  bool say(std::string text);
+  // Leaves gracefully: the Node closes its links, the listener stops, and `done` runs once every
+  // connection has closed or the grace period is over.
+  void leave(std::function<void()> done);
+
+  std::size_t open_connections() const { return sessions_.size(); }
+
+ private:
+  void accept();
+  void feed(Input input);
+  void apply(Effect& effect);
+  void log(std::string_view line) const;
+  Time now() const;
+  std::shared_ptr<Session> make_session(tcp::socket socket, ConnId conn);
+  void schedule(Time at, Timer timer);
+  void arm_wake();
+  void on_wake();
+  void maybe_finish_leave();
+
+  void on_packet(Session& s, Packet packet) override;
+  void on_session_end(Session& s, std::string_view fault) override;
+
+  boost::asio::io_context& io_;
+  PeerOptions options_;
+  PeerOutput output_;
+  std::chrono::steady_clock::time_point start_;
+  tcp::acceptor acceptor_;
+  tcp::endpoint listening_;
+  tcp::resolver resolver_;
+  std::optional<Node> node_;
+  ConnId last_inbound_ = 0;
+
+  // Every live session, by the order it was made (never by pointer), and the ones the Node knows
+  // by their ConnId. A session the Node asked to close leaves `by_conn_` at once and `sessions_`
+  // when its socket is closed.
+  std::uint64_t last_serial_ = 0;
+  std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
+  std::map<ConnId, Session*> by_conn_;
+
+  // Inputs waiting for the Node; fed one at a time so that a reaction to an effect never re-enters
+  // the Node in the middle of another input.
+  std::deque<Input> inputs_;
+  bool feeding_ = false;
+  Effects effects_;
+
+  // Pending wake-ups ordered by (time, arrival); one steady_timer sleeps until the earliest.
+  std::multimap<Time, Timer> wakes_;
+  boost::asio::steady_timer wake_timer_;
+  std::optional<Time> armed_for_;
+
+  bool leaving_ = false;
+  std::function<void()> on_left_;
+  boost::asio::steady_timer leave_timer_;
+  boost::asio::steady_timer accept_retry_;
+};
+
+}  // namespace p2p::transport

@@ -1,0 +1,224 @@
+#include "transport/session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cassert>
+#include <cstring>
+
+#include "protocol/codec.hpp"
+#include "transport/endpoint.hpp"
+
+namespace p2p::transport {
+
+Session::Session(asio::io_context& io, tcp::socket socket, std::uint64_t serial, ConnId conn,
+                 SessionOwner& owner, SessionLimits limits)
+    : io_(io),
+      socket_(std::move(socket)),
+      serial_(serial),
+      conn_(conn),
+      owner_(owner),
+      limits_(limits),
+      rx_(codec::kMaxFrameSize),
+      timer_(io),
+      last_progress_(std::chrono::steady_clock::now()) {}
+
+void Session::start_inbound() {
+  inbound_ = true;
+  connected_ = true;
+  state_ = State::Open;
+  boost::system::error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  remote_ = ec ? std::string("?") : to_string(address_of(ep));
+  touch();
+  read();
+  watch();
+}
+
+void Session::dial(const tcp::endpoint& to) {
+  remote_ = to_string(address_of(to));
+  touch();
+  watch();
+  socket_.async_connect(to, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->state_ == State::Done) return;
+    if (ec) {
+      self->end("cannot connect: " + ec.message());
+      return;
+    }
+    boost::system::error_code ignored;
+    self->socket_.set_option(tcp::no_delay(true), ignored);
+    self->connected_ = true;
+    if (self->state_ == State::Connecting) self->state_ = State::Open;
+    self->touch();
+    self->read();
+    self->flush();
+    if (self->state_ == State::Draining && !self->write_in_flight_) self->shutdown_send();
+  });
+}
+
+bool Session::send(const Packet& packet) {
+  if (state_ == State::Done || state_ == State::Draining) return false;
+  const std::size_t before = pending_.size();
+  if (!codec::encode(packet, pending_)) return false;
+  if (queued_bytes() > limits_.write_queue_bytes) {
+    pending_.resize(before);
+    end("write queue over " + std::to_string(limits_.write_queue_bytes) +
+        " bytes (peer not reading)");
+    return false;
+  }
+  flush();
+  return true;
+}
+
+void Session::close() {
+  if (state_ == State::Done || state_ == State::Draining) return;
+  state_ = State::Draining;
+  rx_used_ = 0;
+  touch();
+  if (connected_ && !write_in_flight_ && pending_.empty()) shutdown_send();
+  watch();
+}
+
+void Session::abort() {
+  detached_ = true;
+  if (state_ == State::Done) return;
+  state_ = State::Done;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+}
+
+void Session::read() {
+  assert(rx_used_ < rx_.size());
+  socket_.async_read_some(
+      asio::buffer(rx_.data() + rx_used_, rx_.size() - rx_used_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        if (self->state_ == State::Done) return;
+        if (ec) {
+          if (self->state_ == State::Draining) {
+            self->end({});  // the other side finished too: a clean close
+          } else if (ec == asio::error::eof) {
+            self->end(self->rx_used_ > 0 ? "closed by peer inside a frame" : "closed by peer");
+          } else {
+            self->end("read failed: " + ec.message());
+          }
+          return;
+        }
+        self->on_read(n);
+      });
+}
+
+void Session::on_read(std::size_t n) {
+  touch();
+  if (state_ == State::Draining) {  // closing: what still arrives is discarded
+    read();
+    return;
+  }
+  rx_used_ += n;
+  std::size_t offset = 0;
+  while (state_ == State::Open) {
+    codec::Decoded d = codec::decode(std::span(rx_.data() + offset, rx_used_ - offset));
+    if (d.status == codec::DecodeStatus::NeedMore) break;
+    if (d.status != codec::DecodeStatus::Ok) {
+      end(std::string("bad frame: ") + codec::to_string(d.status));
+      return;
+    }
+    offset += d.consumed;
+    got_packet_ = true;
+    owner_.on_packet(*this, std::move(d.packet));
+  }
+  if (state_ == State::Done) return;
+  if (state_ == State::Draining) {
+    rx_used_ = 0;
+  } else {
+    std::memmove(rx_.data(), rx_.data() + offset, rx_used_ - offset);
+    rx_used_ -= offset;
+  }
+  read();
+  watch();
+}
+
+void Session::flush() {
+  if (write_in_flight_ || pending_.empty() || !connected_ || state_ == State::Done) return;
+  std::swap(writing_, pending_);
+  pending_.clear();
+  write_in_flight_ = true;
+  watch();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      if (self->state_ == State::Done) return;
+                      self->write_in_flight_ = false;
+                      if (ec) {
+                        self->end("write failed: " + ec.message());
+                        return;
+                      }
+                      self->touch();
+                      self->writing_.clear();
+                      self->on_written();
+                    });
+}
+
+void Session::on_written() {
+  if (!pending_.empty()) {
+    flush();
+  } else if (state_ == State::Draining) {
+    shutdown_send();
+  } else if (close_after_flush_) {
+    close();
+  }
+}
+
+void Session::shutdown_send() {
+  // Half-close, then keep reading until the other side closes too: closing a socket with unread
+  // bytes would reset the connection and could destroy what we just wrote.
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void Session::end(std::string_view fault) {
+  if (state_ == State::Done) return;
+  state_ = State::Done;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  // Reported later, from the event loop, so an owner that is inside a call into this session
+  // (a send that overflowed) is never re-entered.
+  asio::post(io_, [self = shared_from_this(), fault = std::string(fault)] {
+    if (!self->detached_) self->owner_.on_session_end(*self, fault);
+  });
+}
+
+void Session::touch() {
+  last_progress_ = std::chrono::steady_clock::now();
+}
+
+bool Session::stalled_work() const {
+  return state_ == State::Connecting || state_ == State::Draining || write_in_flight_ ||
+         rx_used_ > 0 || (inbound_ && !got_packet_);
+}
+
+void Session::watch() {
+  if (timer_armed_ || state_ == State::Done || !stalled_work()) return;
+  timer_armed_ = true;
+  timer_.expires_at(last_progress_ + limits_.stall_timeout);
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    self->timer_armed_ = false;
+    if (self->state_ == State::Done || !self->stalled_work()) return;
+    if (std::chrono::steady_clock::now() < self->last_progress_ + self->limits_.stall_timeout) {
+      self->watch();  // there was progress since the timer was armed
+      return;
+    }
+    if (self->state_ == State::Draining) {
+      self->end({});
+    } else if (self->state_ == State::Connecting) {
+      self->end("cannot connect: timed out");
+    } else if (self->rx_used_ > 0) {
+      self->end("timed out inside a frame");
+    } else if (self->write_in_flight_) {
+      self->end("timed out writing (peer not reading)");
+    } else {
+      self->end("timed out waiting for a first packet");
+    }
+  });
+}
+
+}  // namespace p2p::transport

@@ -94,6 +94,16 @@ def _run(argv):
             raise UsageError(str(error)) from None
         if not any(folder.has(name) for name in KNOWN_FILES):
             raise UsageError(f"{path}: none of the files p2p writes ({', '.join(KNOWN_FILES)})")
+        # Every file present is checked before any figure is drawn, so a malformed file stops
+        # the run even when no figure asked for it yet.
+        for name in KNOWN_FILES:
+            if folder.has(name):
+                try:
+                    folder.table(name)
+                except MissingFile:
+                    pass  # a header without rows: the figures that need it say so
+                except MalformedFile as error:
+                    raise UsageError(str(error)) from None
         writer = style.FigureWriter(args.out or path, formats, quiet=args.quiet)
         plan = [
             ("degree", "degree distribution", lambda: figures.degree_distribution(folder, writer)),

@@ -1,0 +1,117 @@
+// `p2p plot DIR [...]`: figures from an output folder. The plotting lives in Python
+// (plot/p2p_plot.py, beside the sources); this command finds it, hands it every argument
+// unchanged, and exits with its status, so `p2p plot --help` shows the plotting script's own help.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "usage_error.hpp"
+
+extern char** environ;
+
+namespace p2p::runner {
+namespace {
+
+// Where the plotting script lives: $P2P_PLOT_SCRIPT if set (an installed copy), else the source
+// tree this executable was built from.
+std::filesystem::path plot_script() {
+  if (const char* path = std::getenv("P2P_PLOT_SCRIPT"); path != nullptr && *path != '\0') {
+    return path;
+  }
+  return std::filesystem::path{P2P_SOURCE_DIR} / "plot" / "p2p_plot.py";
+}
+
+bool executable(const std::filesystem::path& path) {
+  return ::access(path.c_str(), X_OK) == 0 && !std::filesystem::is_directory(path);
+}
+
+// $P2P_PYTHON, else the first python3 on PATH, else Debian's; the script itself moves to
+// Debian's python3 when the one found lacks the plotting packages.
+std::string find_python() {
+  if (const char* python = std::getenv("P2P_PYTHON"); python != nullptr && *python != '\0') {
+    return python;
+  }
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    std::string dirs{path};
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+      const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+      const std::string dir = dirs.substr(start, end - start);
+      if (!dir.empty()) {
+        const auto candidate = std::filesystem::path{dir} / "python3";
+        if (executable(candidate)) return candidate.string();
+      }
+      start = end + 1;
+    }
+  }
+  if (executable("/usr/bin/python3")) return "/usr/bin/python3";
+  throw UsageError(
+      "plot needs python3 with matplotlib, pandas and networkx, and none was found (Debian: "
+      "apt-get install python3-matplotlib python3-pandas python3-networkx)");
+}
+
+int run_plot(const std::vector<std::string>& passed) {
+  const auto script = plot_script();
+  if (!std::filesystem::is_regular_file(script)) {
+    throw UsageError("plot: the plotting script " + script.string() +
+                     " is missing (set P2P_PLOT_SCRIPT to its path)");
+  }
+  const std::string python = find_python();
+  std::vector<std::string> args{python, script.string()};
+  args.insert(args.end(), passed.begin(), passed.end());
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  std::cout.flush();
+  std::cerr.flush();
+  pid_t child = 0;
+  const int spawned = ::posix_spawn(&child, python.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (spawned != 0) {
+    throw UsageError("plot: cannot run " + python + ": " + std::strerror(spawned));
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string{"waitpid: "} + std::strerror(errno));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+void add_plot_command(CLI::App& app) {
+  auto* plot = app.add_subcommand(
+      "plot",
+      "Draw PNG and SVG figures (degrees, clustering, resilience, time series, rule "
+      "comparisons, the network, --animate FILE.gif) beside the CSV of an output folder; "
+      "`p2p plot --help` lists every option");
+  // Every argument, --help included, belongs to the plotting script.
+  plot->set_help_flag();
+  plot->allow_extras();
+  plot->prefix_command();
+  plot->callback([plot] {
+    const int status = run_plot(plot->remaining());
+    if (status != 0) {
+      // main() knows only success, usage error and failure; the script's own status (2 for a
+      // malformed file, 1 for a missing package) is passed on as is.
+      std::cout.flush();
+      std::exit(status);
+    }
+  });
+}
+
+}  // namespace p2p::runner

@@ -1,0 +1,328 @@
+// The TCP transport in one process: real sockets on 127.0.0.1 and ::1, every peer on one
+// io_context, ports chosen by the kernel. Hostile connections are raw sockets writing bytes.
+#include "transport/peer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/codec.hpp"
+#include "transport/endpoint.hpp"
+
+namespace p2p::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A Peer that records what it delivers and logs.
+struct TestPeer {
+  std::vector<Deliver> delivered;
+  std::vector<std::string> logs;
+  std::vector<Note> notes;
+  std::unique_ptr<Peer> peer;
+
+  TestPeer(asio::io_context& io, SessionLimits limits = {}, std::uint64_t seed = 1) {
+    PeerOptions o;
+    o.port = 0;
+    o.seed = seed;
+    o.limits = limits;
+    o.leave_grace = 1000ms;
+    PeerOutput out;
+    out.deliver = [this](const Deliver& d) { delivered.push_back(d); };
+    out.log = [this](std::string_view l) { logs.emplace_back(l); };
+    out.note = [this](const Note& n) { notes.push_back(n); };
+    peer = std::make_unique<Peer>(io, o, out);
+  }
+  Address address() const { return peer->advertised(); }
+  std::size_t degree() const { return peer->node().degree(); }
+  bool logged(std::string_view needle) const {
+    for (const auto& l : logs)
+      if (l.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  int deliveries_of(std::string_view text) const {
+    int n = 0;
+    for (const auto& d : delivered) n += d.text == text;
+    return n;
+  }
+};
+
+// Runs the loop until `done` holds or `limit` passes; returns whether it held.
+bool run_until(asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::milliseconds limit = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    io.restart();
+    io.run_for(5ms);
+  }
+  return true;
+}
+
+// Joins `b` to `a` until it has a link (the protocol's acceptance is random; a peer of degree 0
+// accepts at once, so the first JOIN_REQ to a lone peer always succeeds).
+void link(asio::io_context& io, TestPeer& newcomer, TestPeer& entry) {
+  newcomer.peer->join(entry.address());
+  ASSERT_TRUE(run_until(io, [&] { return newcomer.degree() >= 1; }));
+}
+
+// A raw TCP client that writes whatever bytes a test chooses.
+struct RawClient {
+  tcp::socket socket;
+  bool closed = false;
+
+  RawClient(asio::io_context& io, const TestPeer& to) : socket(io) {
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), to.address().port));
+  }
+  void write(const std::vector<std::uint8_t>& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  // Reads (and discards) until the other side closes.
+  void watch_for_close() {
+    auto buf = std::make_shared<std::array<std::uint8_t, 4096>>();
+    socket.async_read_some(asio::buffer(*buf),
+                           [this, buf](const boost::system::error_code& ec, std::size_t) {
+                             if (ec) {
+                               closed = true;
+                               return;
+                             }
+                             watch_for_close();
+                           });
+  }
+};
+
+std::vector<std::uint8_t> frame(const Packet& p) {
+  std::vector<std::uint8_t> out;
+  EXPECT_TRUE(codec::encode(p, out));
+  return out;
+}
+
+Packet join_ack_from(std::uint16_t port) {
+  Packet p;
+  p.type = PacketType::JoinAck;
+  p.origin = Address::v4(0x7f000001, port);
+  p.id = 99;
+  return p;
+}
+
+TEST(Transport, TwoPeersJoinAndChat) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2);
+  link(io, b, a);
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() >= 1; }));
+  ASSERT_TRUE(b.peer->say("hello"));
+  ASSERT_TRUE(run_until(io, [&] { return a.deliveries_of("hello") == 1; }));
+  EXPECT_EQ(a.delivered.front().origin, b.address());
+  EXPECT_EQ(b.deliveries_of("hello"), 0);  // the author does not deliver to itself
+}
+
+TEST(Transport, OriginIsTheAuthorNotTheLastHop) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2), c(io, {}, 3);
+  link(io, b, a);
+  // C joins through B only; whatever the links, a message from C reaches A with C's address.
+  link(io, c, b);
+  ASSERT_TRUE(c.peer->say("from c"));
+  ASSERT_TRUE(run_until(io, [&] { return a.deliveries_of("from c") == 1; }));
+  EXPECT_EQ(a.delivered.back().origin, c.address());
+  ASSERT_TRUE(run_until(io, [&] { return b.deliveries_of("from c") == 1; }));
+  io.restart();
+  io.run_for(100ms);  // time for duplicates to arrive: each peer still delivers once
+  EXPECT_EQ(a.deliveries_of("from c"), 1);
+  EXPECT_EQ(b.deliveries_of("from c"), 1);
+}
+
+TEST(Transport, JoinsThroughIpv6LoopbackAndNames) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2), c(io, {}, 3);
+  if (!a.peer->listening().address().is_v6()) GTEST_SKIP() << "no IPv6 on this host";
+  ASSERT_TRUE(b.peer->join("[::1]:" + std::to_string(a.address().port)));
+  ASSERT_TRUE(run_until(io, [&] { return b.degree() >= 1; }));
+  ASSERT_TRUE(c.peer->join("localhost:" + std::to_string(a.address().port)));
+  ASSERT_TRUE(run_until(io, [&] { return c.degree() >= 1; }));
+  EXPECT_FALSE(c.peer->join("no-port-here"));
+}
+
+TEST(Transport, EachKindOfBadFrameClosesOnlyItsConnection) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2);
+  link(io, b, a);
+
+  Packet good;
+  good.type = PacketType::JoinReq;
+  good.origin = Address::v4(0x7f000001, 1);
+  struct Case {
+    const char* expected_log;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::vector<Case> cases;
+  {
+    auto f = frame(good);
+    f[codec::kLengthPrefixSize] = codec::kVersion + 1;
+    cases.push_back({"wrong protocol version", f});
+  }
+  cases.push_back({"oversized frame", {0xff, 0xff, 0xff, 0xff}});
+  {
+    auto f = frame(good);
+    f[codec::kHeaderSize + 1] = 200;  // the type byte
+    cases.push_back({"unknown packet type", f});
+  }
+  {
+    auto f = frame(good);
+    f.push_back(0);
+    f[3] += 1;  // a length one longer: a trailing byte inside the frame
+    cases.push_back({"malformed frame", f});
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.expected_log);
+    const std::size_t logs_before = a.logs.size();
+    RawClient raw(io, a);
+    raw.write(c.bytes);
+    raw.watch_for_close();
+    ASSERT_TRUE(run_until(io, [&] { return raw.closed; }));
+    ASSERT_TRUE(run_until(io, [&] { return a.logs.size() > logs_before; }));
+    int matching = 0;
+    for (std::size_t i = logs_before; i < a.logs.size(); ++i)
+      matching += a.logs[i].find(c.expected_log) != std::string::npos;
+    EXPECT_EQ(matching, 1);
+  }
+  // The link to B was untouched: chat still flows both ways.
+  EXPECT_GE(a.degree(), 1u);
+  ASSERT_TRUE(b.peer->say("still here"));
+  ASSERT_TRUE(run_until(io, [&] { return a.deliveries_of("still here") == 1; }));
+  ASSERT_TRUE(a.peer->say("and back"));
+  ASSERT_TRUE(run_until(io, [&] { return b.deliveries_of("and back") == 1; }));
+}
+
+TEST(Transport, HalfAFrameThenSilenceIsTimedOut) {
+  asio::io_context io;
+  SessionLimits limits;
+  limits.stall_timeout = 200ms;
+  TestPeer a(io, limits);
+  RawClient raw(io, a);
+  auto f = frame(join_ack_from(4242));
+  f.resize(f.size() / 2);
+  raw.write(f);
+  raw.watch_for_close();
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      io, [&] { return raw.closed; }, 3000ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  EXPECT_TRUE(a.logged("timed out inside a frame"));
+  EXPECT_EQ(a.degree(), 0u);
+}
+
+TEST(Transport, SilentNewConnectionIsTimedOutButIdleLinkIsKept) {
+  asio::io_context io;
+  SessionLimits limits;
+  limits.stall_timeout = 150ms;
+  TestPeer a(io, limits);
+  RawClient silent(io, a);
+  silent.watch_for_close();
+  RawClient linked(io, a);
+  linked.write(frame(join_ack_from(4243)));  // a JOIN_ACK makes it a link
+  linked.watch_for_close();
+  ASSERT_TRUE(run_until(
+      io, [&] { return silent.closed; }, 3000ms));
+  EXPECT_TRUE(a.logged("timed out waiting for a first packet"));
+  io.restart();
+  io.run_for(400ms);  // well past the stall timeout
+  EXPECT_FALSE(linked.closed);
+  EXPECT_EQ(a.degree(), 1u);
+}
+
+TEST(Transport, PeerThatStopsReadingIsDroppedAtTheQueueBound) {
+  asio::io_context io;
+  SessionLimits limits;
+  limits.write_queue_bytes = 256 * 1024;
+  TestPeer a(io, limits);
+  RawClient sink(io, a);  // links, then never reads
+  sink.write(frame(join_ack_from(4244)));
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() == 1; }));
+  const std::string big(32 * 1024, 'x');
+  // Kernel buffers take a few MiB before the queue grows; 64 MiB of chat is far beyond both.
+  bool dropped = false;
+  for (int i = 0; i < 2048 && !dropped; ++i) {
+    a.peer->say(big + std::to_string(i));
+    io.restart();
+    io.poll();
+    dropped = a.degree() == 0;
+  }
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() == 0; }));
+  EXPECT_TRUE(a.logged("write queue over 262144 bytes"));
+  ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 0; }));
+}
+
+TEST(Transport, VanishedNeighbourIsRemovedAndTheRestKeepChatting) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2);
+  auto c = std::make_unique<TestPeer>(io, SessionLimits{}, 3);
+  link(io, b, a);
+  link(io, *c, a);
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() >= 2; }));
+  std::size_t links_to_c = 0;
+  for (const Link& l : a.peer->node().links()) links_to_c += l.peer == c->address();
+  ASSERT_GE(links_to_c, 1u);
+  c.reset();  // its sockets close without a goodbye, as when a process is killed
+  ASSERT_TRUE(run_until(io, [&] {
+    for (const Link& l : a.peer->node().links())
+      if (l.peer.port != b.address().port) return false;
+    return true;
+  }));
+  ASSERT_TRUE(b.peer->say("after c"));
+  ASSERT_TRUE(run_until(io, [&] { return a.deliveries_of("after c") == 1; }));
+}
+
+TEST(Transport, LeaveClosesEveryConnectionAndFinishes) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2);
+  link(io, b, a);
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() >= 1; }));
+  bool left = false;
+  a.peer->leave([&] { left = true; });
+  ASSERT_TRUE(run_until(io, [&] { return left; }));
+  EXPECT_EQ(a.peer->open_connections(), 0u);
+  EXPECT_EQ(a.degree(), 0u);
+  ASSERT_TRUE(run_until(io, [&] { return b.degree() == 0; }));
+  EXPECT_FALSE(a.peer->say("too late"));
+}
+
+TEST(Transport, DialToNowhereIsLoggedAndHarmless) {
+  asio::io_context io;
+  TestPeer a(io);
+  // A port just released by the kernel: nothing listens there.
+  std::uint16_t dead_port = 0;
+  {
+    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    dead_port = probe.local_endpoint().port();
+  }
+  a.peer->join(Address::v4(0x7f000001, dead_port));
+  ASSERT_TRUE(run_until(io, [&] { return a.logged("cannot connect"); }));
+  ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 0; }));
+  TestPeer b(io, {}, 2);
+  link(io, b, a);  // still serving
+}
+
+TEST(Transport, ListensOnTheFirstFreePortFromTheDefault) {
+  asio::io_context io;
+  // Occupy the default port if it is free, so the hunt has to move upward at least past it.
+  boost::system::error_code ec;
+  tcp::acceptor blocker(io);
+  blocker.open(tcp::v6(), ec);
+  if (!ec) blocker.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) blocker.bind(tcp::endpoint(asio::ip::address_v6::any(), kDefaultPort), ec);
+  if (!ec) blocker.listen(asio::socket_base::max_listen_connections, ec);
+  PeerOptions o;  // no port: hunt
+  Peer p(io, o, {});
+  EXPECT_GT(p.listening().port(), kDefaultPort);
+  EXPECT_LT(p.listening().port(), kDefaultPort + 1000);
+  EXPECT_EQ(p.advertised().port, p.listening().port());
+}
+
+}  // namespace
+}  // namespace p2p::transport

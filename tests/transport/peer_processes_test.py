@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Real `p2p peer` processes on 127.0.0.1, driven through pipes.
+
+  deliver  five peers join; a message from one is printed exactly once by every other, with the
+           author's address; a peer that is not a cut vertex is killed and the rest still deliver.
+  hostile  bad frames of every kind, half a frame, and silence against a running peer: each such
+           connection is closed with one log line while the peer keeps chatting.
+  exits    `quit`, `exit`, end of input, SIGINT and SIGTERM each end a peer with status 0.
+"""
+import argparse
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_procs import Cluster, connected_without, graph_of, kill  # noqa: E402
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def expect_each_delivers_once(cluster, sender, receivers, text):
+    sender.type(text)
+    try:
+        cluster.wait(lambda: all(r.deliveries(text) for r in receivers), 5.0, "delivery of " + text)
+    except AssertionError:
+        for r in receivers:
+            print(r.address, "printed", r.deliveries(text), "stderr tail", r.err[-5:], file=sys.stderr)
+        raise
+    cluster.pump(0.3)  # room for late duplicates
+    for r in receivers:
+        got = r.deliveries(text)
+        check(got == [sender.address],
+              f"{r.address} printed {text!r} from {got}, expected once from {sender.address}")
+    check(not sender.deliveries(text), "the author printed its own message")
+
+
+def test_deliver(exe):
+    with Cluster(exe) as c:
+        peers = [c.start("--seed", str(i + 1)) for i in range(5)]
+        for p in peers[1:]:
+            c.join(p, peers[0])
+        c.pump(0.3)  # JOIN_REQs still walking settle
+        adj = graph_of(c, peers)
+        check(connected_without(adj, None), f"overlay not connected: {adj}")
+        sender = peers[2]
+        expect_each_delivers_once(c, sender, [p for p in peers if p is not sender], "first words")
+
+        victim = next(p for p in peers
+                      if p is not sender and connected_without(adj, p.address))
+        kill(victim)
+        rest = [p for p in peers if p is not victim]
+        c.wait(lambda: all(victim.address not in c.neighbours(p) for p in rest), 10.0,
+               "the killed peer to leave every neighbour set")
+        check(all(p.proc.poll() is None for p in rest), "a peer died with its neighbour")
+        expect_each_delivers_once(c, sender, [p for p in rest if p is not sender],
+                                  "after the kill")
+        codes = c.quit_all()
+        check(all(rc == 0 for p, rc in zip(peers, codes) if p is not victim),
+              f"exit codes {codes}")
+    print("deliver: ok")
+
+
+def frame(version=1, type_=1, text=b"", trailing=b"", length=None):
+    payload = bytes([1, type_, 0]) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
+    payload += struct.pack("<H", 1) + struct.pack("<Q", 7)
+    payload += struct.pack("<I", len(text)) + text + trailing
+    body = bytes([version]) + payload
+    return struct.pack(">I", len(body) if length is None else length) + body
+
+
+def closed_by_peer(sock, timeout):
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_hostile(exe):
+    with Cluster(exe) as c:
+        target = c.start("--stall-timeout-ms", "300", "--seed", "1")
+        friend = c.start("--seed", "2")
+        c.join(friend, target)
+        port = int(target.address.rsplit(":", 1)[1])
+        cases = [
+            ("wrong protocol version", frame(version=9)),
+            ("oversized frame", struct.pack(">I", 1 << 20)),
+            ("unknown packet type", frame(type_=77)),
+            ("malformed frame", frame(trailing=b"junk")),
+            ("malformed frame", frame(text=b"x" * 16, length=40)),  # text runs past the frame
+            ("malformed frame", struct.pack(">I", 0) + b"\x01"),
+            ("timed out inside a frame", frame()[:9]),
+            ("timed out waiting for a first packet", b""),
+        ]
+        results = []
+        for expected, data in cases:
+            mark = len(target.err)
+            start = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                if data:
+                    s.sendall(data)
+                closed = closed_by_peer(s, 3.0)
+            elapsed = time.monotonic() - start
+            c.wait(lambda: any(expected in l for l in target.err[mark:]), 3.0, expected)
+            lines = [l for l in target.err[mark:] if "closed:" in l]
+            check(closed, f"{expected}: connection left open")
+            check(len(lines) == 1 and expected in lines[0], f"{expected}: logged {lines}")
+            results.append((expected, elapsed))
+        # Every hostile connection is gone; the link with the friend is not.
+        check(target.proc.poll() is None, "the target died")
+        friend.type("still talking")
+        c.wait(lambda: target.deliveries("still talking") == [friend.address], 5.0, "chat")
+        target.type("and answering")
+        c.wait(lambda: friend.deliveries("and answering") == [target.address], 5.0, "chat back")
+        check(c.quit_all() == [0, 0], "exit codes")
+    for expected, elapsed in results:
+        print(f"hostile: {expected:40s} closed after {elapsed * 1000:6.0f} ms")
+    print("hostile: ok")
+
+
+def test_exits(exe):
+    with Cluster(exe) as c:
+        ways = ["quit", "exit", "eof", signal.SIGINT, signal.SIGTERM]
+        peers = [c.start("--quiet") for _ in ways]
+        for p in peers[1:]:
+            c.join(p, peers[0])
+        for p, way in zip(peers, ways):
+            if way == "eof":
+                p.proc.stdin.close()
+            elif isinstance(way, str):
+                p.type(way)
+            else:
+                p.proc.send_signal(way)
+        c.wait(lambda: all(p.proc.poll() is not None for p in peers), 5.0, "every peer to exit")
+        codes = [p.proc.returncode for p in peers]
+        check(codes == [0] * len(ways), f"exit codes {codes} for {ways}")
+    print("exits: ok")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--p2p", required=True, help="path to the p2p executable")
+    ap.add_argument("case", choices=["deliver", "hostile", "exits"])
+    args = ap.parse_args()
+    {"deliver": test_deliver, "hostile": test_hostile, "exits": test_exits}[args.case](args.p2p)
+
+
+if __name__ == "__main__":
+    main()

@@ -30,9 +30,15 @@ void Node::handle(Time /*now*/, const Input& input, Effects& out) {
 }
 
 const Link* Node::find_link(ConnId conn) const {
-  for (const Link& l : links_)
-    if (l.conn == conn) return &l;
-  return nullptr;
+  auto it = std::lower_bound(links_.begin(), links_.end(), conn,
+                             [](const Link& l, ConnId c) { return l.conn < c; });
+  return it != links_.end() && it->conn == conn ? &*it : nullptr;
+}
+
+void Node::add_link(ConnId conn, const Address& peer) {
+  auto it = std::lower_bound(links_.begin(), links_.end(), conn,
+                             [](const Link& l, ConnId c) { return l.conn < c; });
+  links_.insert(it, Link{conn, peer});
 }
 
 void Node::on_join(const Join& in, Effects& out) {
@@ -87,7 +93,7 @@ void Node::on_join_request(ConnId conn, bool on_link, Packet packet, Effects& ou
   const bool accepting = config_->accept.accepts(links_.size(), rng_) && packet.origin != self_;
   if (accepting) {
     const ConnId c = allocate_conn();
-    links_.push_back(Link{c, packet.origin});
+    add_link(c, packet.origin);
     out.push_back(Note{NoteKind::JoinAccepted, packet.origin, packet.id});
     Packet ack;
     ack.type = PacketType::JoinAck;
@@ -113,7 +119,7 @@ void Node::on_join_request(ConnId conn, bool on_link, Packet packet, Effects& ou
 
 void Node::on_join_ack(ConnId conn, const Packet& packet, Effects& out) {
   // The seed accepts every JOIN_ACK and keeps the connection.
-  links_.push_back(Link{conn, packet.origin});
+  add_link(conn, packet.origin);
   out.push_back(Note{NoteKind::LinkUp, packet.origin, 0});
 }
 
@@ -134,9 +140,9 @@ void Node::flood(const Packet& packet, Effects& out) {
 }
 
 void Node::on_closed_in(const Closed& in, Effects& out) {
-  auto it =
-      std::find_if(links_.begin(), links_.end(), [&](const Link& l) { return l.conn == in.conn; });
-  if (it == links_.end()) return;
+  const Link* link = find_link(in.conn);
+  if (link == nullptr) return;
+  const auto it = links_.begin() + (link - links_.data());
   const Address peer = it->peer;
   links_.erase(it);
   out.push_back(Note{NoteKind::LinkDown, peer, 0});

@@ -56,13 +56,14 @@ class Node {
   void flood(const Packet& packet, Effects& out);
 
   const Link* find_link(ConnId conn) const;
+  void add_link(ConnId conn, const Address& peer);
   ConnId allocate_conn() { return ++last_conn_; }
 
   const Config* config_;
   Address self_;
   Rng rng_;
   std::uint32_t last_conn_ = 0;
-  std::vector<Link> links_;
+  std::vector<Link> links_;  // sorted by conn, for lookup by connection in O(log degree)
   SeenSet seen_;
 };
 

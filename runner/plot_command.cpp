@@ -96,9 +96,8 @@ int run_plot(const std::vector<std::string>& passed) {
 void add_plot_command(CLI::App& app) {
   auto* plot = app.add_subcommand(
       "plot",
-      "Draw PNG and SVG figures (degrees, clustering, resilience, time series, rule "
-      "comparisons, the network, --animate FILE.gif) beside the CSV of an output folder; "
-      "`p2p plot --help` lists every option");
+      "PNG and SVG figures beside an output folder's CSV, a network drawing and --animate "
+      "FILE.gif; `p2p plot --help` lists the options");
   // Every argument, --help included, belongs to the plotting script.
   plot->set_help_flag();
   plot->allow_extras();

@@ -6,12 +6,16 @@
 #include <Eigen/SparseCholesky>
 #include <Eigen/SparseCore>
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <vector>
 
 namespace p2p::analysis {
 namespace {
 
 constexpr std::size_t kDenseLimit = 400;
+// O(n^3) time and O(n^2) memory: a last resort only while that stays about a second.
+constexpr std::size_t kDenseFallbackLimit = 2500;
 constexpr double kTolerance = 1e-12;
 
 // y = c x - L x, projected off the all-ones vector, where L x = D x - A x; c bounds the spectrum
@@ -92,6 +96,22 @@ std::optional<double> dense(const Graph& g) {
   return solver.eigenvalues()[1];
 }
 
+// Residual check of a claimed eigenpair of L restricted to the complement of the all-ones vector:
+// Lanczos can report success on a degenerate spectrum (a complete graph) with a wrong pair.
+bool is_eigenpair(const Graph& g, const Eigen::VectorXd& vector, double value) {
+  Eigen::VectorXd v = vector.array() - vector.mean();
+  const double norm = v.norm();
+  if (!(norm > 0.5)) return false;  // a unit vector mostly along all-ones is not lambda_2's
+  v /= norm;
+  Eigen::VectorXd lv(v.size());
+  for (NodeId u = 0; u < g.node_count(); ++u) {
+    double sum = static_cast<double>(g.degree(u)) * v[u];
+    for (NodeId w : g.neighbors(u)) sum -= v[w];
+    lv[u] = sum;
+  }
+  return (lv - value * v).norm() <= 1e-8 * std::max(1.0, value);
+}
+
 std::optional<double> lanczos(const Graph& g) {
   std::size_t max_degree = 0;
   for (NodeId v = 0; v < g.node_count(); ++v) max_degree = std::max(max_degree, g.degree(v));
@@ -99,10 +119,17 @@ std::optional<double> lanczos(const Graph& g) {
   ShiftedLaplacian op(g, c);
   const auto ncv = static_cast<Eigen::Index>(std::min<std::size_t>(g.node_count(), 40));
   Spectra::SymEigsSolver<ShiftedLaplacian> solver(op, 1, ncv);
-  solver.init();
+  // A fixed start orthogonal to all-ones keeps the run deterministic and out of the null space.
+  Eigen::VectorXd start(static_cast<Eigen::Index>(g.node_count()));
+  for (Eigen::Index i = 0; i < start.size(); ++i)
+    start[i] = std::sin(1.0 + 0.7 * static_cast<double>(i));
+  start.array() -= start.mean();
+  solver.init(start.data());
   solver.compute(Spectra::SortRule::LargestAlge, 300, kTolerance);
   if (solver.info() != Spectra::CompInfo::Successful) return std::nullopt;
-  return std::max(0.0, c - solver.eigenvalues()[0]);
+  const double value = std::max(0.0, c - solver.eigenvalues()[0]);
+  if (!is_eigenpair(g, solver.eigenvectors().col(0), value)) return std::nullopt;
+  return value;
 }
 
 std::optional<double> shift_invert(const Graph& g) {
@@ -116,7 +143,10 @@ std::optional<double> shift_invert(const Graph& g) {
   solver.compute(Spectra::SortRule::LargestMagn, 1000, kTolerance);
   if (solver.info() != Spectra::CompInfo::Successful) return std::nullopt;
   const Eigen::VectorXd values = solver.eigenvalues();
-  return std::max(0.0, values.maxCoeff());
+  Eigen::Index at = 0;
+  const double value = std::max(0.0, values.maxCoeff(&at));
+  if (!is_eigenpair(g, solver.eigenvectors().col(at), value)) return std::nullopt;
+  return value;
 }
 
 }  // namespace
@@ -125,10 +155,22 @@ std::optional<double> algebraic_connectivity(const Graph& g) {
   const std::size_t n = g.node_count();
   if (n < 2) return std::nullopt;
   if (n <= kDenseLimit) return dense(g);
-  if (auto value = lanczos(g)) return value;
-  // Fill-in of the factor is at most quadratic in n, and near zero for a tree-like graph.
+  // Spectra throws when a Krylov space closes early, as on spectra with few distinct values
+  // (complete or complete bipartite graphs); that is a failed method, not a failed report.
+  auto attempt = [&g](auto method) -> std::optional<double> {
+    try {
+      return method(g);
+    } catch (const std::runtime_error&) {
+      return std::nullopt;
+    }
+  };
+  if (auto value = attempt(lanczos)) return value;
+  // The LDLT factor of a tree-like graph has almost no fill-in.
   const std::size_t cycles = g.edge_count() + 1 - n;
-  if (n <= 4000 || cycles <= 64) return shift_invert(g);
+  if (cycles <= 64 || n <= 4000) {
+    if (auto value = attempt(shift_invert)) return value;
+  }
+  if (n <= kDenseFallbackLimit) return dense(g);
   return std::nullopt;
 }
 

@@ -1,0 +1,121 @@
+#include "analysis/edge_list.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <streambuf>
+#include <string>
+
+namespace p2p::analysis {
+namespace {
+
+EdgeList parse(const std::string& text) {
+  std::istringstream in(text);
+  return read_edge_list(in);
+}
+
+// The message of the EdgeListError thrown by parsing `text`, or "" if none was thrown.
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const EdgeListError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(EdgeList, ReadsCsvWithIntegerIdsInNumericOrder) {
+  const EdgeList l = parse("source,target\n10,2\n2,9\n");
+  EXPECT_EQ(l.node_count, 3u);
+  EXPECT_EQ(l.labels, (std::vector<std::string>{"2", "9", "10"}));
+  ASSERT_EQ(l.edges.size(), 2u);
+  EXPECT_EQ(l.edges[0].source, 2u);  // "10"
+  EXPECT_EQ(l.edges[0].target, 0u);  // "2"
+}
+
+TEST(EdgeList, ReadsStringIdsInByteOrder) {
+  const EdgeList l = parse("source,target\r\nbob,alice\r\n\"carol\",bob\r\n");
+  EXPECT_EQ(l.labels, (std::vector<std::string>{"alice", "bob", "carol"}));
+  EXPECT_EQ(l.edges[1].source, 2u);
+  EXPECT_EQ(l.edges[1].target, 1u);
+}
+
+TEST(EdgeList, ReadsSnapWhitespaceWithComments) {
+  const EdgeList l = parse("# Directed graph\n# FromNodeId\tToNodeId\n0\t1\n1   2\n\n# end\n2 0");
+  EXPECT_EQ(l.node_count, 3u);
+  EXPECT_EQ(l.edges.size(), 3u);
+}
+
+TEST(EdgeList, KeepsSelfLoopsAndDuplicatesForTheGraphToCount) {
+  const EdgeList l = parse("source,target\n1,1\n1,2\n2,1\n");
+  EXPECT_EQ(l.edges.size(), 3u);
+  EXPECT_EQ(l.node_count, 2u);
+}
+
+TEST(EdgeList, RejectsCsvWithoutHeader) {
+  EXPECT_EQ(error_of("1,2\n2,3\n"), "line 1: expected the CSV header 'source,target'");
+}
+
+TEST(EdgeList, RejectsThirdColumnNamingTheLine) {
+  EXPECT_EQ(error_of("source,target\n1,2\n2,3,heavy\n"),
+            "line 3: expected 2 fields (source, target), found 3");
+}
+
+TEST(EdgeList, RejectsEmptyInput) {
+  EXPECT_EQ(error_of(""), "empty input: no edges");
+  EXPECT_EQ(error_of("# only a comment\n\n"), "empty input: no edges");
+  EXPECT_EQ(error_of("source,target\n"), "no edges in the input");
+}
+
+TEST(EdgeList, RejectsNonNumericIdAmongNumericOnes) {
+  EXPECT_EQ(error_of("source,target\n1,2\n2,x7\n"),
+            "line 3: node id 'x7' is not an integer like earlier ids");
+  EXPECT_EQ(error_of("a b\nb 3\n"), "line 2: node id '3' is an integer but earlier ids are not");
+}
+
+TEST(EdgeList, RejectsEmptyAndOutOfRangeIds) {
+  EXPECT_EQ(error_of("source,target\n1,\n"), "line 2: empty node id");
+  EXPECT_EQ(error_of("source,target\n1,99999999999999999999999\n"),
+            "line 2: node id '99999999999999999999999' is out of range");
+}
+
+// An endless line: the reader must give up after its cap, not buffer gigabytes.
+class EndlessLine : public std::streambuf {
+ public:
+  EndlessLine() {
+    std::fill(std::begin(block_), std::end(block_), '7');
+    setg(block_, block_, block_ + sizeof block_);
+  }
+  std::size_t served() const { return served_; }
+
+ protected:
+  int_type underflow() override {
+    served_ += sizeof block_;
+    if (served_ > (std::size_t{2} << 30)) return traits_type::eof();  // 2 GiB, then stop
+    setg(block_, block_, block_ + sizeof block_);
+    return traits_type::to_int_type(block_[0]);
+  }
+
+ private:
+  char block_[1 << 16];
+  std::size_t served_ = 0;
+};
+
+TEST(EdgeList, RejectsHugeLineWithoutReadingItAll) {
+  EndlessLine source;
+  std::istream in(&source);
+  try {
+    read_edge_list(in, 4096);
+    FAIL() << "a 2 GiB line was accepted";
+  } catch (const EdgeListError& e) {
+    EXPECT_STREQ(e.what(), "line 1: longer than 4096 bytes");
+  }
+  EXPECT_LT(source.served(), std::size_t{8} << 20);
+}
+
+TEST(EdgeList, MissingFileIsAnError) {
+  EXPECT_THROW(read_edge_list(std::filesystem::path("/nonexistent/edges.csv")), EdgeListError);
+}
+
+}  // namespace
+}  // namespace p2p::analysis

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "analysis/clustering.hpp"
+#include "analysis/components.hpp"
+#include "analysis/cores.hpp"
+#include "analysis/cuts.hpp"
+#include "analysis/degrees.hpp"
+#include "analysis/paths.hpp"
+#include "analysis/spectral.hpp"
+#include "test_graphs.hpp"
+
+namespace p2p::analysis {
+namespace {
+
+using testing::complete;
+using testing::cycle;
+using testing::path;
+using testing::random_graph;
+using testing::star;
+
+TEST(Clustering, CompleteGraphIsFullyClustered) {
+  const Clustering c = clustering(complete(7));
+  EXPECT_EQ(c.total_triangles, 35u);  // C(7, 3)
+  EXPECT_DOUBLE_EQ(c.average, 1.0);
+  EXPECT_DOUBLE_EQ(c.transitivity, 1.0);
+  for (double local : c.local) EXPECT_DOUBLE_EQ(local, 1.0);
+}
+
+TEST(Clustering, LowDegreeNodesCountAsZero) {
+  // A triangle 0-1-2 with a pendant 3 on node 0: clustering 1/3, 1, 1, 0.
+  const std::vector<Edge> e{{0, 1}, {1, 2}, {2, 0}, {0, 3}};
+  const Clustering c = clustering(Graph::from_edges(4, e));
+  EXPECT_DOUBLE_EQ(c.local[0], 1.0 / 3);
+  EXPECT_DOUBLE_EQ(c.local[3], 0.0);
+  EXPECT_DOUBLE_EQ(c.average, (1.0 / 3 + 2.0) / 4);
+  EXPECT_DOUBLE_EQ(c.transitivity, 3.0 / 5);  // 1 triangle, 5 connected triples
+}
+
+TEST(Clustering, CountsEveryTriangleOnceOnRandomGraph) {
+  // Brute force over all triples as the reference.
+  const Graph g = random_graph(60, 400, 3);
+  std::uint64_t brute = 0;
+  auto adjacent = [&](NodeId a, NodeId b) {
+    const auto nb = g.neighbors(a);
+    return std::binary_search(nb.begin(), nb.end(), b);
+  };
+  for (NodeId a = 0; a < 60; ++a)
+    for (NodeId b = a + 1; b < 60; ++b)
+      for (NodeId c = b + 1; c < 60; ++c)
+        brute += adjacent(a, b) && adjacent(b, c) && adjacent(a, c);
+  EXPECT_EQ(clustering(g).total_triangles, brute);
+}
+
+TEST(Degrees, StarIsPerfectlyDisassortative) {
+  const auto r = degree_assortativity(star(9));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NEAR(*r, -1.0, 1e-12);
+}
+
+TEST(Degrees, RegularGraphHasNoAssortativity) {
+  EXPECT_FALSE(degree_assortativity(cycle(10)).has_value());
+  EXPECT_FALSE(degree_assortativity(Graph::from_edges(3, {})).has_value());
+}
+
+TEST(Degrees, DistributionListsPresentDegreesAscending) {
+  const DegreeStats s = degree_stats(star(4));
+  EXPECT_EQ(s.distribution, (std::vector<std::pair<std::size_t, std::size_t>>{{1, 4}, {4, 1}}));
+  EXPECT_EQ(s.min, 1u);
+  EXPECT_EQ(s.max, 4u);
+  EXPECT_DOUBLE_EQ(s.mean, 8.0 / 5);
+}
+
+TEST(Components, NumberedBySmallestNodeAndLargestTieGoesToLowest) {
+  // {0, 3}, {1, 2, 4}, {5}, {6, 7, 8}: two of size 3; the one holding node 1 wins.
+  const std::vector<Edge> e{{3, 0}, {1, 4}, {4, 2}, {6, 7}, {7, 8}};
+  const Components c = connected_components(Graph::from_edges(9, e));
+  EXPECT_EQ(c.id, (std::vector<std::uint32_t>{0, 1, 1, 0, 1, 2, 3, 3, 3}));
+  EXPECT_EQ(c.largest, 1u);
+  EXPECT_EQ(c.members(1), (std::vector<NodeId>{1, 2, 4}));
+}
+
+TEST(Cuts, EveryTreeEdgeIsABridge) {
+  const Cuts c = cuts(star(6));
+  EXPECT_EQ(c.bridges.size(), 6u);
+  EXPECT_EQ(c.articulation_points, 1u);
+  EXPECT_EQ(c.articulation[0], 1);
+}
+
+TEST(Cuts, CycleHasNoCuts) {
+  const Cuts c = cuts(cycle(12));
+  EXPECT_TRUE(c.bridges.empty());
+  EXPECT_EQ(c.articulation_points, 0u);
+}
+
+TEST(Cuts, TwoTrianglesJoinedByOneLink) {
+  const std::vector<Edge> e{{0, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 4}, {4, 5}, {5, 3}};
+  const Cuts c = cuts(Graph::from_edges(6, e));
+  ASSERT_EQ(c.bridges.size(), 1u);
+  EXPECT_EQ(c.bridges[0].source, 2u);
+  EXPECT_EQ(c.bridges[0].target, 3u);
+  EXPECT_EQ(c.articulation, (std::vector<std::uint8_t>{0, 0, 1, 1, 0, 0}));
+}
+
+TEST(Cuts, MillionNodePathDoesNotOverflowTheStack) {
+  const Cuts c = cuts(path(1'000'000));
+  EXPECT_EQ(c.bridges.size(), 999'999u);
+  EXPECT_EQ(c.articulation_points, 999'998u);
+}
+
+TEST(Cores, CliqueWithTailPeelsInLayers) {
+  // K4 on 0..3, then a path 3-4-5: cores 3,3,3,3,1,1.
+  std::vector<Edge> e{{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}, {3, 4}, {4, 5}};
+  EXPECT_EQ(core_numbers(Graph::from_edges(7, e)),
+            (std::vector<std::uint32_t>{3, 3, 3, 3, 1, 1, 0}));
+}
+
+TEST(Paths, OddCycleHasKnownMeanAndDiameter) {
+  const PathStats s = path_stats(cycle(101), 1000, 10, 1);
+  EXPECT_TRUE(s.exact);
+  EXPECT_EQ(s.diameter, 50u);
+  EXPECT_DOUBLE_EQ(s.mean_distance, 25.5);  // (k + 1) / 2 for n = 2k + 1
+}
+
+TEST(Paths, SampledDiameterIsALowerBoundFoundBySweeps) {
+  const PathStats s = path_stats(path(5000), 100, 8, 1);
+  EXPECT_FALSE(s.exact);
+  EXPECT_EQ(s.samples, 8u);
+  EXPECT_EQ(s.diameter, 4999u);  // a double sweep finds a path's ends exactly
+  // The exact mean is (n + 1) / 3; eight sources land within a third of it.
+  EXPECT_NEAR(s.mean_distance, 5001.0 / 3, 5001.0 / 9);
+}
+
+TEST(Spectral, MatchesClosedFormsOnLargeSparseGraphs) {
+  // Above the dense limit, so Lanczos (cycle, complete) and shift-invert (path) both run.
+  const double pi = std::numbers::pi;
+  EXPECT_NEAR(*algebraic_connectivity(path(2000)), 2 * (1 - std::cos(pi / 2000)), 1e-12);
+  EXPECT_NEAR(*algebraic_connectivity(cycle(1000)), 2 * (1 - std::cos(2 * pi / 1000)), 1e-11);
+  EXPECT_NEAR(*algebraic_connectivity(complete(450)), 450.0, 1e-8);
+  EXPECT_NEAR(*algebraic_connectivity(star(600)), 1.0, 1e-9);
+}
+
+TEST(Spectral, SmallGraphsAreExact) {
+  EXPECT_NEAR(*algebraic_connectivity(complete(2)), 2.0, 1e-12);
+  EXPECT_NEAR(*algebraic_connectivity(path(3)), 1.0, 1e-12);
+  EXPECT_FALSE(algebraic_connectivity(path(1)).has_value());
+}
+
+}  // namespace
+}  // namespace p2p::analysis

@@ -134,7 +134,9 @@ def resilience(folder, writer):
     styles = {"random": 0, "degree": 1}
     rule_parts = groups(frame)
     for rule_index, (rule, by_rule) in enumerate(rule_parts):
-        for strategy_index, (strategy, rows) in enumerate(groups(by_rule, "strategy")):
+        # Random failures first: the baseline the targeted attack is read against.
+        parts = sorted(groups(by_rule, "strategy"), key=lambda p: (p[0] != "random", p[0]))
+        for strategy_index, (strategy, rows) in enumerate(parts):
             mean, low, high, runs = _spread(rows)
             key = strategy if rule is None else rule
             index = styles.setdefault(key, len(styles))
@@ -169,8 +171,10 @@ def _spread(rows):
     for column in ("runs", "samples"):
         if column in rows.columns and rows[column].notna().any():
             runs = int(rows[column].max())
+    if runs is not None and runs <= 1:
+        return mean, None, None, runs
     if "largest_component_fraction_std" in rows.columns and \
-            rows["largest_component_fraction_std"].notna().any():
+            rows["largest_component_fraction_std"].fillna(0).abs().max() > 0:
         std = ordered.groupby("fraction_removed")["largest_component_fraction_std"].mean()
         std = std.fillna(0.0)
     elif by_fraction.size().max() > 1:

@@ -102,14 +102,15 @@ void Peer::log(std::string_view line) const {
 }
 
 void Peer::accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-    if (leaving_ || ec == asio::error::operation_aborted) return;
+  acceptor_.async_accept([this, alive = std::weak_ptr<int>(alive_)](
+                             const boost::system::error_code& ec, tcp::socket socket) {
+    if (alive.expired() || ec == asio::error::operation_aborted || leaving_) return;
     if (ec) {
       // Out of descriptors, most likely: back off briefly rather than spin.
       log("accept failed: " + ec.message());
       accept_retry_.expires_after(std::chrono::milliseconds(100));
-      accept_retry_.async_wait([this](const boost::system::error_code& e) {
-        if (!e && !leaving_) accept();
+      accept_retry_.async_wait([this, alive](const boost::system::error_code& e) {
+        if (!alive.expired() && !e && !leaving_) accept();
       });
       return;
     }
@@ -242,9 +243,9 @@ bool Peer::join(std::string_view target) {
     return false;
   resolver_.async_resolve(
       std::string(host), std::string(port), tcp::resolver::numeric_service,
-      [this, name = std::string(target)](const boost::system::error_code& e,
-                                         const tcp::resolver::results_type& results) {
-        if (e == asio::error::operation_aborted) return;
+      [this, alive = std::weak_ptr<int>(alive_), name = std::string(target)](
+          const boost::system::error_code& e, const tcp::resolver::results_type& results) {
+        if (alive.expired() || e == asio::error::operation_aborted) return;
         if (e || results.empty()) {
           log("cannot resolve " + name + (e ? ": " + e.message() : std::string()));
           return;
@@ -273,12 +274,13 @@ void Peer::leave(std::function<void()> done) {
   by_conn_.clear();
   for (auto& [serial, s] : sessions_) s->close();
   leave_timer_.expires_after(options_.leave_grace);
-  leave_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    for (auto& [serial, s] : sessions_) s->abort();
-    sessions_.clear();
-    maybe_finish_leave();
-  });
+  leave_timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired() || ec) return;
+        for (auto& [serial, s] : sessions_) s->abort();
+        sessions_.clear();
+        maybe_finish_leave();
+      });
   maybe_finish_leave();
 }
 
@@ -302,11 +304,12 @@ void Peer::arm_wake() {
   if (armed_for_ && *armed_for_ <= earliest) return;
   armed_for_ = earliest;
   wake_timer_.expires_at(start_ + std::chrono::microseconds(earliest));
-  wake_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // re-armed for an earlier time, or leaving
-    armed_for_.reset();
-    on_wake();
-  });
+  wake_timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired() || ec) return;  // gone, re-armed for an earlier time, or leaving
+        armed_for_.reset();
+        on_wake();
+      });
 }
 
 void Peer::on_wake() {

@@ -90,6 +90,9 @@ class Peer final : private SessionOwner {
   void on_packet(Session& s, Packet packet) override;
   void on_session_end(Session& s, std::string_view fault) override;
 
+  // Handlers hold a weak reference to this: one that completed just before the Peer was destroyed
+  // may still be queued, and must then not touch it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   boost::asio::io_context& io_;
   PeerOptions options_;
   PeerOutput output_;

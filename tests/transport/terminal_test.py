@@ -6,6 +6,7 @@ Exits 77 (skipped) when tmux is not installed.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,7 +85,8 @@ def main():
                      pump=c.pump)
 
             pane.keys("quit")
-            wait_for(lambda: pane.dead().startswith("1"), "the peer to exit", pump=c.pump)
+            # tmux sets pane_dead a moment before pane_dead_status; wait for both.
+            wait_for(lambda: re.match(r"1 \d+", pane.dead()), "the peer to exit", pump=c.pump)
             status = pane.dead().split()[1]
             assert status == "0", "exit status " + status
             print("\n".join(l for l in pane.screen() if l.strip()))

@@ -5,6 +5,7 @@ Debian's python3 carries the plotting packages; a python3 found first on PATH (a
 pyenv shim) may not, so the script hands itself over to /usr/bin/python3 once before giving up.
 """
 
+import importlib.util
 import os
 import sys
 
@@ -13,13 +14,8 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def _missing():
-    missing = []
-    for module in NEEDED:
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(module)
-    return missing
+    # find_spec looks without importing: the heavy imports happen once, where they are used.
+    return [m for m in NEEDED if importlib.util.find_spec(m) is None]
 
 
 def main():

@@ -5,10 +5,7 @@ one-line notice), 2 for bad arguments or a malformed file, each reported on one 
 """
 
 import argparse
-import os
 import sys
-
-from . import style
 
 FIGURES = ("degree", "clustering", "resilience", "timeseries", "broadcasts", "compare", "network")
 KNOWN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
@@ -61,9 +58,6 @@ def main(argv=None):
 
 
 def _run(argv):
-    from .folder import MalformedFile, MissingFile, OutputFolder
-    from . import animation, compare, figures, network
-
     args = parser().parse_args(argv)
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in ("png", "svg") for f in formats):
@@ -81,6 +75,10 @@ def _run(argv):
         raise UsageError(f"--animate {args.animate}: the file name must end in .gif")
     if args.animate is not None and len(args.folders) > 1:
         raise UsageError("--animate takes one DIR")
+    # Imported only now, so that a bad argument is reported without loading matplotlib.
+    from .folder import MalformedFile, MissingFile, OutputFolder
+    from . import animation, compare, figures, network, style
+
     style.apply()
 
     def notice(text):

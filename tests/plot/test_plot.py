@@ -5,7 +5,9 @@ Run one behaviour: python3 test_plot.py Plot.test_renders_every_figure_as_valid_
 The environment gives P2P_BIN (the built p2p) and P2P_SOURCE_DIR (the repository).
 """
 
+import contextlib
 import filecmp
+import io
 import os
 import subprocess
 import sys
@@ -20,8 +22,10 @@ SOURCE = os.environ.get("P2P_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(SOURCE, "plot", "p2p_plot.py")
 BIN = os.environ.get("P2P_BIN", "")
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(SOURCE, "plot"))
 
 import fixtures  # noqa: E402
+from p2pplot import cli  # noqa: E402
 
 RUN_FIGURES = ["degree_distribution", "clustering_vs_degree", "resilience", "timeseries",
                "broadcasts", "network"]
@@ -29,9 +33,19 @@ COMPARE_FIGURES = ["compare_average_clustering", "compare_diameter",
                    "compare_largest_component_fraction", "compare_mean_degree"]
 
 
-def plot(*args):
+def plot_process(*args):
+    """`python3 plot/p2p_plot.py ARGS` in a process of its own, as a user runs it."""
     return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,
                           timeout=120)
+
+
+def plot(*args):
+    """The same entry point called in this process: the result of plot_process, without paying
+    for a fresh interpreter and fresh matplotlib imports on every call."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 def check_png(test, path):
@@ -70,9 +84,10 @@ class Plot(unittest.TestCase):
     def test_renders_every_figure_as_valid_images(self):
         run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=50, seed=3)
         gif = os.path.join(self.dir, "grow.gif")
-        result = plot(run, "--animate", gif)
+        result = plot_process(run, "--animate", gif)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "", "a complete folder skips nothing")
+        self.assertEqual(len(result.stdout.split()), 2 * len(RUN_FIGURES) + 1, result.stdout)
         for stem in RUN_FIGURES:
             check_png(self, os.path.join(run, stem + ".png"))
             check_svg(self, os.path.join(run, stem + ".svg"))
@@ -93,8 +108,10 @@ class Plot(unittest.TestCase):
         second = fixtures.run_folder(os.path.join(self.dir, "b"), nodes=40, seed=5)
         self.assertTrue(filecmp.cmp(os.path.join(first, "edges.csv"),
                                     os.path.join(second, "edges.csv"), shallow=False))
+        # Two processes, so Python's per-process string hashing gets a say too.
         for folder in (first, second):
-            result = plot(folder, "--quiet", "--animate", os.path.join(folder, "grow.gif"))
+            result = plot_process(folder, "--quiet", "--animate",
+                                  os.path.join(folder, "grow.gif"))
             self.assertEqual(result.returncode, 0, result.stderr)
         made = sorted(f for f in os.listdir(first) if not f.endswith(".csv"))
         self.assertEqual(len(made), 2 * len(RUN_FIGURES) + 1)
@@ -151,7 +168,7 @@ class Plot(unittest.TestCase):
                 mode = "wb" if name == "binary" else "w"
                 with open(os.path.join(folder, filename), mode) as f:
                     f.write(text.encode("latin-1") if mode == "wb" else text)
-                result = plot(folder, "--quiet")
+                result = (plot_process if name == "binary" else plot)(folder, "--quiet")
                 self.assertEqual(result.returncode, 2, result.stderr)
                 lines = result.stderr.splitlines()
                 self.assertEqual(len(lines), 1, result.stderr)
@@ -182,7 +199,6 @@ class Plot(unittest.TestCase):
         os.makedirs(folder)
         with open(os.path.join(folder, "edges.csv"), "w") as f:
             f.write("source,target\n0,1\n1,2\n2,3\n2,4\n3,4\n")
-        sys.path.insert(0, os.path.join(SOURCE, "plot"))
         from p2pplot import network
         from p2pplot.folder import OutputFolder
 
@@ -248,7 +264,8 @@ class PlotCommand(unittest.TestCase):
         else:
             self.skipTest("this p2p has neither sim nor analyze")
         self.assertEqual(made.returncode, 0, made.stderr)
-        result = self.p2p("plot", out, "--animate", os.path.join(out, "grow.gif"))
+        result = self.p2p("plot", out, "--format", "png", "--animate",
+                          os.path.join(out, "grow.gif"))
         self.assertEqual(result.returncode, 0, result.stderr)
         for stem in ("degree_distribution", "network"):
             check_png(self, os.path.join(out, stem + ".png"))

@@ -13,7 +13,7 @@ import math
 import networkx as nx
 import numpy as np
 import matplotlib.pyplot as plt
-from matplotlib import colors
+from matplotlib import colormaps, colors
 from PIL import Image
 
 from . import network
@@ -120,14 +120,38 @@ def _frame(graph, positions, entry, bridges, norm, title, note, highlight=(),
     return figure
 
 
+def _palette():
+    """One fixed 256-colour palette for every frame: greys, the degree colour map, and each
+    accent colour blended towards white (the shades antialiasing produces). Mapping to a fixed
+    palette is fast, keeps colours steady from frame to frame, and lets the GIF store only what
+    changed."""
+    shades = [(g, g, g) for g in np.linspace(0, 255, 40).round().astype(int)]
+    shades += [tuple(int(round(255 * c)) for c in colormaps["viridis"](x)[:3])
+               for x in np.linspace(0, 1, 72)]
+    accents = [colors.to_rgb(c) for c in
+               (*PALETTE[:-1], network.ENTRY_COLOUR, network.BRIDGE_COLOUR)]
+    for rgb in accents:
+        for t in np.linspace(0, 0.85, 16):
+            shades.append(tuple(int(round(255 * (c + (1 - c) * t))) for c in rgb))
+    flat = [v for rgb in shades[:256] for v in rgb]
+    flat += [255] * (768 - len(flat))
+    image = Image.new("P", (1, 1))
+    image.putpalette(flat)
+    return image
+
+
+PALETTE_IMAGE = None
+
+
 def _to_image(figure):
+    global PALETTE_IMAGE
+    if PALETTE_IMAGE is None:
+        PALETTE_IMAGE = _palette()
     figure.canvas.draw()
     rgba = np.asarray(figure.canvas.buffer_rgba())
     image = Image.fromarray(rgba[:, :, :3].copy(), "RGB")
-    # A dither-free 64-colour palette per frame: small files, same bytes every run.
-    method = getattr(getattr(Image, "Quantize", Image), "MEDIANCUT")
     dither = getattr(getattr(Image, "Dither", Image), "NONE")
-    return image.quantize(colors=64, method=method, dither=dither)
+    return image.quantize(palette=PALETTE_IMAGE, dither=dither)
 
 
 def _save(frames, durations, path):

@@ -90,6 +90,9 @@ def clustering_vs_degree(folder, writer):
         raise MissingFile("nodes.csv has no clustering values")
     summary = folder.summary()
     figure, axes = plt.subplots()
+    low, high = int(frame["degree"].min()), int(frame["degree"].max())
+    # A few hubs far right would squeeze every other node into the left edge: log degrees then.
+    logarithmic = low >= 1 and high >= 10 * low
     parts = groups(frame)
     for index, (label, rows) in enumerate(parts):
         tag = f"{label}: " if label else ""
@@ -100,7 +103,9 @@ def clustering_vs_degree(folder, writer):
             shown = rows.iloc[pick]
         # Degrees are integers: a small fixed jitter keeps stacked points visible.
         jitter = np.random.default_rng(1).uniform(-0.18, 0.18, len(shown))
-        axes.scatter(shown["degree"].to_numpy() + jitter, shown["clustering"], s=9, alpha=0.35,
+        x = shown["degree"].to_numpy(dtype=float)
+        x = x * np.exp(jitter * 0.25) if logarithmic else x + jitter
+        axes.scatter(x, shown["clustering"], s=9, alpha=0.35,
                      color=colour(index), linewidths=0,
                      label=f"{tag}one node" + (f" (sample of {len(shown)})" if len(shown) <
                                                len(rows) else ""))
@@ -115,7 +120,11 @@ def clustering_vs_degree(folder, writer):
     axes.set_title("Clustering against degree")
     axes.set_xlabel("degree (connections per node)")
     axes.set_ylabel("local clustering coefficient (0 to 1)")
-    axes.set_ylim(-0.03, 1.03)
+    top = float(frame["clustering"].max())
+    axes.set_ylim(-0.02 * max(top, 0.05), min(1.03, max(0.05, top * 1.15)))
+    if logarithmic:
+        axes.set_xscale("log")
+        axes.set_xlabel("degree (connections per node, log scale)")
     axes.legend(loc="upper right")
     writer.save(figure, "clustering_vs_degree")
 

@@ -161,7 +161,9 @@ def network_drawing(folder, writer, limit, requested_entry=None):
     axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
                    f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}, "
                    f"{components} component{'s' if components != 1 else ''}")
-    axes.legend(handles=legend_handles(entry, bridges), loc="lower left", framealpha=0.9)
+    # Below the drawing, where it can hide no node.
+    axes.legend(handles=legend_handles(entry, bridges), loc="upper center",
+                bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
     writer.save(figure, "network")
 
 

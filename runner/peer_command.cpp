@@ -164,6 +164,8 @@ Address resolve_advertise(asio::io_context& io, const std::string& text) {
 }
 
 void run_peer(const PeerFlags& flags) {
+  // A reader of our output that goes away must not kill the peer mid-chat; writes just fail.
+  std::signal(SIGPIPE, SIG_IGN);
   asio::io_context io;
 
   transport::PeerOptions options;

@@ -23,8 +23,9 @@ const char* packet_name(PacketType t) {
       return "JOIN_REQ";
     case PacketType::JoinAck:
       return "JOIN_ACK";
+    default:  // types added later are named by number until they get a name here
+      return "packet";
   }
-  return "packet";
 }
 
 // Opens a listener on `port` of every local address: IPv6 dual-stack where the host has IPv6

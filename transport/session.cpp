@@ -1,7 +1,6 @@
 #include "transport/session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <cassert>
 #include <cstring>
 
@@ -141,20 +140,35 @@ void Session::flush() {
   if (write_in_flight_ || pending_.empty() || !connected_ || state_ == State::Done) return;
   std::swap(writing_, pending_);
   pending_.clear();
+  written_ = 0;
   write_in_flight_ = true;
   watch();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      if (self->state_ == State::Done) return;
-                      self->write_in_flight_ = false;
-                      if (ec) {
-                        self->end("write failed: " + ec.message());
-                        return;
-                      }
-                      self->touch();
-                      self->writing_.clear();
-                      self->on_written();
-                    });
+  write_some();
+}
+
+void Session::write_some() {
+  // Piece by piece rather than one async_write, so that a slow but live reader counts as progress
+  // for the stall timer and only a reader that takes nothing at all is timed out.
+  socket_.async_write_some(
+      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        if (self->state_ == State::Done) return;
+        if (ec) {
+          self->write_in_flight_ = false;
+          self->end("write failed: " + ec.message());
+          return;
+        }
+        self->touch();
+        self->written_ += n;
+        if (self->written_ < self->writing_.size()) {
+          self->write_some();
+          return;
+        }
+        self->write_in_flight_ = false;
+        self->writing_.clear();
+        self->written_ = 0;
+        self->on_written();
+      });
 }
 
 void Session::on_written() {

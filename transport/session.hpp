@@ -70,7 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t serial() const { return serial_; }
   ConnId conn() const { return conn_; }
   const std::string& remote() const { return remote_; }
-  std::size_t queued_bytes() const { return writing_.size() + pending_.size(); }
+  std::size_t queued_bytes() const { return writing_.size() - written_ + pending_.size(); }
 
  private:
   enum class State : std::uint8_t { Connecting, Open, Draining, Done };
@@ -78,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read();
   void on_read(std::size_t n);
   void flush();
+  void write_some();
   void on_written();
   void shutdown_send();
   void end(std::string_view fault);
@@ -103,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<std::uint8_t> rx_;  // fixed at the codec's frame cap: one frame always fits
   std::size_t rx_used_ = 0;
   std::vector<std::uint8_t> writing_;  // bytes of the write in flight
+  std::size_t written_ = 0;            // how much of `writing_` the socket has taken
   std::vector<std::uint8_t> pending_;  // frames queued behind it, written in one go next
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point last_progress_;

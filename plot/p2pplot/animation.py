@@ -29,6 +29,7 @@ HOLD_MS = 1800
 
 
 def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1):
+    network.check_drawable(folder, limit)
     graph = network.load_graph(folder)
     n = graph.number_of_nodes()
     if n < 2:

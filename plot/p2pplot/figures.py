@@ -116,7 +116,7 @@ def clustering_vs_degree(folder, writer):
         if label is None and "average_clustering" in summary:
             average = summary["average_clustering"]
         axes.axhline(average, color=colour(index), linestyle=":", linewidth=1.5,
-                     label=f"{tag}average clustering {average:.3f}")
+                     label=f"{tag}average clustering {average:.3g}")
     axes.set_title("Clustering against degree")
     axes.set_xlabel("degree (connections per node)")
     axes.set_ylabel("local clustering coefficient (0 to 1)")

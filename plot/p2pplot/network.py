@@ -40,6 +40,25 @@ def load_graph(folder):
     return ordered
 
 
+def node_count(folder):
+    """Nodes in the graph, counted from the tables without building it, so a large run is
+    turned away before it costs a graph object."""
+    edges = folder.table("edges.csv", ("source", "target"))
+    ids = np.union1d(edges["source"].to_numpy(), edges["target"].to_numpy())
+    if folder.has("nodes.csv"):
+        try:
+            ids = np.union1d(ids, folder.table("nodes.csv", ("node",))["node"].to_numpy())
+        except MissingFile:
+            pass
+    return len(ids)
+
+
+def check_drawable(folder, limit):
+    n = node_count(folder)
+    if n > limit:
+        raise MissingFile(f"{n} nodes is more than --draw-limit {limit}")
+
+
 def entry_node(folder, graph, requested):
     """The node newcomers join through: --entry if given, else an `entry` column in nodes.csv,
     else node 0 for a simulation's folder (the simulator's entry), else none."""
@@ -143,6 +162,7 @@ def frame_limits(axes, positions):
 
 
 def network_drawing(folder, writer, limit, requested_entry=None):
+    check_drawable(folder, limit)
     graph = load_graph(folder)
     n = graph.number_of_nodes()
     if n == 0:

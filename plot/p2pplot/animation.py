@@ -1,6 +1,9 @@
-"""An animated GIF of a small overlay growing, then losing nodes and splitting apart.
+"""An animated GIF of a small overlay growing, losing nodes, splitting apart and healing.
 
-The output folder holds the final graph only, so the growth is replayed from it: node ids are
+When the folder has a record of links over time (link_events.csv: time_s,event,source,target,
+event being add or remove; optionally node_events.csv: time_s,event,node with join or leave), the
+animation replays it exactly, each connected piece in its own colour. Otherwise the folder holds
+the final graph only, and the growth is rebuilt from it: node ids are
 arrival order (the simulator numbers nodes as they join), and frame k shows the first k nodes with
 the connections among them. That shows every connection as soon as both ends exist, which the
 real run did not quite do: links made later between old nodes appear early. The loss phase is
@@ -29,6 +32,8 @@ HOLD_MS = 1800
 
 
 def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1):
+    if folder.has("link_events.csv"):
+        return replay(folder, path, limit, requested_entry)
     network.check_drawable(folder, limit)
     graph = network.load_graph(folder)
     n = graph.number_of_nodes()
@@ -90,6 +95,107 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
                    removed=[positions[v] for v in removed]), HOLD_MS * 2 if done else STEP_MS * 2)
         if done:
             break
+    _save(frames, durations, path)
+    return path
+
+
+ADD_WORDS = {"add", "open", "opened", "up", "connect", "connected"}
+REMOVE_WORDS = {"remove", "close", "closed", "down", "disconnect", "disconnected"}
+JOIN_WORDS = {"join", "joined", "arrive", "add"}
+LEAVE_WORDS = {"leave", "left", "depart", "crash", "fail", "remove"}
+REPLAY_FRAMES = 60
+
+
+def _events(folder, name, required, words):
+    """The table's rows in time order (file order among equal times) with `event` mapped to +1
+    (first word set) or -1 (second)."""
+    table = folder.table(name, required)
+    kinds = table["event"].astype(str).str.strip().str.lower()
+    sign = kinds.map(lambda k: 1 if k in words[0] else (-1 if k in words[1] else 0))
+    if (sign == 0).any():
+        row = int((sign == 0).to_numpy().nonzero()[0][0])
+        raise MalformedFile(f"{folder.file(name)}: data row {row + 1}: event "
+                            f"{table['event'].iloc[row]!r} is neither "
+                            f"{'/'.join(sorted(words[0]))} nor {'/'.join(sorted(words[1]))}")
+    if table["time_s"].isna().any():
+        raise MalformedFile(f"{folder.file(name)}: a row has no time_s")
+    return table.assign(sign=sign).sort_values("time_s", kind="mergesort")
+
+
+def history(folder, frames=REPLAY_FRAMES):
+    """The recorded history as (graph of everyone ever linked, [(time_s, present graph, gone
+    nodes)] per frame). Frames are spaced by event count, not by time, so busy stretches get
+    more frames than quiet ones."""
+    links = _events(folder, "link_events.csv", ("time_s", "event", "source", "target"),
+                    (ADD_WORDS, REMOVE_WORDS))
+    joins = None
+    if folder.has("node_events.csv"):
+        joins = _events(folder, "node_events.csv", ("time_s", "event", "node"),
+                        (JOIN_WORDS, LEAVE_WORDS))
+    everyone = nx.Graph()
+    pairs = [(min(a, b), max(a, b)) for a, b in zip(links["source"].astype(int),
+                                                     links["target"].astype(int)) if a != b]
+    everyone.add_nodes_from(sorted({v for pair in pairs for v in pair} |
+                                   (set(joins["node"].astype(int)) if joins is not None
+                                    else set())))
+    everyone.add_edges_from(sorted(set(pairs)))
+    timeline = [(float(t), 0, i, int(s), int(a), int(b)) for i, (t, s, a, b) in
+                enumerate(zip(links["time_s"], links["sign"], links["source"], links["target"]))]
+    if joins is not None:
+        timeline += [(float(t), 1, i, int(s), int(v), -1) for i, (t, s, v) in
+                     enumerate(zip(joins["time_s"], joins["sign"], joins["node"]))]
+    # At one instant: joins, then link changes, then departures.
+    timeline.sort(key=lambda e: (e[0], (0 if e[3] > 0 else 2) if e[1] else 1, e[2]))
+    cuts = sorted({max(1, round(len(timeline) * (i + 1) / frames)) for i in range(frames)})
+    open_links, alive, gone = set(), set(), set()
+    states = []
+    done = 0
+    for cut in cuts:
+        for _, is_node, _, sign, a, b in timeline[done:cut]:
+            if is_node:
+                if sign > 0:
+                    alive.add(a)
+                    gone.discard(a)
+                else:
+                    alive.discard(a)
+                    gone.add(a)
+                    open_links = {e for e in open_links if a not in e}
+            elif sign > 0 and a != b:
+                open_links.add((min(a, b), max(a, b)))
+            else:
+                open_links.discard((min(a, b), max(a, b)))
+        done = cut
+        present = nx.Graph()
+        if joins is not None:
+            present.add_nodes_from(sorted(alive))
+        present.add_edges_from(sorted(open_links))
+        states.append((timeline[cut - 1][0], present, sorted(gone)))
+    return everyone, states
+
+
+def replay(folder, path, limit, requested_entry=None):
+    everyone, states = history(folder)
+    if everyone.number_of_nodes() < 2:
+        raise MissingFile("link_events.csv links fewer than two nodes")
+    if everyone.number_of_nodes() > limit:
+        raise MissingFile(f"{everyone.number_of_nodes()} nodes is more than --draw-limit {limit}")
+    entry = network.entry_node(folder, everyone, requested_entry)
+    # One layout for the whole history, so a node never jumps between frames.
+    positions = network.layout(everyone)
+    norm = colors.Normalize(vmin=0, vmax=max(1, max(d for _, d in everyone.degree())))
+    frames, durations = [], []
+    for now, present, gone in states:
+        node_colours, pieces = network.component_colours(present, PALETTE[:-1])
+        title = (f"t = {now:.3g} s: {present.number_of_nodes()} nodes, "
+                 f"{present.number_of_edges()} links")
+        note = f"{pieces} connected piece{'s' if pieces != 1 else ''}"
+        figure = _frame(present, positions, entry, set(), norm, title, note,
+                        node_colours=node_colours,
+                        removed=[positions[v] for v in gone if v in positions])
+        frames.append(_to_image(figure))
+        plt.close(figure)
+        durations.append(STEP_MS * 2)
+    durations[-1] = HOLD_MS * 2
     _save(frames, durations, path)
     return path
 

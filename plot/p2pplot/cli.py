@@ -9,7 +9,8 @@ import sys
 
 FIGURES = ("degree", "clustering", "resilience", "timeseries", "broadcasts", "compare", "network")
 KNOWN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
-               "resilience.csv", "timeseries.csv", "broadcasts.csv", "runs.csv", "comparison.csv")
+               "resilience.csv", "timeseries.csv", "broadcasts.csv", "runs.csv", "comparison.csv",
+               "link_events.csv", "node_events.csv")
 
 
 class UsageError(Exception):

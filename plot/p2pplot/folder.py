@@ -24,7 +24,7 @@ NUMERIC_COLUMNS = {
     "value", "degree", "count", "source", "target", "node", "clustering", "component", "core",
     "fraction_removed", "largest_component_fraction", "largest_component_fraction_std", "time_s",
     "live_nodes", "edges", "mean_degree", "components", "seed", "mean", "std", "ci95_low",
-    "ci95_high",
+    "ci95_high", "node",
 }
 NON_NEGATIVE_COLUMNS = {"degree", "count", "source", "target", "node"}
 

@@ -120,6 +120,34 @@ def run_folder(path, nodes=60, seed=1, with_timeseries=True, with_broadcasts=Tru
     return path
 
 
+def history_folder(path, nodes=40, seed=1):
+    """A run with a record of links over time: the graph grows (each newcomer links to earlier
+    nodes), the best-connected fifth leaves and the network splits, then each stranded piece
+    links back to the largest one."""
+    run_folder(path, nodes=nodes, seed=seed, with_timeseries=False, with_broadcasts=False)
+    graph = grown_graph(nodes, seed)
+    rng = random.Random(seed + 2000)
+    links, joins = [], []
+    for k in range(nodes):
+        t = round(k * 0.01, 6)
+        joins.append((repr(t), "join", k))
+        links += [(repr(t), "add", j, k) for j in sorted(graph.neighbors(k)) if j < k]
+    t = round(nodes * 0.01 + 0.1, 6)
+    leaving = sorted(graph, key=lambda v: (-graph.degree(v), v))[1:nodes // 5 + 1]
+    for v in leaving:
+        links += [(repr(t), "remove", min(v, u), max(v, u)) for u in sorted(graph.neighbors(v))]
+        joins.append((repr(t), "leave", v))
+    left = graph.copy()
+    left.remove_nodes_from(leaving)
+    pieces = sorted(nx.connected_components(left), key=lambda c: (-len(c), min(c)))
+    for i, piece in enumerate(pieces[1:]):
+        a, b = rng.choice(sorted(piece)), rng.choice(sorted(pieces[0]))
+        links.append((repr(round(t + 0.05 * (i + 1), 6)), "add", min(a, b), max(a, b)))
+    _write(os.path.join(path, "link_events.csv"), ["time_s", "event", "source", "target"], links)
+    _write(os.path.join(path, "node_events.csv"), ["time_s", "event", "node"], joins)
+    return path, len(pieces)
+
+
 def compare_folder(path, seeds=5):
     """A folder as `p2p compare` writes it: runs.csv (wide) and comparison.csv."""
     os.makedirs(path, exist_ok=True)

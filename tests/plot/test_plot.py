@@ -215,6 +215,39 @@ class Plot(unittest.TestCase):
         # only in part, so check the bridge colour is used for the two bridges.
         self.assertIn("#d55e00", svg.lower())
 
+    def test_recorded_history_is_replayed_split_and_healed(self):
+        folder, pieces_after_loss = fixtures.history_folder(os.path.join(self.dir, "h"),
+                                                            nodes=40, seed=1)
+        self.assertGreater(pieces_after_loss, 1, "the fixture must split the network")
+        from p2pplot import animation
+        from p2pplot.folder import OutputFolder
+        import networkx as nx
+
+        everyone, states = animation.history(OutputFolder(folder), frames=400)
+        self.assertEqual(everyone.number_of_nodes(), 40)
+        most_pieces = max(nx.number_connected_components(g) for _, g, _ in states if len(g))
+        self.assertGreaterEqual(most_pieces, pieces_after_loss)
+        _, final, gone = states[-1]
+        self.assertEqual(len(gone), 40 // 5)
+        self.assertEqual(final.number_of_nodes(), 40 - 40 // 5)
+        self.assertEqual(nx.number_connected_components(final), 1, "healed into one piece")
+        self.assertTrue(all(v not in final for v in gone))
+        gif = os.path.join(self.dir, "h.gif")
+        result = plot(folder, "--only", "network", "--format", "png", "--animate", gif)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with Image.open(gif) as image:
+            self.assertEqual(image.n_frames, animation.REPLAY_FRAMES)
+
+    def test_bad_link_event_is_a_one_line_error(self):
+        folder, _ = fixtures.history_folder(os.path.join(self.dir, "h"), nodes=20, seed=1)
+        with open(os.path.join(folder, "link_events.csv"), "a") as f:
+            f.write("9.5,teleport,1,2\n")
+        result = plot(folder, "--quiet", "--only", "network", "--animate",
+                      os.path.join(self.dir, "x.gif"))
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        self.assertIn("teleport", result.stderr)
+
     def test_bad_arguments_are_one_line_errors(self):
         folder = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=20, seed=1)
         for args in (["--format", "jpg"], ["--only", "pie"], ["--animate", "out.mp4"],

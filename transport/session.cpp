@@ -19,7 +19,9 @@ Session::Session(asio::io_context& io, tcp::socket socket, std::uint64_t serial,
       limits_(limits),
       rx_(codec::kMaxFrameSize),
       timer_(io),
-      last_progress_(std::chrono::steady_clock::now()) {}
+      phase_began_(Clock::now()),
+      frame_began_(phase_began_),
+      write_progress_(phase_began_) {}
 
 void Session::start_inbound() {
   inbound_ = true;
@@ -28,14 +30,14 @@ void Session::start_inbound() {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("?") : to_string(address_of(ep));
-  touch();
+  phase_began_ = Clock::now();
   read();
   watch();
 }
 
 void Session::dial(const tcp::endpoint& to) {
   remote_ = to_string(address_of(to));
-  touch();
+  phase_began_ = Clock::now();
   watch();
   socket_.async_connect(to, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->state_ == State::Done) return;
@@ -46,8 +48,10 @@ void Session::dial(const tcp::endpoint& to) {
     boost::system::error_code ignored;
     self->socket_.set_option(tcp::no_delay(true), ignored);
     self->connected_ = true;
-    if (self->state_ == State::Connecting) self->state_ = State::Open;
-    self->touch();
+    if (self->state_ == State::Connecting) {
+      self->state_ = State::Open;
+      self->phase_began_ = Clock::now();
+    }
     self->read();
     self->flush();
     if (self->state_ == State::Draining && !self->write_in_flight_) self->shutdown_send();
@@ -72,7 +76,7 @@ void Session::close() {
   if (state_ == State::Done || state_ == State::Draining) return;
   state_ = State::Draining;
   rx_used_ = 0;
-  touch();
+  phase_began_ = Clock::now();  // a close gets one stall timeout, however chatty the other side
   if (connected_ && !write_in_flight_ && pending_.empty()) shutdown_send();
   watch();
 }
@@ -107,11 +111,11 @@ void Session::read() {
 }
 
 void Session::on_read(std::size_t n) {
-  touch();
   if (state_ == State::Draining) {  // closing: what still arrives is discarded
     read();
     return;
   }
+  const bool was_empty = rx_used_ == 0;
   rx_used_ += n;
   std::size_t offset = 0;
   while (state_ == State::Open) {
@@ -131,6 +135,9 @@ void Session::on_read(std::size_t n) {
   } else {
     std::memmove(rx_.data(), rx_.data() + offset, rx_used_ - offset);
     rx_used_ -= offset;
+    // A frame must arrive whole within one stall timeout of its first byte, so a trickle of bytes
+    // cannot hold a connection open forever.
+    if (offset > 0 || was_empty) frame_began_ = Clock::now();
   }
   read();
   watch();
@@ -142,6 +149,7 @@ void Session::flush() {
   pending_.clear();
   written_ = 0;
   write_in_flight_ = true;
+  write_progress_ = Clock::now();
   watch();
   write_some();
 }
@@ -158,7 +166,7 @@ void Session::write_some() {
           self->end("write failed: " + ec.message());
           return;
         }
-        self->touch();
+        self->write_progress_ = Clock::now();
         self->written_ += n;
         if (self->written_ < self->writing_.size()) {
           self->write_some();
@@ -201,37 +209,47 @@ void Session::end(std::string_view fault) {
   });
 }
 
-void Session::touch() {
-  last_progress_ = std::chrono::steady_clock::now();
-}
-
-bool Session::stalled_work() const {
-  return state_ == State::Connecting || state_ == State::Draining || write_in_flight_ ||
-         rx_used_ > 0 || (inbound_ && !got_packet_);
+std::optional<std::pair<Session::Clock::time_point, const char*>> Session::deadline() const {
+  const auto t = limits_.stall_timeout;
+  std::optional<std::pair<Clock::time_point, const char*>> first;
+  auto consider = [&](Clock::time_point since, const char* fault) {
+    const auto due = since + t;
+    if (!first || due < first->first) first.emplace(due, fault);
+  };
+  switch (state_) {
+    case State::Done:
+      return std::nullopt;
+    case State::Connecting:
+      consider(phase_began_, "cannot connect: timed out");
+      break;
+    case State::Draining:
+      consider(phase_began_, "");  // we asked for the close: no fault to report
+      return first;
+    case State::Open:
+      if (inbound_ && !got_packet_ && rx_used_ == 0)
+        consider(phase_began_, "timed out waiting for a first packet");
+      if (rx_used_ > 0) consider(frame_began_, "timed out inside a frame");
+      break;
+  }
+  if (write_in_flight_) consider(write_progress_, "timed out writing (peer not reading)");
+  return first;
 }
 
 void Session::watch() {
-  if (timer_armed_ || state_ == State::Done || !stalled_work()) return;
+  if (timer_armed_) return;
+  const auto due = deadline();
+  if (!due) return;
   timer_armed_ = true;
-  timer_.expires_at(last_progress_ + limits_.stall_timeout);
+  timer_.expires_at(due->first);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
     self->timer_armed_ = false;
-    if (self->state_ == State::Done || !self->stalled_work()) return;
-    if (std::chrono::steady_clock::now() < self->last_progress_ + self->limits_.stall_timeout) {
-      self->watch();  // there was progress since the timer was armed
+    const auto now_due = self->deadline();
+    if (!now_due) return;
+    if (Clock::now() < now_due->first) {
+      self->watch();  // progress since the timer was armed moved the deadline
       return;
     }
-    if (self->state_ == State::Draining) {
-      self->end({});
-    } else if (self->state_ == State::Connecting) {
-      self->end("cannot connect: timed out");
-    } else if (self->rx_used_ > 0) {
-      self->end("timed out inside a frame");
-    } else if (self->write_in_flight_) {
-      self->end("timed out writing (peer not reading)");
-    } else {
-      self->end("timed out waiting for a first packet");
-    }
+    self->end(now_due->second);
   });
 }
 

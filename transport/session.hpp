@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,8 @@ struct SessionLimits {
   // Bytes a connection may have waiting to be written; a peer that stops reading is dropped when
   // its queue would pass this.
   std::size_t write_queue_bytes = 4 << 20;
-  // How long a connection may make no progress while something is outstanding: a dial, a partial
-  // frame, an inbound connection's first packet, a write, or a graceful close.
+  // How long a dial, an inbound connection's first packet, a frame from its first byte, a write
+  // without any byte taken, or a graceful close may take before the connection is dropped.
   std::chrono::milliseconds stall_timeout{10000};
 };
 
@@ -82,9 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_written();
   void shutdown_send();
   void end(std::string_view fault);
-  void touch();
+  using Clock = std::chrono::steady_clock;
+  // When the connection must next have made progress, and the fault to report if it has not.
+  std::optional<std::pair<Clock::time_point, const char*>> deadline() const;
   void watch();
-  bool stalled_work() const;
 
   asio::io_context& io_;
   tcp::socket socket_;
@@ -107,7 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t written_ = 0;            // how much of `writing_` the socket has taken
   std::vector<std::uint8_t> pending_;  // frames queued behind it, written in one go next
   asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point last_progress_;
+  Clock::time_point phase_began_;     // dial, accept or close: each gets one stall timeout
+  Clock::time_point frame_began_;     // first byte of the partial frame in `rx_`
+  Clock::time_point write_progress_;  // the socket last took bytes of `writing_`
 };
 
 }  // namespace p2p::transport

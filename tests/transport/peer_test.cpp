@@ -217,6 +217,52 @@ TEST(Transport, HalfAFrameThenSilenceIsTimedOut) {
   EXPECT_EQ(a.degree(), 0u);
 }
 
+TEST(Transport, TrickledFrameIsTimedOutDespiteSteadyBytes) {
+  asio::io_context io;
+  SessionLimits limits;
+  limits.stall_timeout = 200ms;
+  TestPeer a(io, limits);
+  RawClient raw(io, a);
+  raw.watch_for_close();
+  const auto f = frame(join_ack_from(4245));
+  // One byte every 40 ms: always some progress, but the frame would need over a second.
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < f.size() && !raw.closed; ++i) {
+    boost::system::error_code ec;
+    asio::write(raw.socket, asio::buffer(&f[i], 1), ec);
+    if (ec) break;
+    io.restart();
+    io.run_for(40ms);
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return raw.closed; }, 2000ms));
+  // Cut well before the whole frame could have arrived.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 40ms * f.size() / 2);
+  EXPECT_TRUE(a.logged("timed out inside a frame"));
+  EXPECT_EQ(a.degree(), 0u);
+}
+
+TEST(Transport, BusyLinkIsNotTimedOutByFramesSpanningReads) {
+  asio::io_context io;
+  SessionLimits limits;
+  limits.stall_timeout = 100ms;
+  TestPeer a(io, limits), b(io, limits, 2);
+  link(io, b, a);
+  ASSERT_TRUE(run_until(io, [&] { return a.degree() >= 1; }));
+  // Odd-sized messages for well over the stall timeout: reads end mid-frame all the time.
+  const auto until = std::chrono::steady_clock::now() + 500ms;
+  int sent = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    b.peer->say(std::string(1000 + 37 * (sent % 50), 'a' + sent % 26) + std::to_string(sent));
+    ++sent;
+    io.restart();
+    io.run_for(1ms);  // paced: a few hundred messages, well inside the seen set
+  }
+  ASSERT_TRUE(run_until(io, [&] { return a.delivered.size() == static_cast<std::size_t>(sent); }));
+  EXPECT_FALSE(a.logged("timed out"));
+  EXPECT_GE(b.degree(), 1u);
+}
+
 TEST(Transport, SilentNewConnectionIsTimedOutButIdleLinkIsKept) {
   asio::io_context io;
   SessionLimits limits;

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
 
 from . import labels
 from .folder import MissingFile
@@ -60,7 +59,7 @@ def degree_distribution(folder, writer):
             reference = _poisson_at_least(ks, mean)
             keep = reference >= 0.1 / total
             ccdf.loglog(ks[keep], reference[keep], color="0.45", linestyle="--",
-                        label=f"Poisson, same mean (random graph)")
+                        label="Poisson, same mean (random graph)")
     linear.set_title("Degree distribution")
     linear.set_xlabel("degree (connections per node)")
     linear.set_ylabel("nodes" if single else "fraction of nodes")
@@ -274,6 +273,3 @@ def broadcasts(folder, writer):
     figure.tight_layout()
     writer.save(figure, "broadcasts")
 
-
-def legend_line(color, **style):
-    return Line2D([0], [0], color=color, **style)

@@ -284,6 +284,24 @@ class PlotCommand(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
 
+    def test_same_seed_gives_the_same_figures(self):
+        if "sim" not in self.p2p("--help").stdout:
+            self.skipTest("this p2p has no sim subcommand")
+        made = []
+        for name in ("first", "second"):
+            out = os.path.join(self.dir, name)
+            result = self.p2p("sim", "--nodes", "80", "--seed", "11", "--out", out)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            result = self.p2p("plot", out, "--quiet", "--animate", os.path.join(out, "grow.gif"))
+            self.assertEqual(result.returncode, 0, result.stderr)
+            made.append(out)
+        figures = sorted(f for f in os.listdir(made[0]) if not f.endswith(".csv"))
+        self.assertIn("network.svg", figures)
+        self.assertIn("grow.gif", figures)
+        for name in figures:
+            self.assertTrue(filecmp.cmp(os.path.join(made[0], name), os.path.join(made[1], name),
+                                        shallow=False), f"{name} differs for the same seed")
+
     def test_plots_what_p2p_itself_wrote(self):
         """The contract, end to end: a folder from `p2p sim` (or `p2p analyze` while the
         simulator has no CLI) plots without a notice for the files it writes."""

@@ -35,6 +35,24 @@ void load(Archive& ar, BoundedText& t) {
   ar(cereal::binary_data(t.text.data(), size));
 }
 
+// The tail's address list: a u8 count checked against the cap before anything is allocated.
+struct BoundedPeers {
+  std::vector<Address>& peers;
+};
+template <class Archive>
+void save(Archive& ar, const BoundedPeers& b) {
+  ar(static_cast<std::uint8_t>(b.peers.size()));
+  for (Address& a : b.peers) ar(a);
+}
+template <class Archive>
+void load(Archive& ar, BoundedPeers& b) {
+  std::uint8_t count = 0;
+  ar(count);
+  if (count > kMaxPeersPerPacket) throw Rejected{DecodeStatus::Malformed};
+  b.peers.resize(count);
+  for (Address& a : b.peers) ar(a);
+}
+
 // The packet type, refused as soon as it is read if this build does not know it.
 struct TypeField {
   PacketType& type;
@@ -97,6 +115,9 @@ namespace p2p {
 
 // Every field on the wire, in order. Adding a field to Packet is one more argument here (and a
 // kVersion bump if old peers must refuse the new layout).
+// The fields the join rules added travel in a tail after the text. A version-1 frame without the
+// tail still decodes (its fields keep their defaults), so peers built before the tail existed can
+// still talk to newer ones; an older peer refuses a tail as trailing bytes.
 template <class Archive>
 void serialize(Archive& ar, Packet& p) {
   ar(codec::TypeField{p.type}, p.hops, p.origin, p.id, codec::BoundedText{p.text});
@@ -159,6 +180,8 @@ Decoded decode(std::span<const std::uint8_t> bytes) {
     std::istream stream(&source);
     cereal::PortableBinaryInputArchive archive(stream);
     archive(d.packet);
+    if (source.remaining() != 0)
+      archive(d.packet.ref, d.packet.degree, d.packet.flags, BoundedPeers{d.packet.peers});
   } catch (const Rejected& r) {
     d.status = r.status;
     d.packet = Packet{};
@@ -180,6 +203,7 @@ Decoded decode(std::span<const std::uint8_t> bytes) {
 
 bool encode(const Packet& packet, std::vector<std::uint8_t>& out) {
   if (packet.text.size() > kMaxTextSize) return false;
+  if (packet.peers.size() > kMaxPeersPerPacket) return false;
   const std::size_t start = out.size();
   out.resize(start + kHeaderSize);
   out[start + kLengthPrefixSize] = kVersion;
@@ -189,7 +213,9 @@ bool encode(const Packet& packet, std::vector<std::uint8_t>& out) {
     cereal::PortableBinaryOutputArchive archive(
         stream, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
     // cereal's save path takes the value by non-const reference but does not modify it.
-    archive(const_cast<Packet&>(packet));
+    auto& p = const_cast<Packet&>(packet);
+    archive(p);
+    archive(p.ref, p.degree, p.flags, BoundedPeers{p.peers});
   }
   const std::size_t frame_size = out.size() - start;
   if (frame_size > kMaxFrameSize) {

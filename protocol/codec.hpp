@@ -3,6 +3,9 @@
 // fuzzed without sockets.
 //
 // Frame: [u32 big-endian length L][u8 version][L-1 bytes: cereal portable binary of the Packet].
+// The payload is type, hops, origin, id, text, then a tail: ref, degree, flags, a u8-counted
+// address list (at most kMaxPeersPerPacket). A frame that ends right after the text decodes with
+// the tail's fields at their defaults, as frames from builds before the tail did.
 // L counts everything after the length prefix; a whole frame is at most kMaxFrameSize bytes.
 // Decoding trusts no length from the wire: a declared size is checked against the cap before
 // anything is allocated or waited for.
@@ -46,7 +49,7 @@ struct Decoded {
 Decoded decode(std::span<const std::uint8_t> bytes);
 
 // Appends one frame for `packet` to `out`. Returns false (and leaves `out` as it was) when the
-// packet cannot be framed: its text exceeds kMaxTextSize.
+// packet cannot be framed: its text exceeds kMaxTextSize or it carries too many addresses.
 bool encode(const Packet& packet, std::vector<std::uint8_t>& out);
 
 }  // namespace p2p::codec

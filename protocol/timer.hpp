@@ -6,8 +6,9 @@
 namespace p2p {
 
 enum class TimerKind : std::uint8_t {
-  JoinRetry = 0,  // key: attempt number; re-check the connection count and ask for more
-  Maintenance = 1,
+  JoinRetry = 0,        // key: (shortfall number << 8) | attempt; re-check the links, ask again
+  Maintenance = 1,      // key: round number; HyParView's periodic shuffle
+  NeighborTimeout = 2,  // key: the connection of a HyParView neighbour request still unanswered
 };
 
 struct Timer {

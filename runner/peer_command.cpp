@@ -147,16 +147,12 @@ class StdinReader {
 
 Address resolve_advertise(asio::io_context& io, const std::string& text) {
   if (auto a = parse_address(text)) return *a;
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    throw UsageError("--advertise: expected HOST:PORT, got '" + text + "'");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = text.substr(colon + 1);
+  const auto hp = transport::split_host_port(text);
+  if (!hp) throw UsageError("--advertise: expected HOST:PORT, got '" + text + "'");
   boost::system::error_code ec;
   transport::tcp::resolver resolver(io);
-  const auto results = resolver.resolve(host, port, transport::tcp::resolver::numeric_service, ec);
+  const auto results =
+      resolver.resolve(hp->host, hp->port, transport::tcp::resolver::numeric_service, ec);
   if (ec || results.empty())
     throw UsageError("--advertise: cannot resolve '" + text + "'" +
                      (ec ? ": " + ec.message() : std::string()));
@@ -191,6 +187,9 @@ void run_peer(const PeerFlags& flags) {
   output.log = [quiet](std::string_view line) {
     if (!quiet) print_line(stderr, std::string(line));
   };
+
+  if (!flags.connect.empty() && !transport::split_host_port(flags.connect))
+    throw UsageError("--connect: expected HOST:PORT, got '" + flags.connect + "'");
 
   std::unique_ptr<transport::Peer> peer;
   try {

@@ -1,7 +1,6 @@
 #include "transport/peer.hpp"
 
 #include <boost/asio/ip/v6_only.hpp>
-#include <charconv>
 #include <system_error>
 #include <type_traits>
 
@@ -223,27 +222,11 @@ bool Peer::join(std::string_view target) {
     join(*a);
     return true;
   }
-  // HOST:PORT with a name (or [v6]:PORT that failed numeric parsing) goes to the resolver.
-  std::string_view host, port;
-  if (!target.empty() && target.front() == '[') {
-    const auto close = target.find(']');
-    if (close == std::string_view::npos || close + 1 >= target.size() || target[close + 1] != ':')
-      return false;
-    host = target.substr(1, close - 1);
-    port = target.substr(close + 2);
-  } else {
-    const auto colon = target.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = target.substr(0, colon);
-    port = target.substr(colon + 1);
-  }
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (host.empty() || port.empty() || ec != std::errc{} || ptr != port.data() + port.size() ||
-      value > 65535)
-    return false;
+  // HOST:PORT with a name goes to the resolver.
+  const auto hp = split_host_port(target);
+  if (!hp) return false;
   resolver_.async_resolve(
-      std::string(host), std::string(port), tcp::resolver::numeric_service,
+      hp->host, hp->port, tcp::resolver::numeric_service,
       [this, alive = std::weak_ptr<int>(alive_), name = std::string(target)](
           const boost::system::error_code& e, const tcp::resolver::results_type& results) {
         if (alive.expired() || e == asio::error::operation_aborted) return;

@@ -372,3 +372,39 @@ TEST(Transport, ListensOnTheFirstFreePortFromTheDefault) {
 
 }  // namespace
 }  // namespace p2p::transport
+
+namespace p2p::transport {
+namespace {
+
+TEST(Endpoint, SplitsHostAndPort) {
+  const auto v4 = split_host_port("example.org:55555");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->host, "example.org");
+  EXPECT_EQ(v4->port, "55555");
+  const auto v6 = split_host_port("[::1]:7");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, "7");
+  for (const char* bad : {"", "host", ":1", "host:", "host:65536", "host:1x", "[::1]7", "[::1]:"})
+    EXPECT_FALSE(split_host_port(bad)) << bad;
+}
+
+TEST(Endpoint, AddressesRoundTripThroughEndpoints) {
+  const Address v4 = Address::v4(0xc0a80114, 55555);
+  const tcp::endpoint e4 = endpoint_of(v4);
+  EXPECT_TRUE(e4.address().is_v4());
+  EXPECT_EQ(e4.address().to_string(), "192.168.1.20");
+  EXPECT_EQ(address_of(e4), v4);
+  const Address v6 = *parse_address("[2001:db8::5]:80");
+  const tcp::endpoint e6 = endpoint_of(v6);
+  EXPECT_EQ(e6.address().to_string(), "2001:db8::5");
+  EXPECT_EQ(e6.port(), 80);
+  EXPECT_EQ(address_of(e6), v6);
+  // A v4-mapped IPv6 endpoint (what a dual-stack listener reports) names the IPv4 peer.
+  const tcp::endpoint mapped(asio::ip::make_address("::ffff:10.0.0.1"), 9);
+  EXPECT_EQ(to_string(address_of(mapped)), "10.0.0.1:9");
+  EXPECT_TRUE(endpoint_of(address_of(mapped)).address().is_v4());
+}
+
+}  // namespace
+}  // namespace p2p::transport

@@ -2,6 +2,9 @@
 // The simulator's agenda: events ordered by (virtual time, sending entity, that entity's own send
 // counter). The order never depends on memory addresses or on how nodes are laid out, so a run can
 // later be split across workers and still give the same bytes.
+#include <algorithm>
+#include <bit>
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
@@ -21,77 +24,141 @@ struct EventKey {
   }
 };
 
-// A binary min-heap of keys, each naming a payload slot; payloads live in a recycled pool so the
-// heap moves 24-byte records, not packets.
-template <typename Payload>
+// Strict order of two events by their (at, sender, seq) members.
+template <typename Event>
+constexpr bool earlier(const Event& a, const Event& b) {
+  if (a.at != b.at) return a.at < b.at;
+  if (a.sender != b.sender) return a.sender < b.sender;
+  return a.seq < b.seq;
+}
+
+// A calendar queue of events stored by value. Almost every event lands less than one network
+// latency ahead of the clock, so a ring of one-microsecond buckets spanning a window a little wider
+// than that takes a push in O(1) without comparisons; a two-level bitmap finds the next non-empty
+// bucket in a few word reads; events further ahead (timers, scenario steps) wait in a small binary
+// heap. The bucket of the current instant is sorted by the full key when the clock reaches it, so
+// the order is exactly that of a heap on (at, sender, seq). `Event` needs members `at`, `sender`
+// and `seq`; `at` of a push is never before the last popped event's.
+template <typename Event>
 class EventQueue {
  public:
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
-  const EventKey& top_key() const { return heap_.front().key; }
-
-  void push(const EventKey& key, Payload payload) {
-    std::uint32_t slot;
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-      pool_[slot] = std::move(payload);
-    } else {
-      slot = static_cast<std::uint32_t>(pool_.size());
-      pool_.push_back(std::move(payload));
-    }
-    heap_.push_back(Entry{key, slot});
-    sift_up(heap_.size() - 1);
+  // `window` (rounded up to a power of two) should exceed the usual delay between a push and its
+  // event; longer delays still work, through the heap.
+  explicit EventQueue(Time window = Time{1} << 16) {
+    std::size_t w = 4096;
+    while (static_cast<Time>(w) < window && w < (std::size_t{1} << 22)) w <<= 1;
+    mask_ = w - 1;
+    ring_.resize(w);
+    bits_.assign(w / 64, 0);
+    summary_.assign((w / 64 + 63) / 64, 0);
   }
 
-  // Removes the earliest event, moving its payload into `out`; returns its key.
-  EventKey pop(Payload& out) {
-    const Entry top = heap_.front();
-    heap_.front() = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0);
-    out = std::move(pool_[top.slot]);
-    free_.push_back(top.slot);
-    return top.key;
-  }
-
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
   // Largest number of events ever pending at once (memory high-water mark).
-  std::size_t pool_size() const { return pool_.size(); }
+  std::size_t peak() const { return peak_; }
+
+  void push(const Event& e) {
+    assert(e.at >= now_);
+    if (e.at == now_) {
+      // Keep `current_` sorted latest-first so the earliest pops from the back.
+      auto it = std::lower_bound(current_.begin(), current_.end(), e,
+                                 [](const Event& x, const Event& y) { return earlier(y, x); });
+      current_.insert(it, e);
+    } else if (static_cast<std::uint64_t>(e.at - now_) <= mask_) {
+      const std::size_t b = static_cast<std::size_t>(e.at) & mask_;
+      ring_[b].push_back(e);
+      set_bit(b);
+    } else {
+      far_.push_back(e);
+      std::push_heap(far_.begin(), far_.end(), later_first);
+    }
+    if (++size_ > peak_) peak_ = size_;
+  }
+
+  // Time of the earliest pending event; the queue must not be empty. Does not move the clock, so
+  // events may still be pushed at any time from the last popped one on.
+  Time next_time() const {
+    if (!current_.empty()) return now_;
+    Time t = far_.empty() ? kNever : far_.front().at;
+    const std::size_t start = static_cast<std::size_t>(now_ + 1) & mask_;
+    std::size_t b = find_from(start);
+    if (b == kNone) b = find_from(0);
+    if (b != kNone) t = std::min(t, now_ + 1 + static_cast<Time>((b - start) & mask_));
+    return t;
+  }
+
+  // Removes the earliest event into `out`.
+  void pop(Event& out) {
+    if (current_.empty()) advance();
+    out = current_.back();
+    current_.pop_back();
+    --size_;
+  }
 
  private:
-  struct Entry {
-    EventKey key;
-    std::uint32_t slot;
-  };
+  static constexpr Time kNever = INT64_MAX;
+  static constexpr std::size_t kNone = ~std::size_t{0};
 
-  void sift_up(std::size_t i) {
-    Entry e = heap_[i];
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 2;
-      if (!(e.key < heap_[parent].key)) break;
-      heap_[i] = heap_[parent];
-      i = parent;
+  static bool later_first(const Event& a, const Event& b) { return earlier(b, a); }
+
+  // Moves the clock to the next instant with events and gathers them, sorted, into `current_`.
+  void advance() {
+    const Time t = next_time();
+    now_ = t;
+    const std::size_t b = static_cast<std::size_t>(t) & mask_;
+    if (!ring_[b].empty() && ring_[b].front().at == t) {
+      current_.swap(ring_[b]);  // the bucket keeps the drained vector's capacity for reuse
+      clear_bit(b);
     }
-    heap_[i] = e;
+    while (!far_.empty() && far_.front().at == t) {
+      std::pop_heap(far_.begin(), far_.end(), later_first);
+      current_.push_back(far_.back());
+      far_.pop_back();
+    }
+    std::sort(current_.begin(), current_.end(), later_first);
   }
 
-  void sift_down(std::size_t i) {
-    const std::size_t n = heap_.size();
-    Entry e = heap_[i];
+  void set_bit(std::size_t b) {
+    bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+    summary_[b >> 12] |= std::uint64_t{1} << ((b >> 6) & 63);
+  }
+  void clear_bit(std::size_t b) {
+    std::uint64_t& w = bits_[b >> 6];
+    w &= ~(std::uint64_t{1} << (b & 63));
+    if (w == 0) summary_[b >> 12] &= ~(std::uint64_t{1} << ((b >> 6) & 63));
+  }
+
+  // First bucket at or after `b` (no wrap) with events, or kNone.
+  std::size_t find_from(std::size_t b) const {
+    std::size_t word = b >> 6;
+    if (word >= bits_.size()) return kNone;
+    const std::uint64_t here = bits_[word] & (~std::uint64_t{0} << (b & 63));
+    if (here != 0) return (word << 6) | static_cast<std::size_t>(std::countr_zero(here));
+    ++word;
+    std::size_t s = word >> 6;
+    if (s >= summary_.size()) return kNone;
+    std::uint64_t sw =
+        (word & 63) == 0 ? summary_[s] : summary_[s] & (~std::uint64_t{0} << (word & 63));
     for (;;) {
-      std::size_t child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && heap_[child + 1].key < heap_[child].key) ++child;
-      if (!(heap_[child].key < e.key)) break;
-      heap_[i] = heap_[child];
-      i = child;
+      if (sw != 0) {
+        const std::size_t w = (s << 6) | static_cast<std::size_t>(std::countr_zero(sw));
+        return (w << 6) | static_cast<std::size_t>(std::countr_zero(bits_[w]));
+      }
+      if (++s >= summary_.size()) return kNone;
+      sw = summary_[s];
     }
-    heap_[i] = e;
   }
 
-  std::vector<Entry> heap_;
-  std::vector<Payload> pool_;
-  std::vector<std::uint32_t> free_;
+  std::size_t mask_ = 0;
+  std::vector<std::vector<Event>> ring_;  // ring_[t & mask_]: events at t, in push order
+  std::vector<std::uint64_t> bits_;       // bit b: ring_[b] is not empty
+  std::vector<std::uint64_t> summary_;    // bit w: bits_[w] is not zero
+  std::vector<Event> current_;            // events at now_, latest first
+  std::vector<Event> far_;                // min-heap of events beyond the window
+  Time now_ = 0;
+  std::size_t size_ = 0;
+  std::size_t peak_ = 0;
 };
 
 }  // namespace p2p::sim

@@ -7,10 +7,43 @@
 #include "sim/address.hpp"
 
 namespace p2p::sim {
+namespace {
+
+// Packet fields that only some builds of the protocol have travel in the compact event when they
+// exist; a packet using any other field is parked whole.
+template <typename P>
+std::uint8_t flags_of(const P& p) {
+  if constexpr (requires { p.flags; })
+    return static_cast<std::uint8_t>(p.flags);
+  else
+    return 0;
+}
+template <typename P>
+void set_flags(P& p, std::uint8_t f) {
+  if constexpr (requires { p.flags; }) p.flags = f;
+}
+
+// A uniform draw in [0, 1) from a hash, for decisions that must not depend on node layout.
+double hashed_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
+  return static_cast<double>(mix64(derive_seed(seed, a, b)) >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
 
 Network::Network(const Config& config, NetworkOptions options)
-    : config_(&config), options_(options) {
+    : config_(&config), options_(options), queue_(options.latency.longest() + 1) {
   options_.latency.seed = options_.seed;
+  if (options_.latency.kind == LatencyKind::Matrix &&
+      (!options_.latency.sites || options_.latency.sites->count == 0))
+    throw std::invalid_argument("the matrix latency model needs at least one site");
+}
+
+void Network::reserve(std::size_t n) {
+  nodes_.reserve(n);
+  send_seq_.reserve(n);
+  alive_.reserve(n);
+  live_.reserve(n);
+  live_pos_.reserve(n);
 }
 
 std::uint32_t Network::add_node() {
@@ -19,35 +52,82 @@ std::uint32_t Network::add_node() {
   nodes_.emplace_back(address_of(i), *config_, derive_seed(options_.seed, i, 0));
   send_seq_.push_back(0);
   alive_.push_back(1);
+  live_pos_.push_back(static_cast<std::uint32_t>(live_.size()));
+  live_.push_back(i);
   return i;
 }
 
-void Network::push(std::uint32_t sender, Time at, Payload&& p) {
-  const std::uint64_t seq = sender == kScenarioSender ? ++scenario_seq_ : ++send_seq_[sender];
-  queue_.push(EventKey{at, sender, seq}, std::move(p));
+void Network::drop_live(std::uint32_t node) {
+  alive_[node] = 0;
+  const std::uint32_t pos = live_pos_[node];
+  const std::uint32_t last = live_.back();
+  live_[pos] = last;
+  live_pos_[last] = pos;
+  live_.pop_back();
+  // A departed node's state is never read again: give its memory back.
+  nodes_[node] = Node(address_of(node), *config_, 0);
+}
+
+void Network::push(std::uint32_t sender, Time at, Event& e) {
+  e.at = at;
+  e.sender = sender;
+  e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++send_seq_[sender];
+  queue_.push(e);
 }
 
 void Network::schedule_join(Time at, std::uint32_t node, std::uint32_t entry) {
-  Payload p;
-  p.kind = Kind::Join;
-  p.dest = node;
-  p.packet.origin = address_of(entry);
-  push(kScenarioSender, at, std::move(p));
+  Event e;
+  e.kind = Kind::Join;
+  e.dest = node;
+  e.origin = entry;
+  push(kScenarioSender, at, e);
 }
 
 void Network::schedule_say(Time at, std::uint32_t node, std::string text) {
-  Payload p;
-  p.kind = Kind::Say;
-  p.dest = node;
-  p.packet.text = std::move(text);
-  push(kScenarioSender, at, std::move(p));
+  Event e;
+  e.kind = Kind::Say;
+  e.dest = node;
+  if (!said_free_.empty()) {
+    e.origin = said_free_.back();
+    said_free_.pop_back();
+    said_[e.origin] = std::move(text);
+  } else {
+    e.origin = static_cast<std::uint32_t>(said_.size());
+    said_.push_back(std::move(text));
+  }
+  push(kScenarioSender, at, e);
 }
 
 void Network::schedule_leave(Time at, std::uint32_t node) {
-  Payload p;
-  p.kind = Kind::Leave;
-  p.dest = node;
-  push(kScenarioSender, at, std::move(p));
+  Event e;
+  e.kind = Kind::Leave;
+  e.dest = node;
+  push(kScenarioSender, at, e);
+}
+
+void Network::crash(std::uint32_t node, Time detection) {
+  if (!alive_[node]) return;
+  ++counters_.crashes;
+  for (const Link& l : nodes_[node].links()) {
+    const auto [to, conn] = far_end(node, l.conn, l.peer);
+    if (to >= nodes_.size()) continue;
+    Event e;
+    e.kind = Kind::Closed;
+    e.dest = to;
+    e.conn = conn;
+    push(node, now_ + detection, e);
+  }
+  drop_live(node);
+}
+
+void Network::partition(double fraction, std::uint64_t salt) {
+  partitioned_ = true;
+  partition_fraction_ = fraction;
+  partition_salt_ = salt;
+}
+
+bool Network::side_a(std::uint32_t n) const {
+  return hashed_uniform(options_.seed, n, 0x5100 + partition_salt_) < partition_fraction_;
 }
 
 std::pair<std::uint32_t, ConnId> Network::far_end(std::uint32_t from, ConnId conn,
@@ -60,41 +140,178 @@ std::pair<std::uint32_t, ConnId> Network::far_end(std::uint32_t from, ConnId con
   return {index_of(peer), kDriverConnBit | (ConnId{from} << 32) | conn};
 }
 
+std::uint16_t Network::intern(const std::string& text) {
+  if (text.empty()) return 0;
+  if (auto it = text_index_.find(text); it != text_index_.end()) return it->second;
+  if (texts_.size() >= 0xFFFF) return 0xFFFF;  // full: the packet will not fit and is parked
+  const auto k = static_cast<std::uint16_t>(texts_.size());
+  texts_.push_back(text);
+  text_index_.emplace(text, k);
+  return k;
+}
+
+void Network::packet_of(const Event& e, Packet& out) const {
+  out.type = static_cast<PacketType>(e.type);
+  out.hops = e.hops;
+  out.origin = address_of(e.origin);
+  out.id = e.id;
+  out.text.assign(texts_[e.text]);
+  set_flags(out, e.flags);
+}
+
+void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
+  if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
+  const Time latency = options_.latency.between(from, to);
+  const std::uint64_t seq = send_seq_[from] + 1;  // the counter push() will give this packet
+  if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
+    ++send_seq_[from];  // the lost packet still used its turn
+    ++counters_.packets_lost;
+    return;
+  }
+  if (partitioned_ && side_a(from) != side_a(to)) {
+    ++send_seq_[from];
+    ++counters_.packets_cut;
+    return;
+  }
+  Event e;
+  e.kind = Kind::Packet;
+  e.dest = to;
+  e.conn = conn;
+  e.type = static_cast<std::uint8_t>(packet.type);
+  e.hops = packet.hops;
+  e.flags = flags_of(packet);
+  e.id = packet.id;
+  e.origin = index_of(packet.origin);
+  e.text = intern(packet.text);
+  packet_of(e, probe_);
+  if (!(probe_ == packet)) {
+    std::uint32_t slot;
+    if (!parked_free_.empty()) {
+      slot = parked_free_.back();
+      parked_free_.pop_back();
+      parked_[slot] = std::move(packet);
+    } else {
+      slot = static_cast<std::uint32_t>(parked_.size());
+      parked_.push_back(std::move(packet));
+    }
+    e.kind = Kind::Parked;
+    e.origin = slot;
+  }
+  if (e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) ++counters_.join_requests_in_flight;
+  if (e.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty()) {
+    if (FloodStats* f = flood_mut(packet.id)) {
+      ++f->messages;
+      ++flood_in_flight_[f - floods_.data()];
+    }
+  }
+  push(from, now_ + latency, e);
+}
+
+FloodStats* Network::flood_mut(std::uint64_t id) {
+  if (!floods_.empty() && floods_.back().id == id) return &floods_.back();
+  auto it = flood_index_.find(id);
+  return it == flood_index_.end() ? nullptr : &floods_[it->second];
+}
+
+const FloodStats* Network::flood(std::uint64_t id) const {
+  auto it = flood_index_.find(id);
+  return it == flood_index_.end() ? nullptr : &floods_[it->second];
+}
+
+void Network::finish_flood(std::size_t index) {
+  FloodStats& f = floods_[index];
+  std::vector<Time>& lat = flood_latencies_[index];
+  if (!lat.empty()) {
+    std::sort(lat.begin(), lat.end());
+    // Nearest-rank percentiles: the smallest latency with at least p of the deliveries at or
+    // below it.
+    auto rank = [&](double p) {
+      const auto n = static_cast<double>(lat.size());
+      auto k = static_cast<std::size_t>(std::max(1.0, std::ceil(p * n)));
+      return lat[std::min(k, lat.size()) - 1];
+    };
+    f.p50 = rank(0.5);
+    f.p90 = rank(0.9);
+    f.p99 = rank(0.99);
+    f.max = lat.back();
+  }
+  f.finished = true;
+  lat = {};
+}
+
 bool Network::step() {
   if (queue_.empty()) return false;
-  const EventKey key = queue_.pop(current_);
-  assert(key.at >= now_);
-  now_ = key.at;
-  const std::uint32_t dest = current_.dest;
+  queue_.pop(current_);
+  assert(current_.at >= now_);
+  now_ = current_.at;
+  const Event& ev = current_;
+  const bool is_packet = ev.kind == Kind::Packet || ev.kind == Kind::Parked;
+  FloodStats* flood = nullptr;
+  if (is_packet) {
+    if (ev.type == static_cast<std::uint8_t>(PacketType::JoinReq))
+      --counters_.join_requests_in_flight;
+    if (ev.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty())
+      flood = flood_mut(ev.id);
+  }
+  const std::uint32_t dest = ev.dest;
   if (!alive_[dest]) {
     ++counters_.events_to_departed;
-    return true;
+    if (ev.kind == Kind::Parked) parked_free_.push_back(ev.origin);
+    if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.origin);
+  } else {
+    said_flood_ = kNoFlood;
+    ++counters_.events;
+    Node& node = nodes_[dest];
+    effects_.clear();
+    switch (ev.kind) {
+      case Kind::Packet:
+      case Kind::Parked: {
+        auto& in = std::get<PacketIn>(packet_input_);
+        in.conn = ev.conn;
+        if (ev.kind == Kind::Packet) {
+          packet_of(ev, in.packet);
+        } else {
+          in.packet = std::move(parked_[ev.origin]);
+          parked_free_.push_back(ev.origin);
+        }
+        node.handle(now_, packet_input_, effects_);
+        break;
+      }
+      case Kind::Closed:
+        node.handle(now_, Closed{ev.conn}, effects_);
+        break;
+      case Kind::Timer:
+        node.handle(now_, TimerFired{Timer{static_cast<TimerKind>(ev.type), ev.id}}, effects_);
+        break;
+      case Kind::ParkedTimer:
+        node.handle(now_, TimerFired{parked_timers_[ev.origin]}, effects_);
+        parked_timers_free_.push_back(ev.origin);
+        break;
+      case Kind::Join:
+        node.handle(now_, Join{address_of(ev.origin)}, effects_);
+        break;
+      case Kind::Say:
+        node.handle(now_, Say{std::move(said_[ev.origin])}, effects_);
+        break;
+      case Kind::Leave:
+        node.handle(now_, Leave{}, effects_);
+        ++counters_.departures;
+        break;
+    }
+    apply(dest, effects_);
+    if (ev.kind == Kind::Leave) drop_live(dest);
+    if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
   }
-  ++counters_.events;
-  Node& node = nodes_[dest];
-  effects_.clear();
-  switch (current_.kind) {
-    case Kind::Packet:
-      node.handle(now_, PacketIn{current_.conn, std::move(current_.packet)}, effects_);
-      break;
-    case Kind::Closed:
-      node.handle(now_, Closed{current_.conn}, effects_);
-      break;
-    case Kind::Timer:
-      node.handle(now_, TimerFired{current_.timer}, effects_);
-      break;
-    case Kind::Join:
-      node.handle(now_, Join{current_.packet.origin}, effects_);
-      break;
-    case Kind::Say:
-      node.handle(now_, Say{std::move(current_.packet.text)}, effects_);
-      break;
-    case Kind::Leave:
-      node.handle(now_, Leave{}, effects_);
-      alive_[dest] = 0;
-      break;
+  if (ev.kind == Kind::Say) {
+    said_[ev.origin].clear();
+    said_free_.push_back(ev.origin);
   }
-  apply(dest, effects_);
+  if (flood != nullptr) {
+    // Re-look it up: apply() may have grown floods_.
+    flood = flood_mut(ev.id);
+    const std::size_t k = static_cast<std::size_t>(flood - floods_.data());
+    if (--flood_in_flight_[k] == 0) finish_flood(k);
+  }
   return true;
 }
 
@@ -107,40 +324,70 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             const auto [to, conn] = far_end(from, e.conn, e.peer);
             if (e.packet.type == PacketType::Message) {
               ++counters_.messages_sent;
-              if (auto it = floods_.find(e.packet.id); it != floods_.end()) ++it->second.messages;
             } else if (e.packet.type == PacketType::JoinReq) {
               ++counters_.join_requests_passed;
             }
-            push(from, now_ + options_.latency.between(from, to),
-                 Payload{Kind::Packet, to, conn, std::move(e.packet), {}});
+            send_packet(from, to, conn, e.packet);
           } else if constexpr (std::is_same_v<T, SendOnce>) {
             if (e.packet.type == PacketType::JoinReq) ++counters_.join_requests_sent;
-            const std::uint32_t to = index_of(e.to);
-            if (to < nodes_.size())
-              push(from, now_ + options_.latency.between(from, to),
-                   Payload{Kind::Packet, to, kOneShotConn, std::move(e.packet), {}});
+            send_packet(from, index_of(e.to), kOneShotConn, e.packet);
           } else if constexpr (std::is_same_v<T, Open>) {
-            const std::uint32_t to = index_of(e.to);
             const ConnId conn = kDriverConnBit | (ConnId{from} << 32) | e.conn;
-            if (to < nodes_.size())
-              push(from, now_ + options_.latency.between(from, to),
-                   Payload{Kind::Packet, to, conn, std::move(e.packet), {}});
+            send_packet(from, index_of(e.to), conn, e.packet);
           } else if constexpr (std::is_same_v<T, Close>) {
             if (e.conn == kOneShotConn) return;
             const auto [to, conn] = far_end(from, e.conn, e.peer);
-            push(from, now_ + options_.latency.between(from, to),
-                 Payload{Kind::Closed, to, conn, {}, {}});
+            if (to >= nodes_.size()) return;
+            Event ev;
+            ev.kind = Kind::Closed;
+            ev.dest = to;
+            ev.conn = conn;
+            push(from, now_ + options_.latency.between(from, to), ev);
           } else if constexpr (std::is_same_v<T, Deliver>) {
-            if (auto it = floods_.find(e.id); it != floods_.end()) ++it->second.deliveries;
+            if (FloodStats* f = flood_mut(e.id)) {
+              ++f->deliveries;
+              flood_latencies_[f - floods_.data()].push_back(now_ - f->start);
+              if (current_.kind == Kind::Packet || current_.kind == Kind::Parked)
+                f->max_hops = std::max<std::uint32_t>(f->max_hops, current_.hops + 1u);
+            }
           } else if constexpr (std::is_same_v<T, WakeAt>) {
-            push(from, e.at, Payload{Kind::Timer, from, 0, {}, e.timer});
+            Event ev;
+            ev.kind = Kind::Timer;
+            ev.dest = from;
+            ev.type = static_cast<std::uint8_t>(e.timer.kind);
+            ev.id = e.timer.key;
+            if (!(Timer{e.timer.kind, e.timer.key} == e.timer)) {
+              // A timer with more than a kind and a key: kept whole.
+              ev.kind = Kind::ParkedTimer;
+              if (!parked_timers_free_.empty()) {
+                ev.origin = parked_timers_free_.back();
+                parked_timers_free_.pop_back();
+                parked_timers_[ev.origin] = e.timer;
+              } else {
+                ev.origin = static_cast<std::uint32_t>(parked_timers_.size());
+                parked_timers_.push_back(e.timer);
+              }
+            }
+            push(from, std::max(e.at, now_), ev);
           } else if constexpr (std::is_same_v<T, Note>) {
             ++counters_.notes[static_cast<std::size_t>(e.kind)];
             if (e.kind == NoteKind::MessageOriginated) {
-              floods_[e.id];
+              if (flood_index_.count(e.id) == 0) {
+                FloodStats f;
+                f.id = e.id;
+                f.origin = from;
+                f.start = now_;
+                f.reachable = live_.size() - 1;
+                flood_index_.emplace(e.id, static_cast<std::uint32_t>(floods_.size()));
+                floods_.push_back(f);
+                flood_latencies_.emplace_back();
+                // Held until the origin's effects are applied, so a node without links finishes.
+                flood_in_flight_.push_back(1);
+                said_flood_ = floods_.size() - 1;
+              }
               last_said_ = e.id;
             } else if (e.kind == NoteKind::DuplicateMessage) {
-              if (auto it = floods_.find(e.id); it != floods_.end()) ++it->second.duplicates;
+              if (FloodStats* f = flood_mut(e.id)) ++f->duplicates;
             }
           }
         },
@@ -149,7 +396,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
 }
 
 void Network::run_until(Time t) {
-  while (!queue_.empty() && queue_.top_key().at <= t) step();
+  while (!queue_.empty() && queue_.next_time() <= t) step();
   if (t > now_) now_ = t;
 }
 
@@ -160,8 +407,7 @@ void Network::drain() {
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (!alive_[i]) continue;
+  for (std::uint32_t i : live_) {
     for (const Link& l : nodes_[i].links()) {
       const std::uint32_t j = index_of(l.peer);
       if (i < j && j < nodes_.size() && alive_[j]) out.emplace_back(i, j);
@@ -169,6 +415,16 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::uint64_t Network::link_ends() const {
+  std::uint64_t ends = 0;
+  for (std::uint32_t i : live_)
+    for (const Link& l : nodes_[i].links()) {
+      const std::uint32_t j = index_of(l.peer);
+      if (j < nodes_.size() && alive_[j]) ++ends;
+    }
+  return ends;
 }
 
 }  // namespace p2p::sim

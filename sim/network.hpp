@@ -4,7 +4,8 @@
 // is integer microseconds; one root seed decides everything.
 #include <array>
 #include <cstdint>
-#include <map>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,21 +26,37 @@ inline constexpr ConnId kOneShotConn = kDriverConnBit | (ConnId{0x7FFFFFFFu} << 
 struct NetworkOptions {
   std::uint64_t seed = 1;
   LatencyModel latency;  // its seed is set from `seed`
+  // Each packet (not a connection's close) is lost with this probability, as on a lossy path
+  // with no retransmission; the draw is a hash of (seed, sender, sender's send counter).
+  double loss = 0.0;
 };
 
-// Per-message flood accounting, keyed by message id.
+// One chat message said through schedule_say, followed until its last copy has arrived.
 struct FloodStats {
+  std::uint64_t id = 0;
+  std::uint32_t origin = 0;
+  Time start = 0;                // when it was said
+  std::uint64_t reachable = 0;   // live nodes other than the origin when it was said
   std::uint64_t deliveries = 0;  // nodes that delivered it (the author excluded)
   std::uint64_t messages = 0;    // copies sent over links
   std::uint64_t duplicates = 0;  // copies that arrived at a node that had seen it
+  std::uint32_t max_hops = 0;    // most links a copy crossed before it was delivered
+  // Delivery latency percentiles (microseconds after `start`); set once no copy is in flight.
+  Time p50 = 0, p90 = 0, p99 = 0, max = 0;
+  bool finished = false;
 };
 
 struct Counters {
-  std::uint64_t events = 0;                // events handed to nodes
-  std::uint64_t events_to_departed = 0;    // events dropped because their node had left
-  std::uint64_t join_requests_sent = 0;    // JOIN_REQs sent by newcomers (first hop)
-  std::uint64_t join_requests_passed = 0;  // JOIN_REQs passed on between neighbours
-  std::uint64_t messages_sent = 0;         // chat copies sent over links
+  std::uint64_t events = 0;                   // events handed to nodes
+  std::uint64_t events_to_departed = 0;       // events dropped because their node had left
+  std::uint64_t join_requests_sent = 0;       // JOIN_REQs sent by newcomers (first hop)
+  std::uint64_t join_requests_passed = 0;     // JOIN_REQs passed on between neighbours
+  std::uint64_t join_requests_in_flight = 0;  // JOIN_REQs sent and not yet arrived
+  std::uint64_t messages_sent = 0;            // chat copies sent over links
+  std::uint64_t packets_lost = 0;             // packets dropped by the loss probability
+  std::uint64_t packets_cut = 0;              // packets dropped crossing a partition
+  std::uint64_t departures = 0;               // graceful leaves
+  std::uint64_t crashes = 0;                  // nodes that stopped without a word
   std::array<std::uint64_t, kNoteKindCount> notes{};
 
   std::uint64_t note(NoteKind k) const { return notes[static_cast<std::size_t>(k)]; }
@@ -51,15 +68,29 @@ class Network {
 
   // Creates node `size()` (alive, with no links); its address is address_of(index).
   std::uint32_t add_node();
+  // Room for `n` nodes in all, so a known-size run grows its arrays once.
+  void reserve(std::size_t n);
   std::size_t size() const { return nodes_.size(); }
   const Node& node(std::uint32_t i) const { return nodes_[i]; }
   bool alive(std::uint32_t i) const { return alive_[i] != 0; }
   Time now() const { return now_; }
+  // Live nodes, in an order that depends only on the run's history.
+  const std::vector<std::uint32_t>& live() const { return live_; }
 
   // Scenario inputs, delivered to `node` at time `at` (>= now()).
   void schedule_join(Time at, std::uint32_t node, std::uint32_t entry);
   void schedule_say(Time at, std::uint32_t node, std::string text);
   void schedule_leave(Time at, std::uint32_t node);
+  // The node stops now without a word: its pending events are dropped, and each neighbour gets
+  // Closed for its link `detection` later, as a TCP peer learns of a dead host by a timeout.
+  void crash(std::uint32_t node, Time detection);
+
+  // From now on until heal(), packets between the two sides are dropped: node n is on side A
+  // when a hash of (seed, salt, n) is below `fraction`. Closes still cross, so links stay mutual.
+  void partition(double fraction, std::uint64_t salt);
+  void heal() { partitioned_ = false; }
+  bool side_a(std::uint32_t n) const;
+  bool partitioned() const { return partitioned_; }
 
   // Handles the earliest event; false when none is pending.
   bool step();
@@ -68,29 +99,52 @@ class Network {
   // Handles events until none is pending.
   void drain();
   std::size_t pending() const { return queue_.size(); }
+  std::size_t peak_pending() const { return queue_.peak(); }
+  // Time of the earliest pending event; pending() must be non-zero.
+  Time next_event_time() const { return queue_.next_time(); }
 
   // The links between live nodes as (i, j) with i < j, one entry per link (a doubled link appears
   // twice), sorted.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links() const;
+  // Number of link ends held by live nodes towards live nodes (twice the links), without building
+  // the list.
+  std::uint64_t link_ends() const;
 
   const Counters& counters() const { return counters_; }
-  // Flood accounting for messages said through schedule_say, by id.
-  const std::map<std::uint64_t, FloodStats>& floods() const { return floods_; }
+  // Messages said through schedule_say, in the order they were said.
+  const std::vector<FloodStats>& floods() const { return floods_; }
+  const FloodStats* flood(std::uint64_t id) const;
   // The id of the message most recently said through schedule_say (0 if none yet).
   std::uint64_t last_said() const { return last_said_; }
 
  private:
-  enum class Kind : std::uint8_t { Packet, Closed, Timer, Join, Say, Leave };
-  struct Payload {
-    Kind kind = Kind::Packet;
+  enum class Kind : std::uint8_t { Packet, Parked, Closed, Timer, ParkedTimer, Join, Say, Leave };
+  // One pending event in 48 bytes. In the simulator every address is a simulated one, so a packet
+  // travels as node indices and an interned text; a packet that does not fit (a field this form
+  // lacks) is parked whole in a side table and the event names its slot.
+  struct Event {
+    Time at = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t sender = 0;
     std::uint32_t dest = 0;
     ConnId conn = 0;
-    Packet packet;  // Packet: the packet; Join: origin = entry; Say: text
-    Timer timer;
+    std::uint64_t id = 0;      // packet id; timer key
+    std::uint32_t origin = 0;  // packet origin; join entry; say text; parked slot
+    std::uint16_t text = 0;    // packet text, interned
+    Kind kind = Kind::Packet;
+    std::uint8_t type = 0;  // packet type; timer kind
+    std::uint8_t hops = 0;
+    std::uint8_t flags = 0;
   };
 
-  void push(std::uint32_t sender, Time at, Payload&& p);
+  void push(std::uint32_t sender, Time at, Event& e);
+  void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet);
   void apply(std::uint32_t from, Effects& effects);
+  void drop_live(std::uint32_t node);
+  void packet_of(const Event& e, Packet& out) const;
+  std::uint16_t intern(const std::string& text);
+  FloodStats* flood_mut(std::uint64_t id);
+  void finish_flood(std::size_t index);
   // The node and connection id at the far end of `from`'s connection `conn` to `peer`.
   std::pair<std::uint32_t, ConnId> far_end(std::uint32_t from, ConnId conn,
                                            const Address& peer) const;
@@ -100,14 +154,35 @@ class Network {
   std::vector<Node> nodes_;
   std::vector<std::uint64_t> send_seq_;  // per node: tie-break counter
   std::vector<std::uint8_t> alive_;
+  std::vector<std::uint32_t> live_;      // live node indices
+  std::vector<std::uint32_t> live_pos_;  // per node: its place in live_
   std::uint64_t scenario_seq_ = 0;
-  EventQueue<Payload> queue_;
+  EventQueue<Event> queue_;
   Time now_ = 0;
   Effects effects_;  // reused for every event
-  Payload current_;
+  Event current_;
+  // Inputs kept between events so their packets' buffers are reused.
+  Input packet_input_{PacketIn{}};
+  Packet probe_;
+  std::vector<Packet> parked_;
+  std::vector<std::uint32_t> parked_free_;
+  std::vector<Timer> parked_timers_;
+  std::vector<std::uint32_t> parked_timers_free_;
+  std::vector<std::string> texts_{std::string()};  // interned packet texts; 0 is empty
+  std::vector<std::string> said_;                  // texts waiting in Say events
+  std::vector<std::uint32_t> said_free_;
+  std::unordered_map<std::string, std::uint16_t> text_index_;
+  bool partitioned_ = false;
+  double partition_fraction_ = 0;
+  std::uint64_t partition_salt_ = 0;
   Counters counters_;
-  std::map<std::uint64_t, FloodStats> floods_;
+  std::vector<FloodStats> floods_;
+  std::vector<std::vector<Time>> flood_latencies_;  // per flood until finished
+  std::vector<std::uint64_t> flood_in_flight_;
+  std::unordered_map<std::uint64_t, std::uint32_t> flood_index_;  // lookups only, never iterated
   std::uint64_t last_said_ = 0;
+  static constexpr std::size_t kNoFlood = ~std::size_t{0};
+  std::size_t said_flood_ = kNoFlood;  // flood the event being handled originated
 };
 
 }  // namespace p2p::sim

@@ -9,6 +9,7 @@ GrowthResult run_growth(Network& net, const GrowthScenario& scenario, std::uint6
   GrowthResult result;
   if (scenario.nodes == 0) return result;
   Rng rng(derive_seed(seed, kScenarioSender, 0));
+  net.reserve(scenario.nodes);
   net.add_node();  // the entry node: it exists from time 0 and joins nobody
   for (std::uint32_t i = 1; i < scenario.nodes; ++i) {
     const Time t = static_cast<Time>(i) * scenario.arrival_interval;
@@ -24,8 +25,7 @@ GrowthResult run_growth(Network& net, const GrowthScenario& scenario, std::uint6
     net.schedule_say(net.now(), result.flood_origin, scenario.message);
     net.drain();
     result.flood_id = net.last_said();
-    if (auto it = net.floods().find(result.flood_id); it != net.floods().end())
-      result.flood = it->second;
+    if (const FloodStats* f = net.flood(result.flood_id)) result.flood = *f;
   }
   result.end = net.now();
   return result;

@@ -10,31 +10,103 @@
 namespace p2p::sim {
 namespace {
 
-TEST(EventQueue, OrdersByTimeThenSenderThenSequence) {
-  EventQueue<int> q;
-  q.push({30, 1, 1}, 1);
-  q.push({10, 5, 2}, 2);
-  q.push({10, 5, 1}, 3);
-  q.push({10, 2, 9}, 4);
-  q.push({20, 0, 0}, 5);
+struct TestEvent {
+  Time at = 0;
+  std::uint32_t sender = 0;
+  std::uint64_t seq = 0;
+  int tag = 0;
+};
+
+std::vector<int> drain_tags(EventQueue<TestEvent>& q) {
   std::vector<int> order;
-  int v = 0;
+  TestEvent e;
   while (!q.empty()) {
-    q.pop(v);
-    order.push_back(v);
+    q.pop(e);
+    order.push_back(e.tag);
   }
-  EXPECT_EQ(order, (std::vector<int>{4, 3, 2, 5, 1}));
+  return order;
 }
 
-TEST(EventQueue, RecyclesPayloadSlots) {
-  EventQueue<int> q;
-  int v = 0;
-  for (int round = 0; round < 100; ++round) {
-    q.push({round, 0, 0}, round);
-    q.pop(v);
-    EXPECT_EQ(v, round);
+TEST(EventQueue, OrdersByTimeThenSenderThenSequence) {
+  EventQueue<TestEvent> q;
+  q.push({30, 1, 1, 1});
+  q.push({10, 5, 2, 2});
+  q.push({10, 5, 1, 3});
+  q.push({10, 2, 9, 4});
+  q.push({20, 0, 0, 5});
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{4, 3, 2, 5, 1}));
+}
+
+TEST(EventQueue, FarEventsBeyondTheWindowKeepTheirPlace) {
+  EventQueue<TestEvent> q(4096);
+  q.push({1'000'000, 1, 1, 1});  // far beyond the window: waits in the heap
+  q.push({100, 1, 2, 2});
+  q.push({1'000'000, 0, 7, 3});
+  q.push({5000, 3, 3, 4});
+  TestEvent e;
+  q.pop(e);
+  EXPECT_EQ(e.tag, 2);
+  q.push({1'000'000, 2, 9, 5});  // now inside the ring's reach of nothing: still ordered
+  q.push({999'999, 9, 9, 6});
+  EXPECT_EQ(q.next_time(), 5000);
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{4, 6, 3, 1, 5}));
+}
+
+TEST(EventQueue, EventsPushedAtTheCurrentInstantSortIntoIt) {
+  EventQueue<TestEvent> q;
+  q.push({50, 4, 1, 1});
+  q.push({50, 8, 1, 2});
+  TestEvent e;
+  q.pop(e);
+  EXPECT_EQ(e.tag, 1);
+  q.push({50, 6, 1, 3});  // same instant, sender between the two
+  q.push({50, 9, 1, 4});
+  EXPECT_EQ(drain_tags(q), (std::vector<int>{3, 2, 4}));
+}
+
+// The calendar queue against a plain sorted reference on random pushes and pops, the window
+// wrapping many times.
+TEST(EventQueue, MatchesASortedReferenceOnRandomTraffic) {
+  EventQueue<TestEvent> q(4096);
+  std::vector<TestEvent> ref;
+  Rng rng(42);
+  Time now = 0;
+  int tag = 0;
+  std::vector<int> got, want;
+  for (int round = 0; round < 20000; ++round) {
+    const int pushes = static_cast<int>(rng.below(3));
+    for (int k = 0; k < pushes; ++k) {
+      const Time delay = rng.chance(0.05) ? static_cast<Time>(rng.below(50000))
+                                          : static_cast<Time>(rng.below(3000));
+      TestEvent e{now + delay, static_cast<std::uint32_t>(rng.below(8)), rng.next(), ++tag};
+      q.push(e);
+      ref.push_back(e);
+    }
+    if (!ref.empty() && rng.chance(0.6)) {
+      auto it =
+          std::min_element(ref.begin(), ref.end(), [](auto& a, auto& b) { return earlier(a, b); });
+      want.push_back(it->tag);
+      ASSERT_EQ(q.next_time(), it->at);
+      now = it->at;
+      ref.erase(it);
+      TestEvent e;
+      q.pop(e);
+      got.push_back(e.tag);
+    }
   }
-  EXPECT_EQ(q.pool_size(), 1u);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(q.size(), ref.size());
+}
+
+TEST(EventQueue, TracksThePeakOfPendingEvents) {
+  EventQueue<TestEvent> q;
+  TestEvent e;
+  for (int round = 0; round < 100; ++round) {
+    q.push({round, 0, 0, round});
+    q.pop(e);
+    EXPECT_EQ(e.tag, round);
+  }
+  EXPECT_EQ(q.peak(), 1u);
 }
 
 TEST(SimAddress, RoundTripsNodeIndex) {

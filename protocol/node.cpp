@@ -251,7 +251,11 @@ void Node::on_join_request(ConnId conn, bool on_link, Packet packet, Effects& ou
     }
   }
   packet.flags = static_cast<std::uint8_t>(packet.flags & ~kFlagBounced);
-  if (rule_accepts(packet)) {
+  // A walk that cannot go on (the first node of a network, or one whose only neighbour is the
+  // newcomer) ends here: taking the newcomer beats dropping it.
+  const bool dead_end = random_link(&packet.origin, 0) == nullptr && packet.origin != self_ &&
+                        !linked_to(packet.origin) && below_cap();
+  if (dead_end || rule_accepts(packet)) {
     accept_request(packet, out);
   } else if (packet.hops >= config_->max_hops) {
     out.push_back(Note{NoteKind::JoinDroppedHops, packet.origin, packet.id});

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include "analysis/report.hpp"
 #include "sim/network.hpp"
@@ -19,6 +20,9 @@ struct SimFlags {
   std::string out = "results";
   int join_requests = 4;
   int max_hops = 64;
+  std::string rule = "seed";
+  int min_connections = 0;
+  int max_connections = 0;
   double arrival_interval_ms = 10;
   double latency_min_ms = 10;
   double latency_max_ms = 50;
@@ -40,6 +44,16 @@ void run_sim(const SimFlags& f) {
   Config config;
   config.join_requests = f.join_requests;
   config.max_hops = f.max_hops;
+  try {
+    config.rule = parse_join_rule(f.rule, config.max_hops);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rule: ") + e.what());
+  }
+  // The simulator runs until no event is left; endless shuffles would never let it stop.
+  if (config.rule.is_hyparview() && config.rule.shuffles == 0)
+    throw UsageError("--rule: hyparview needs shuffles >= 1 in the simulator");
+  config.min_connections = f.min_connections;
+  config.max_connections = f.max_connections;
   sim::NetworkOptions options;
   options.seed = f.seed;
   options.latency.min = ms_to_time(f.latency_min_ms);
@@ -122,6 +136,19 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--max-hops", flags->max_hops,
                   "A JOIN_REQ passed on this many times is dropped (and counted)")
       ->check(CLI::Range(0, 255))
+      ->capture_default_str();
+  cmd->add_option("--rule", flags->rule,
+                  "Join rule NAME[:KEY=VALUE,...], one of: " + rule_names() +
+                      " (docs/join-rules.md); seed is the blog post's code, flaws included")
+      ->capture_default_str();
+  cmd->add_option("--min-connections", flags->min_connections,
+                  "Every rule but seed: a node below this many links asks for more, with retries "
+                  "and backoff (0: only on joining)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Every rule but seed: the most links a node holds (0: no cap)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_option("--arrival-interval", flags->arrival_interval_ms,
                   "Milliseconds between two newcomers' arrivals")

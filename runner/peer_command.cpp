@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "protocol/codec.hpp"
+#include "protocol/join_rule.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/peer.hpp"
 #include "usage_error.hpp"
@@ -36,6 +37,10 @@ struct PeerFlags {
   std::uint64_t seed = 0;
   bool seed_given = false;
   int join_requests = Config{}.join_requests;
+  int max_hops = Config{}.max_hops;
+  std::string rule = "seed";
+  int min_connections = 0;
+  int max_connections = 0;
   int stall_timeout_ms = 10000;
   std::size_t write_queue_kib = 4096;
 };
@@ -171,6 +176,14 @@ void run_peer(const PeerFlags& flags) {
                      ? flags.seed
                      : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   options.config.join_requests = flags.join_requests;
+  options.config.max_hops = flags.max_hops;
+  try {
+    options.config.rule = parse_join_rule(flags.rule, options.config.max_hops);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rule: ") + e.what());
+  }
+  options.config.min_connections = flags.min_connections;
+  options.config.max_connections = flags.max_connections;
   options.limits.stall_timeout = std::chrono::milliseconds(flags.stall_timeout_ms);
   options.limits.write_queue_bytes = flags.write_queue_kib * 1024;
 
@@ -273,6 +286,22 @@ void add_peer_command(CLI::App& app) {
   cmd->add_option("--join-requests", flags->join_requests, "JOIN_REQs sent per 'connect'")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--max-hops", flags->max_hops, "a JOIN_REQ passed on this many times is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 255));
+  cmd->add_option("--rule", flags->rule,
+                  "join rule NAME[:KEY=VALUE,...], one of: " + rule_names() +
+                      " (docs/join-rules.md); the same rules as p2p sim")
+      ->capture_default_str();
+  cmd->add_option("--min-connections", flags->min_connections,
+                  "every rule but seed: below this many links, ask for more with retries and "
+                  "backoff (0: only on connect)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "every rule but seed: the most links this peer holds (0: no cap)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--stall-timeout-ms", flags->stall_timeout_ms,
                   "close a connection that makes no progress for this long while a frame, a "
                   "dial, a write or a first packet is outstanding")

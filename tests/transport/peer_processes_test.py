@@ -3,6 +3,7 @@
 
   deliver  five peers join; a message from one is printed exactly once by every other, with the
            author's address; a peer that is not a cut vertex is killed and the rest still deliver.
+           deliver_inverse_degree and deliver_hyparview do the same under other join rules.
   hostile  bad frames of every kind, half a frame, and silence against a running peer: each such
            connection is closed with one log line while the peer keeps chatting.
   exits    `quit`, `exit`, end of input, SIGINT and SIGTERM each end a peer with status 0.
@@ -40,9 +41,16 @@ def expect_each_delivers_once(cluster, sender, receivers, text):
     check(not sender.deliveries(text), "the author printed its own message")
 
 
-def test_deliver(exe):
+RULES = {
+    "deliver": [],
+    "deliver_inverse_degree": ["--rule", "inverse_degree", "--min-connections", "2"],
+    "deliver_hyparview": ["--rule", "hyparview:shuffle_period_ms=200,shuffles=0"],
+}
+
+
+def test_deliver(exe, case):
     with Cluster(exe) as c:
-        peers = [c.start("--seed", str(i + 1)) for i in range(5)]
+        peers = [c.start("--seed", str(i + 1), *RULES[case]) for i in range(5)]
         for p in peers[1:]:
             c.join(p, peers[0])
         c.pump(0.3)  # JOIN_REQs still walking settle
@@ -63,7 +71,7 @@ def test_deliver(exe):
         codes = c.quit_all()
         check(all(rc == 0 for p, rc in zip(peers, codes) if p is not victim),
               f"exit codes {codes}")
-    print("deliver: ok")
+    print(case + ": ok")
 
 
 def frame(version=1, type_=1, text=b"", trailing=b"", length=None):
@@ -151,9 +159,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--p2p", required=True, help="path to the p2p executable")
-    ap.add_argument("case", choices=["deliver", "hostile", "exits"])
+    ap.add_argument("case", choices=[*RULES, "hostile", "exits"])
     args = ap.parse_args()
-    {"deliver": test_deliver, "hostile": test_hostile, "exits": test_exits}[args.case](args.p2p)
+    if args.case in RULES:
+        test_deliver(args.p2p, args.case)
+    else:
+        {"hostile": test_hostile, "exits": test_exits}[args.case](args.p2p)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "protocol/codec.hpp"
+#include "protocol/join_rule.hpp"
 #include "transport/endpoint.hpp"
 
 namespace p2p::transport {
@@ -28,8 +29,10 @@ struct TestPeer {
   std::vector<Note> notes;
   std::unique_ptr<Peer> peer;
 
-  TestPeer(asio::io_context& io, SessionLimits limits = {}, std::uint64_t seed = 1) {
+  TestPeer(asio::io_context& io, SessionLimits limits = {}, std::uint64_t seed = 1,
+           Config config = {}) {
     PeerOptions o;
+    o.config = config;
     o.port = 0;
     o.seed = seed;
     o.limits = limits;
@@ -352,6 +355,48 @@ TEST(Transport, DialToNowhereIsLoggedAndHarmless) {
   ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 0; }));
   TestPeer b(io, {}, 2);
   link(io, b, a);  // still serving
+}
+
+TEST(Transport, NodeWakeUpsFireAtTheirTime) {
+  // A rule with retries: joining a dead entry makes the Node ask again after 60 ms, 120 ms and
+  // 240 ms (doubling), each time through a fresh dial that fails.
+  asio::io_context io;
+  Config config;
+  int max_hops = config.max_hops;
+  config.rule = parse_join_rule("inverse_degree", max_hops);
+  config.join_requests = 1;
+  config.min_connections = 1;
+  config.retry_delay = 60 * kMillisecond;
+  config.retry_delay_max = kSecond;
+  config.retry_attempts = 3;
+  TestPeer a(io, {}, 1, config);
+  std::uint16_t dead_port = 0;
+  {
+    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    dead_port = probe.local_endpoint().port();
+  }
+  std::vector<std::chrono::steady_clock::time_point> failures;
+  std::size_t seen_logs = 0;
+  const auto start = std::chrono::steady_clock::now();
+  a.peer->join(Address::v4(0x7f000001, dead_port));
+  run_until(
+      io,
+      [&] {
+        for (; seen_logs < a.logs.size(); ++seen_logs)
+          if (a.logs[seen_logs].find("cannot connect") != std::string::npos)
+            failures.push_back(std::chrono::steady_clock::now());
+        return failures.size() >= 4;
+      },
+      3000ms);
+  ASSERT_EQ(failures.size(), 4u);  // the join and three retries
+  EXPECT_GE(failures[1] - start, 60ms);
+  EXPECT_GE(failures[2] - failures[1], 100ms);
+  EXPECT_GE(failures[3] - failures[2], 200ms);
+  io.restart();
+  io.run_for(600ms);  // no fourth retry: the Node gave up
+  std::size_t total = 0;
+  for (const auto& l : a.logs) total += l.find("cannot connect") != std::string::npos;
+  EXPECT_EQ(total, 4u);
 }
 
 TEST(Transport, ListensOnTheFirstFreePortFromTheDefault) {

@@ -97,8 +97,13 @@ def _numbers(series, path, column):
         if values.isna().any():
             row = int(values.isna().to_numpy().nonzero()[0][0])
             raise MalformedFile(f"{path}: column {column}, data row {row + 1}: empty")
-        finite = values.to_numpy(dtype=float)
-        wrong = ~((finite >= 0) & (finite == finite.round()) & (finite < 2**63))
+        if values.dtype.kind == "u":
+            wrong = values.to_numpy() >= 2**63
+        elif values.dtype.kind == "i":
+            wrong = values.to_numpy() < 0
+        else:
+            finite = values.to_numpy(dtype=float)
+            wrong = ~((finite >= 0) & (finite == finite.round()) & (finite < 2**63))
         if wrong.any():
             row = int(wrong.nonzero()[0][0])
             raise MalformedFile(

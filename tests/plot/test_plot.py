@@ -176,6 +176,26 @@ class Plot(unittest.TestCase):
                 self.assertIn(expected, lines[0])
                 self.assertNotIn("Traceback", result.stderr)
 
+    def test_extreme_values_are_drawn_without_blowing_up(self):
+        # A hub with a billion links once made the Poisson reference a billion-term loop.
+        folder = os.path.join(self.dir, "extreme")
+        os.makedirs(folder)
+        tables = {
+            "degree_distribution.csv": "degree,count\n0,4\n1,5\n1000000000,1\n",
+            "nodes.csv": "node,degree,clustering\n0,1000000000,0\n1,1,\n2,0,0\n",
+            "resilience.csv": "strategy,fraction_removed,largest_component_fraction\n"
+                              "random,0,1\n",
+            "summary.csv": "metric,value\nnodes,3\ndegree_assortativity,nan\n",
+            "edges.csv": "source,target\n0,1\n0,9223372036854775806\n",
+        }
+        for name, text in tables.items():
+            with open(os.path.join(folder, name), "w") as f:
+                f.write(text)
+        result = plot(folder, "--format", "png")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for stem in ("degree_distribution", "clustering_vs_degree", "resilience", "network"):
+            check_png(self, os.path.join(folder, stem + ".png"))
+
     def test_folder_without_p2p_files_is_an_error(self):
         result = plot(self.dir)
         self.assertEqual(result.returncode, 2)

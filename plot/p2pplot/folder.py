@@ -107,8 +107,8 @@ def _numbers(series, path, column):
         if wrong.any():
             row = int(wrong.nonzero()[0][0])
             raise MalformedFile(
-                f"{path}: column {column}, data row {row + 1}: {series.iloc[row]!r} is not a "
-                "non-negative integer")
+                f"{path}: column {column}, data row {row + 1}: {series.iloc[row]!r} is not an "
+                "integer from 0 to 2^63-1")
         values = values.astype("int64")
     return values
 

@@ -155,7 +155,7 @@ class Plot(unittest.TestCase):
             "missing_column": ("resilience.csv", "strategy,fraction_removed\nrandom,0\n",
                                "largest_component_fraction"),
             "empty_file": ("summary.csv", "", "empty"),
-            "negative_id": ("edges.csv", "source,target\n0,1\n-4,2\n", "non-negative"),
+            "negative_id": ("edges.csv", "source,target\n0,1\n-4,2\n", "-4"),
             "ragged_rows": ("nodes.csv", "node,degree,clustering\n0,1,0\n1,2,0,7,9\n",
                             "nodes.csv"),
             "binary": ("edges.csv", "\x00\x01\x02\xff\xfe", "edges.csv"),

@@ -1,9 +1,13 @@
 #pragma once
-// The default scenario, the one PeerSim users compare against: node 0 is the entry; one newcomer
-// arrives every `arrival_interval` and sends its JOIN_REQs to node 0; after the last arrival the
-// network drains; then one chat message is flooded from a random node and the network drains again.
+// Scenarios: what happens to a simulated network over virtual time. The default, the one PeerSim
+// users compare against: node 0 is the entry; one newcomer arrives every `arrival_interval` and
+// sends its JOIN_REQs to node 0; after the last arrival the network drains; then one chat message
+// is flooded from a random node and the network drains again. A Scenario adds phases to that:
+// arrivals, churn, mass failures, partitions, broadcasts, snapshots and samples.
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "sim/network.hpp"
 
@@ -24,8 +28,127 @@ struct GrowthResult {
   FloodStats flood;  // zeros when no flood was run
 };
 
-// Runs the scenario on an empty network; the scenario's own draws (the flood's origin) come from a
-// generator derived from `seed`, apart from every node's.
+// Runs the default scenario on an empty network; the scenario's own draws (the flood's origin)
+// come from a generator derived from `seed`, apart from every node's.
 GrowthResult run_growth(Network& net, const GrowthScenario& scenario, std::uint64_t seed);
+
+// A probability distribution of durations in seconds, sampled with our own samplers.
+struct Distribution {
+  enum class Kind : std::uint8_t { Fixed, Exponential, Pareto, LogNormal, Weibull };
+  Kind kind = Kind::Fixed;
+  // Fixed: value; Exponential: mean; Pareto: scale xm, shape alpha; LogNormal: mu, sigma of the
+  // underlying normal (of ln seconds); Weibull: scale lambda, shape k.
+  double a = 1.0;
+  double b = 1.0;
+
+  double sample(Rng& rng) const;
+  double mean() const;      // infinite for a Pareto with alpha <= 1
+  double variance() const;  // infinite where the distribution has none
+};
+
+// How long nodes stay and how they go.
+struct Sessions {
+  Distribution length;           // seconds
+  double crash_fraction = 0;     // share of departures that are crashes rather than leaves
+  Time detection = 5 * kSecond;  // a crash is noticed by neighbours this long after
+};
+
+struct ArrivalPhase {
+  Time at = 0;  // the first arrival
+  std::uint64_t count = 0;
+  Time interval = 10 * kMillisecond;  // between arrivals when rate == 0
+  double rate = 0;                    // > 0: a Poisson process of this many per second
+  bool random_entry = false;          // join a random live node rather than node 0
+  bool has_sessions = false;          // newcomers leave after a drawn session
+  Sessions sessions;
+};
+
+// From `at` to `until` every live node, and every node arriving meanwhile, lives a drawn session;
+// with `replace` each departure brings a newcomer at once, so the size stays steady.
+struct ChurnPhase {
+  Time at = 0;
+  Time until = 0;
+  Sessions sessions;
+  bool replace = true;
+};
+
+struct MassFailure {
+  Time at = 0;
+  double fraction = 0.1;
+  bool by_degree = false;  // highest degree first (ties: lowest index), else uniformly at random
+  bool crash = true;       // else graceful leaves
+  Time detection = 5 * kSecond;
+};
+
+struct PartitionPhase {
+  Time at = 0;
+  Time until = 0;
+  double fraction = 0.5;  // share of nodes on one side
+};
+
+struct BroadcastPhase {
+  Time at = 0;
+  Time until = 0;
+  double rate = 1;  // per second
+  bool poisson = true;
+  std::string text = "hello";
+};
+
+struct Scenario {
+  bool entry_node = true;  // node 0 exists from time 0 and joins nobody
+  std::vector<ArrivalPhase> arrivals;
+  std::vector<ChurnPhase> churn;
+  std::vector<MassFailure> failures;
+  std::vector<PartitionPhase> partitions;
+  std::vector<BroadcastPhase> broadcasts;
+  std::vector<Time> snapshots;
+  Time sample_every = 0;  // 0: one sample at the end only
+  Time end = 0;           // 0: run until no event and no phase is left
+  bool final_flood = true;
+  std::string message = "hello";
+
+  // The default scenario for `nodes` nodes (node 0 and nodes - 1 arrivals).
+  static Scenario growth(std::uint32_t nodes, Time interval);
+  // Nodes the scenario adds at most (for reserving memory), if known.
+  std::uint64_t planned_nodes() const;
+  // Virtual time by which every phase has started (for progress estimates).
+  Time planned_end() const;
+};
+
+// One row of timeseries.csv.
+struct TimeSample {
+  Time time = 0;
+  std::uint64_t live_nodes = 0;
+  std::uint64_t edges = 0;
+  double mean_degree = 0;
+  double largest_component_fraction = 0;
+  std::uint64_t components = 0;
+  std::uint64_t join_requests_in_flight = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t pending_events = 0;
+};
+
+// The graph among live nodes right now: size, links, components (union-find over the links).
+TimeSample sample_topology(const Network& net);
+
+struct ScenarioResult {
+  Time end = 0;
+  std::vector<TimeSample> samples;
+  bool flooded = false;  // the final flood was run
+  std::uint32_t flood_origin = 0;
+  std::uint64_t flood_id = 0;
+};
+
+// What the driver wants to hear during a run; every hook is optional.
+struct ScenarioObserver {
+  std::function<void(Time, const Network&)> snapshot;
+  // Called every few tens of thousands of events with the virtual time reached.
+  std::function<void(const Network&)> progress;
+};
+
+// Runs `scenario` on an empty network. The scenario's draws come from generators derived from
+// `seed` and kept apart from every node's.
+ScenarioResult run_scenario(Network& net, const Scenario& scenario, std::uint64_t seed,
+                            const ScenarioObserver& observer = {});
 
 }  // namespace p2p::sim

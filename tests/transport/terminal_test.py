@@ -33,7 +33,8 @@ class Pane:
         self.tmux("send-keys", "-t", "t", "Enter")
 
     def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "t").splitlines()
+        # The visible screen and its scrollback: a burst of log lines may scroll a line away.
+        return self.tmux("capture-pane", "-p", "-S", "-", "-t", "t").splitlines()
 
     def dead(self):
         return self.tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}")

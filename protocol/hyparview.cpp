@@ -65,7 +65,18 @@ void Node::hv_on_join_request(ConnId conn, bool on_link, Packet packet, Effects&
   const JoinRule& r = config_->rule;
   const bool can_take = packet.origin != self_ && !linked_to(packet.origin);
   if ((packet.flags & kFlagForwardJoin) == 0) {
-    // JOIN: we are the contact. Take the newcomer in, then start a FORWARDJOIN walk through every
+    // JOIN: the entry passes it on for `warmup` hops first, so the contact is not always the
+    // entry and its neighbourhood (every newcomer would settle next to the last few otherwise).
+    if (packet.hops < r.warmup && packet.hops < config_->max_hops) {
+      if (const Link* next = random_link(&packet.origin, 0)) {
+        ++packet.hops;
+        out.push_back(Note{NoteKind::JoinForwarded, packet.origin, packet.id});
+        out.push_back(Send{next->conn, next->peer, std::move(packet)});
+        if (!on_link) out.push_back(Close{conn, Address{}});
+        return;
+      }
+    }
+    // We are the contact. Take the newcomer in, then start a FORWARDJOIN walk through every
     // other neighbour.
     if (can_take) {
       hv_accept(conn, on_link, packet, out);

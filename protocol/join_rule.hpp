@@ -27,8 +27,9 @@ struct JoinRule {
   double p = 0.5;   // fixed: acceptance probability per hop
   int length = 10;  // random_walk, mh_walk: walk length; hyparview: active random walk length
   int d = 8;        // degree_capped: the cap
-  // Every rule but seed: hops a request walks before any node may accept it, so the entry node
-  // is not the first to be asked every time.
+  // Every rule but seed: hops a request walks before any node may accept it (hyparview: before a
+  // node becomes the newcomer's contact), so the entry node is not the first asked every time.
+  // 0 by default, so the post's entry-bias argument shows; hyparview's default is 10.
   int warmup = 0;
   // hyparview, with the paper's defaults (active view log10(n)+1 for n near 10^4..10^5).
   int active = 5;           // active view size (links)

@@ -75,6 +75,51 @@ TEST(Codec, RoundTripsExtremeFieldValues) {
   EXPECT_EQ(e.packet, empty);
 }
 
+TEST(Codec, RoundTripsTheJoinRulesFields) {
+  Packet p = sample(PacketType::Shuffle);
+  p.ref = 0x0123456789abcdefULL;
+  p.degree = 0xfffffffeu;
+  p.flags = kFlagBounced | kFlagHighPriority;
+  for (std::size_t i = 0; i < kMaxPeersPerPacket; ++i)
+    p.peers.push_back(Address::v4(0x0a000000 + static_cast<std::uint32_t>(i), 1000));
+  p.peers.back() = v6_address();
+  const Decoded d = decode(frame_of(p));
+  ASSERT_EQ(d.status, DecodeStatus::Ok);
+  EXPECT_EQ(d.packet, p);
+}
+
+TEST(Codec, RefusesMoreAddressesThanTheCap) {
+  Packet p = sample(PacketType::ShuffleReply);
+  p.peers.assign(kMaxPeersPerPacket + 1, v6_address());
+  Bytes out;
+  EXPECT_FALSE(encode(p, out));
+  EXPECT_TRUE(out.empty());
+  // A frame that claims too many: the count is the last byte of an empty list's tail.
+  p.peers.clear();
+  Bytes frame = frame_of(p);
+  frame.back() = static_cast<std::uint8_t>(kMaxPeersPerPacket + 1);
+  EXPECT_EQ(decode(frame).status, DecodeStatus::Malformed);
+  frame.back() = 255;
+  EXPECT_EQ(decode(frame).status, DecodeStatus::Malformed);
+}
+
+TEST(Codec, FrameWithoutTheTailDecodesWithItsDefaults) {
+  // Frames from builds before the tail end right after the text.
+  Packet p = sample(PacketType::JoinAck);
+  Bytes frame = frame_of(p);
+  const std::size_t tail = 8 + 4 + 1 + 1;  // ref, degree, flags, an empty address list
+  frame.resize(frame.size() - tail);
+  set_length(frame, static_cast<std::uint32_t>(frame.size() - kLengthPrefixSize));
+  const Decoded d = decode(frame);
+  ASSERT_EQ(d.status, DecodeStatus::Ok);
+  EXPECT_EQ(d.packet, p);
+  // A tail cut short is not an old frame.
+  Bytes cut = frame_of(p);
+  cut.resize(cut.size() - 5);
+  set_length(cut, static_cast<std::uint32_t>(cut.size() - kLengthPrefixSize));
+  EXPECT_EQ(decode(cut).status, DecodeStatus::Malformed);
+}
+
 TEST(Codec, LayoutIsLengthThenVersionThenLittleEndianPayload) {
   const Bytes frame = frame_of(sample(PacketType::JoinReq));
   const std::uint32_t length =

@@ -1,0 +1,557 @@
+// The join protocol's flaws, each shown on the seed's rule and fixed on the others; the rules'
+// acceptance behaviour; minimum connections with retries; HyParView's views; the rule parser.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <deque>
+#include <set>
+#include <stdexcept>
+
+#include "protocol/join_rule.hpp"
+#include "protocol/node.hpp"
+
+namespace p2p {
+namespace {
+
+Address addr(std::uint32_t host) {
+  return Address::v4(host, 55555);
+}
+
+Packet join_req(Address origin, std::uint8_t hops = 0, std::uint64_t id = 7) {
+  Packet p;
+  p.type = PacketType::JoinReq;
+  p.origin = origin;
+  p.hops = hops;
+  p.id = id;
+  return p;
+}
+
+Packet ack(Address acceptor, std::uint64_t ref) {
+  Packet p;
+  p.type = PacketType::JoinAck;
+  p.origin = acceptor;
+  p.id = 99;
+  p.ref = ref;
+  return p;
+}
+
+template <typename T>
+std::vector<T> of_type(const Effects& out) {
+  std::vector<T> r;
+  for (const Effect& e : out)
+    if (auto* p = std::get_if<T>(&e)) r.push_back(*p);
+  return r;
+}
+
+Config with_rule(const char* spec) {
+  Config cfg;
+  cfg.rule = parse_join_rule(spec, cfg.max_hops);
+  return cfg;
+}
+
+// Gives `node` `d` neighbours through the join protocol itself: it joins, and each answer names
+// one of its requests.
+void give_links(Node& node, std::uint32_t d, std::uint32_t first_host = 1000) {
+  for (std::uint32_t k = 0; k < d; ++k) {
+    Effects out;
+    if (node.config().rule.is_seed()) {
+      node.on_packet(0, kDriverConnBit | (first_host + k), ack(addr(first_host + k), 0), out);
+      continue;
+    }
+    node.join(0, addr(1), out);
+    const auto sent = of_type<SendOnce>(out);
+    ASSERT_FALSE(sent.empty());
+    out.clear();
+    node.on_packet(0, kDriverConnBit | (first_host + k),
+                   ack(addr(first_host + k), sent[0].packet.id), out);
+  }
+  ASSERT_EQ(node.degree(), d);
+}
+
+// ---- Flaw: duplicate links --------------------------------------------------------------------
+
+// How often a node accepts a JOIN_REQ from a peer it is already linked to, over many tries.
+int duplicate_accepts(const char* rule) {
+  const Config cfg = with_rule(rule);
+  int accepted = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    Node node(addr(2), cfg, seed);
+    give_links(node, 1);
+    Effects out;
+    const Link link = node.links()[0];
+    node.on_packet(0, link.conn, join_req(link.peer, 3, 555), out);
+    accepted += static_cast<int>(of_type<Open>(out).size());
+  }
+  return accepted;
+}
+
+TEST(JoinFix, SeedAcceptsARequestFromAPeerItIsLinkedTo) {
+  EXPECT_GT(duplicate_accepts("seed"), 50);
+}
+
+TEST(JoinFix, NoRuleAcceptsARequestFromAPeerItIsLinkedTo) {
+  for (const char* rule :
+       {"inverse_degree", "fixed:p=1", "random_walk:length=0", "degree_capped", "mh_walk:length=0"})
+    EXPECT_EQ(duplicate_accepts(rule), 0) << rule;
+}
+
+TEST(JoinFix, NewcomersSecondRequestAtTheSameAcceptorIsPassedOn) {
+  const Config cfg = with_rule("fixed:p=1");
+  Node node(addr(2), cfg, 3);
+  give_links(node, 2);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, join_req(addr(50), 0, 1), out);
+  ASSERT_EQ(of_type<Open>(out).size(), 1u);
+  out.clear();
+  node.on_packet(0, kDriverConnBit | 2, join_req(addr(50), 0, 2), out);
+  EXPECT_TRUE(of_type<Open>(out).empty());
+  ASSERT_EQ(of_type<Send>(out).size(), 1u);
+  EXPECT_NE(of_type<Send>(out)[0].peer, addr(50)) << "never handed to the newcomer itself";
+  EXPECT_EQ(node.degree(), 3u);
+}
+
+// ---- Flaw: a JOIN_ACK from anyone -------------------------------------------------------------
+
+TEST(JoinFix, SeedTakesAnUnaskedAck) {
+  const Config cfg = with_rule("seed");
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 5, ack(addr(9), 12345), out);
+  EXPECT_EQ(node.degree(), 1u);
+}
+
+TEST(JoinFix, UnaskedAckIsRefusedAndItsConnectionClosed) {
+  const Config cfg = with_rule("inverse_degree");
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 5, ack(addr(9), 12345), out);
+  EXPECT_EQ(node.degree(), 0u);
+  ASSERT_EQ(of_type<Close>(out).size(), 1u);
+  EXPECT_EQ(of_type<Close>(out)[0].conn, kDriverConnBit | 5);
+}
+
+TEST(JoinFix, AckAnsweringOurRequestIsTakenOnlyOnce) {
+  Config cfg = with_rule("inverse_degree");
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.join(0, addr(1), out);
+  const std::uint64_t id = of_type<SendOnce>(out)[0].packet.id;
+  EXPECT_EQ(node.outstanding().size(), 4u);
+  out.clear();
+  node.on_packet(0, kDriverConnBit | 5, ack(addr(9), id), out);
+  EXPECT_EQ(node.degree(), 1u);
+  node.on_packet(0, kDriverConnBit | 6, ack(addr(10), id), out);
+  EXPECT_EQ(node.degree(), 1u) << "a second answer to the same request is refused";
+  EXPECT_EQ(node.outstanding().size(), 3u);
+}
+
+TEST(JoinFix, AckBeyondTheCapIsRefused) {
+  Config cfg = with_rule("inverse_degree");
+  cfg.max_connections = 2;
+  cfg.join_requests = 4;
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.join(0, addr(1), out);
+  const auto sent = of_type<SendOnce>(out);
+  for (std::uint32_t k = 0; k < 4; ++k)
+    node.on_packet(0, kDriverConnBit | (10 + k), ack(addr(20 + k), sent[k].packet.id), out);
+  EXPECT_EQ(node.degree(), 2u);
+  EXPECT_EQ(of_type<Close>(out).size(), 2u);
+}
+
+TEST(JoinFix, AckNamesTheRequestItAnswers) {
+  const Config cfg = with_rule("inverse_degree");
+  Node node(addr(2), cfg, 1);  // degree 0: accepts with probability 1
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, join_req(addr(50), 0, 4242), out);
+  ASSERT_EQ(of_type<Open>(out).size(), 1u);
+  EXPECT_EQ(of_type<Open>(out)[0].packet.ref, 4242u);
+}
+
+// ---- Flaw: requests circling ------------------------------------------------------------------
+
+TEST(JoinFix, PassedOnRequestKeepsItsIdAndCountsItsHops) {
+  const Config cfg = with_rule("degree_capped:d=2");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);  // full: must pass on
+  Effects out;
+  node.on_packet(0, node.links()[0].conn, join_req(addr(50), 5, 777), out);
+  const auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].packet.id, 777u) << "the seed renames it, so an answer could not name it";
+  EXPECT_EQ(sends[0].packet.hops, 6);
+}
+
+TEST(JoinFix, EveryRuleDropsARequestAtItsHopLimit) {
+  for (const char* rule :
+       {"inverse_degree:max_hops=9", "fixed:p=0,max_hops=9", "random_walk:length=50,max_hops=9",
+        "degree_capped:d=1,max_hops=9", "mh_walk:length=50,max_hops=9"}) {
+    const Config cfg = with_rule(rule);
+    ASSERT_EQ(cfg.max_hops, 9);
+    Node node(addr(2), cfg, 1);
+    give_links(node, 1);
+    Effects out;
+    node.on_packet(0, kDriverConnBit | 77, join_req(addr(50), 9, 1), out);
+    EXPECT_TRUE(of_type<Send>(out).empty()) << rule;
+    EXPECT_TRUE(of_type<Open>(out).empty()) << rule;
+    ASSERT_FALSE(of_type<Note>(out).empty()) << rule;
+    EXPECT_EQ(of_type<Note>(out)[0].kind, NoteKind::JoinDroppedHops) << rule;
+  }
+}
+
+// ---- Flaw: flooding back to the sender --------------------------------------------------------
+
+std::size_t copies_sent(const char* rule) {
+  const Config cfg = with_rule(rule);
+  Node node(addr(2), cfg, 1);
+  give_links(node, 3);
+  Effects out;
+  Packet m;
+  m.type = PacketType::Message;
+  m.origin = addr(77);
+  m.id = 31337;
+  const ConnId from = node.links()[1].conn;
+  node.on_packet(0, from, m, out);
+  for (const Send& s : of_type<Send>(out))
+    if (rule != std::string("seed")) {
+      EXPECT_NE(s.conn, from);
+    }
+  return of_type<Send>(out).size();
+}
+
+TEST(JoinFix, SeedFloodsBackToTheSender) {
+  EXPECT_EQ(copies_sent("seed"), 3u);
+}
+TEST(JoinFix, FloodSparesTheNeighbourItCameFrom) {
+  EXPECT_EQ(copies_sent("inverse_degree"), 2u);
+}
+
+// ---- Flaw: unbounded seen set (and O(1) lookups) ----------------------------------------------
+
+TEST(SeenSet, StaysBoundedAndAgreesWithAFifoModel) {
+  SeenSet seen;
+  std::deque<std::uint64_t> fifo;
+  std::set<std::uint64_t> model;
+  Rng rng(5);
+  const std::uint32_t cap = 300;
+  for (int i = 0; i < 60000; ++i) {
+    // Draw from a small range so repeats, evictions and re-insertions all happen often.
+    const std::uint64_t id = rng.below(900);
+    const bool fresh = model.count(id) == 0;
+    ASSERT_EQ(seen.insert(id, cap), fresh) << i;
+    if (fresh) {
+      fifo.push_back(id);
+      model.insert(id);
+      if (fifo.size() > cap) {
+        model.erase(fifo.front());
+        fifo.pop_front();
+      }
+    }
+    ASSERT_LE(seen.size(), cap);
+  }
+  for (std::uint64_t id = 0; id < 900; ++id) EXPECT_EQ(seen.contains(id), model.count(id) == 1);
+}
+
+TEST(SeenSet, IsEmptyUntilUsedAndHoldsIdZero) {
+  SeenSet seen;
+  EXPECT_FALSE(seen.contains(0));
+  EXPECT_EQ(seen.size(), 0u);
+  EXPECT_TRUE(seen.insert(0, 4));
+  EXPECT_TRUE(seen.contains(0));
+  EXPECT_FALSE(seen.insert(0, 4));
+}
+
+// ---- Rules ------------------------------------------------------------------------------------
+
+double accept_rate(const char* rule, std::uint32_t degree, std::uint8_t hops, int trials = 20000) {
+  const Config cfg = with_rule(rule);
+  Node node(addr(2), cfg, 99);
+  give_links(node, degree);
+  int accepted = 0;
+  for (int i = 0; i < trials; ++i) {
+    Effects out;
+    node.on_packet(0, kDriverConnBit | 1, join_req(addr(3000 + i), hops, i), out);
+    for (const Open& o : of_type<Open>(out)) {
+      ++accepted;
+      Effects ignored;
+      node.on_closed(0, o.conn, ignored);
+    }
+  }
+  return static_cast<double>(accepted) / trials;
+}
+
+TEST(Rule, FixedAcceptsWithItsProbabilityWhateverTheDegree) {
+  EXPECT_NEAR(accept_rate("fixed:p=0.3", 1, 0), 0.3, 0.02);
+  EXPECT_NEAR(accept_rate("fixed:p=0.3", 12, 0), 0.3, 0.02);
+}
+
+TEST(Rule, InverseDegreeAcceptsWithOneOverDegreePlusOne) {
+  EXPECT_NEAR(accept_rate("inverse_degree", 3, 0), 0.25, 0.02);
+}
+
+TEST(Rule, WarmupHopsAreNeverAccepted) {
+  EXPECT_EQ(accept_rate("fixed:p=1,warmup=3", 2, 2, 200), 0.0);
+  EXPECT_EQ(accept_rate("fixed:p=1,warmup=3", 2, 3, 200), 1.0);
+}
+
+TEST(Rule, RandomWalkAcceptsOnlyAtTheEndOfItsWalk) {
+  EXPECT_EQ(accept_rate("random_walk:length=4", 2, 3, 200), 0.0);
+  EXPECT_EQ(accept_rate("random_walk:length=4", 2, 4, 200), 1.0);
+}
+
+TEST(Rule, DegreeCappedAcceptsBelowTheCapOnly) {
+  EXPECT_EQ(accept_rate("degree_capped:d=3", 2, 0, 200), 1.0);
+  EXPECT_EQ(accept_rate("degree_capped:d=3", 3, 0, 200), 0.0);
+}
+
+TEST(Rule, MetropolisMoveIsTakenWithDegreeRatioElseBouncedBack) {
+  const Config cfg = with_rule("mh_walk:length=50");
+  Node node(addr(2), cfg, 7);
+  give_links(node, 8);
+  const int trials = 20000;
+  int bounced = 0;
+  for (int i = 0; i < trials; ++i) {
+    Effects out;
+    Packet p = join_req(addr(9000), 3, i);
+    p.degree = 2;  // the proposer has 2 links, we have 8: the move is taken with 2/8
+    const ConnId from = node.links()[4].conn;
+    node.on_packet(0, from, p, out);
+    const auto sends = of_type<Send>(out);
+    ASSERT_EQ(sends.size(), 1u);
+    if (sends[0].packet.flags & kFlagBounced) {
+      ++bounced;
+      EXPECT_EQ(sends[0].conn, from) << "a refused move goes back to the proposer";
+      EXPECT_EQ(sends[0].packet.hops, 3) << "the proposer counted the lazy step already";
+    } else {
+      EXPECT_EQ(sends[0].packet.hops, 4);
+      EXPECT_EQ(sends[0].packet.degree, 8u);
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(bounced) / trials, 0.75, 0.02);
+}
+
+TEST(Rule, BouncedRequestContinuesFromItsHolderWithoutATest) {
+  const Config cfg = with_rule("mh_walk:length=50");
+  Node node(addr(2), cfg, 7);
+  give_links(node, 8);
+  for (int i = 0; i < 200; ++i) {
+    Effects out;
+    Packet p = join_req(addr(9000), 3, i);
+    p.degree = 1;
+    p.flags = kFlagBounced;
+    node.on_packet(0, node.links()[0].conn, p, out);
+    const auto sends = of_type<Send>(out);
+    ASSERT_EQ(sends.size(), 1u);
+    EXPECT_EQ(sends[0].packet.flags & kFlagBounced, 0);
+    EXPECT_EQ(sends[0].packet.hops, 4);
+  }
+}
+
+// ---- Minimum connections ----------------------------------------------------------------------
+
+TEST(MinConnections, ShortfallAsksThroughANeighbourWithDoublingBackoff) {
+  Config cfg = with_rule("inverse_degree");
+  cfg.min_connections = 3;
+  cfg.retry_attempts = 3;
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.join(0, addr(1), out);
+  auto wakes = of_type<WakeAt>(out);
+  ASSERT_EQ(wakes.size(), 1u);
+  EXPECT_EQ(wakes[0].at, cfg.retry_delay);
+  const std::uint64_t id = of_type<SendOnce>(out)[0].packet.id;
+  out.clear();
+  node.on_packet(10, kDriverConnBit | 9, ack(addr(40), id), out);
+  ASSERT_EQ(node.degree(), 1u);
+
+  Time now = wakes[0].at;
+  Timer timer = wakes[0].timer;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    out.clear();
+    node.on_timer(now, timer, out);
+    const auto sends = of_type<Send>(out);
+    ASSERT_EQ(sends.size(), 2u) << "asks for the two links it lacks";
+    for (const Send& s : sends) {
+      EXPECT_EQ(s.peer, addr(40)) << "through its neighbour, not the entry";
+      EXPECT_EQ(s.packet.origin, addr(2));
+    }
+    EXPECT_TRUE(of_type<SendOnce>(out).empty());
+    wakes = of_type<WakeAt>(out);
+    ASSERT_EQ(wakes.size(), 1u);
+    EXPECT_EQ(wakes[0].at - now, cfg.retry_delay << attempt);
+    now = wakes[0].at;
+    timer = wakes[0].timer;
+  }
+  out.clear();
+  node.on_timer(now, timer, out);
+  EXPECT_TRUE(out.empty()) << "gives up after retry_attempts";
+  EXPECT_TRUE(node.outstanding().empty());
+}
+
+TEST(MinConnections, StaleOrRepeatedTimerDoesNothing) {
+  Config cfg = with_rule("inverse_degree");
+  cfg.min_connections = 2;
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.join(0, addr(1), out);
+  const WakeAt w = of_type<WakeAt>(out)[0];
+  out.clear();
+  node.on_timer(w.at, Timer{TimerKind::JoinRetry, w.timer.key + 1}, out);
+  EXPECT_TRUE(out.empty());
+  node.on_timer(w.at, w.timer, out);
+  EXPECT_FALSE(out.empty());
+  out.clear();
+  node.on_timer(w.at, w.timer, out);  // the same timer again: stale now
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(MinConnections, LosingALinkBelowTheMinimumAsksAtOnce) {
+  Config cfg = with_rule("inverse_degree");
+  cfg.min_connections = 2;
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);
+  // Let the join's retry end: enough links.
+  Effects out;
+  const Link gone = node.links()[0];
+  node.on_closed(0, gone.conn, out);
+  const auto sends = of_type<Send>(out);
+  // The join's own retry timer is still armed, so the shortfall waits for it; once it fires
+  // the node asks through its remaining neighbour.
+  if (sends.empty()) {
+    ASSERT_FALSE(node.outstanding().empty());
+  } else {
+    EXPECT_EQ(sends[0].peer, node.links()[0].peer);
+  }
+}
+
+TEST(MinConnections, SeedArmsNoTimer) {
+  Config cfg;
+  cfg.min_connections = 5;
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  node.join(0, addr(1), out);
+  EXPECT_TRUE(of_type<WakeAt>(out).empty());
+}
+
+// ---- HyParView --------------------------------------------------------------------------------
+
+TEST(HyParView, ContactTakesTheNewcomerAndWalksForwardJoins) {
+  Config cfg = with_rule("hyparview:warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 3);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, join_req(addr(60), 0, 555), out);
+  ASSERT_EQ(of_type<Open>(out).size(), 1u);
+  EXPECT_EQ(of_type<Open>(out)[0].packet.ref, 555u);
+  const auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 3u) << "a FORWARDJOIN to every other neighbour";
+  for (const Send& s : sends) {
+    EXPECT_TRUE(s.packet.flags & kFlagForwardJoin);
+    EXPECT_EQ(s.packet.origin, addr(60));
+    EXPECT_NE(s.peer, addr(60));
+  }
+}
+
+TEST(HyParView, FullActiveViewDropsOneIntoThePassiveView) {
+  Config cfg = with_rule("hyparview:active=3,warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 3);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, join_req(addr(60), 0, 555), out);
+  EXPECT_EQ(node.degree(), 3u);
+  ASSERT_EQ(of_type<Close>(out).size(), 2u);  // the dropped neighbour and the JOIN's connection
+  EXPECT_EQ(node.passive_view().size(), 1u);
+  EXPECT_EQ(node.passive_view()[0], of_type<Close>(out)[0].peer);
+}
+
+TEST(HyParView, LowPriorityNeighborIsRefusedWhenFullHighIsTaken) {
+  Config cfg = with_rule("hyparview:active=2");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);
+  Packet n;
+  n.type = PacketType::Neighbor;
+  n.origin = addr(70);
+  n.id = 5;
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, n, out);
+  EXPECT_EQ(node.degree(), 2u);
+  EXPECT_FALSE(node.linked_to(addr(70)));
+  n.flags = kFlagHighPriority;
+  out.clear();
+  node.on_packet(0, kDriverConnBit | 2, n, out);
+  EXPECT_TRUE(node.linked_to(addr(70)));
+  EXPECT_EQ(node.degree(), 2u);
+  const auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].packet.type, PacketType::JoinAck);
+  EXPECT_EQ(sends[0].packet.ref, 5u);
+}
+
+TEST(HyParView, LostLinkIsReplacedFromThePassiveViewAndADeadCandidateForgotten) {
+  Config cfg = with_rule("hyparview:active=3,warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 3);
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, join_req(addr(60), 0, 555), out);  // drops one to passive
+  ASSERT_EQ(node.passive_view().size(), 1u);
+  const Address candidate = node.passive_view()[0];
+  out.clear();
+  node.on_closed(0, node.links()[0].conn, out);
+  const auto opens = of_type<Open>(out);
+  ASSERT_EQ(opens.size(), 1u);
+  EXPECT_EQ(opens[0].to, candidate);
+  EXPECT_EQ(opens[0].packet.type, PacketType::Neighbor);
+  const auto wakes = of_type<WakeAt>(out);
+  ASSERT_EQ(wakes.size(), 1u);
+  out.clear();
+  node.on_timer(wakes[0].at, wakes[0].timer, out);  // no answer: taken for dead
+  EXPECT_TRUE(node.passive_view().empty());
+  EXPECT_EQ(of_type<Close>(out).size(), 1u);
+}
+
+TEST(HyParView, ShuffleReplyIsTakenOnlyForOurOwnShuffle) {
+  Config cfg = with_rule("hyparview");
+  Node node(addr(2), cfg, 1);
+  Packet r;
+  r.type = PacketType::ShuffleReply;
+  r.origin = addr(80);
+  r.ref = 1234;
+  r.peers = {addr(81), addr(82)};
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 1, r, out);
+  EXPECT_TRUE(node.passive_view().empty());
+}
+
+// ---- Parser -----------------------------------------------------------------------------------
+
+TEST(RuleSpec, ParsesNamesAndParameters) {
+  int hops = 64;
+  EXPECT_EQ(parse_join_rule("seed", hops).kind, RuleKind::Seed);
+  const JoinRule f = parse_join_rule("fixed:p=0.25,warmup=3,max_hops=20", hops);
+  EXPECT_EQ(f.kind, RuleKind::Fixed);
+  EXPECT_DOUBLE_EQ(f.p, 0.25);
+  EXPECT_EQ(f.warmup, 3);
+  EXPECT_EQ(hops, 20);
+  EXPECT_EQ(parse_join_rule("degree_capped:d=5", hops).d, 5);
+  EXPECT_EQ(parse_join_rule("mh_walk", hops).kind, RuleKind::MetropolisWalk);
+  EXPECT_EQ(to_string(parse_join_rule("fixed:p=0.25,warmup=3", hops)), "fixed:p=0.25,warmup=3");
+  EXPECT_EQ(to_string(parse_join_rule("random_walk", hops)), "random_walk:length=10");
+}
+
+TEST(RuleSpec, RejectsBadSpecsWithAOneLineMessage) {
+  int hops = 64;
+  for (const char* bad :
+       {"", "nope", "fixed:p=2", "fixed:p=", "fixed:q=1", "fixed:p=0.5,", "random_walk:length=-1",
+        "degree_capped:d=x", "seed:warmup=1", "fixed:p=nan", "fixed:p=0.5:p=1"}) {
+    try {
+      parse_join_rule(bad, hops);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+    }
+  }
+  EXPECT_EQ(hops, 64);
+}
+
+}  // namespace
+}  // namespace p2p

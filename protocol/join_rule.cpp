@@ -26,14 +26,20 @@ long long parse_int(std::string_view spec, std::string_view key, std::string_vie
   return x;
 }
 
+std::string format_real(double x) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
 double parse_real(std::string_view spec, std::string_view key, std::string_view v, double lo,
                   double hi) {
   // std::from_chars for double is in g++12's library; strtod would depend on the locale.
   double x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(x) || x < lo || x > hi)
-    fail(spec, std::string(key) + " must be a number in [" + std::to_string(lo) + ", " +
-                   std::to_string(hi) + "], got '" + std::string(v) + "'");
+    fail(spec, std::string(key) + " must be a number in [" + format_real(lo) + ", " +
+                   format_real(hi) + "], got '" + std::string(v) + "'");
   return x;
 }
 
@@ -57,12 +63,6 @@ std::vector<std::string_view> keys_of(RuleKind k) {
               "shuffle_passive", "shuffle_period_ms", "shuffles"};
   }
   return {};
-}
-
-std::string format_real(double x) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
 }
 
 }  // namespace

@@ -114,8 +114,16 @@ void Peer::accept() {
       });
       return;
     }
-    const ConnId conn = kDriverConnBit | ++last_inbound_;
     boost::system::error_code ignored;
+    if (sessions_.size() >= options_.max_sessions) {
+      const auto from = socket.remote_endpoint(ignored);
+      log("refused connection from " + (ignored ? std::string("?") : to_string(address_of(from))) +
+          ": " + std::to_string(options_.max_sessions) + " connections already open");
+      socket.close(ignored);
+      accept();
+      return;
+    }
+    const ConnId conn = kDriverConnBit | ++last_inbound_;
     socket.set_option(tcp::no_delay(true), ignored);
     auto s = make_session(std::move(socket), conn);
     by_conn_[conn] = s.get();

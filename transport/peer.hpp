@@ -37,6 +37,9 @@ struct PeerOptions {
   std::uint64_t seed = 0;
   Config config;
   SessionLimits limits;
+  // Connections of every kind held at once; an accepted one beyond it is closed at once, so a flood
+  // of connections cannot exhaust descriptors or memory.
+  std::size_t max_sessions = 512;
   // How long a graceful leave waits for connections to finish closing.
   std::chrono::milliseconds leave_grace{2000};
 };

@@ -1,5 +1,6 @@
 #include "transport/session.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cassert>
 #include <cstring>
@@ -17,7 +18,7 @@ Session::Session(asio::io_context& io, tcp::socket socket, std::uint64_t serial,
       conn_(conn),
       owner_(owner),
       limits_(limits),
-      rx_(codec::kMaxFrameSize),
+      rx_(kInitialReadBuffer),
       timer_(io),
       phase_began_(Clock::now()),
       frame_began_(phase_began_),
@@ -91,6 +92,13 @@ void Session::abort() {
 }
 
 void Session::read() {
+  // Grow only while a frame needs it: a full buffer at the cap always held a whole frame, which
+  // was consumed, so the buffer never has to pass kMaxFrameSize. Shrink back once it is empty.
+  if (rx_used_ == rx_.size()) {
+    rx_.resize(std::min(rx_.size() * 2, codec::kMaxFrameSize));
+  } else if (rx_used_ == 0 && rx_.size() > kInitialReadBuffer) {
+    std::vector<std::uint8_t>(kInitialReadBuffer).swap(rx_);
+  }
   assert(rx_used_ < rx_.size());
   socket_.async_read_some(
       asio::buffer(rx_.data() + rx_used_, rx_.size() - rx_used_),

@@ -103,7 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool timer_armed_ = false;
   bool detached_ = false;
   std::string remote_;
-  std::vector<std::uint8_t> rx_;  // fixed at the codec's frame cap: one frame always fits
+  // Received bytes not yet decoded; 4 KiB for an idle connection, up to the codec's frame cap.
+  static constexpr std::size_t kInitialReadBuffer = 4096;
+  std::vector<std::uint8_t> rx_;
   std::size_t rx_used_ = 0;
   std::vector<std::uint8_t> writing_;  // bytes of the write in flight
   std::size_t written_ = 0;            // how much of `writing_` the socket has taken

@@ -30,8 +30,9 @@ struct TestPeer {
   std::unique_ptr<Peer> peer;
 
   TestPeer(asio::io_context& io, SessionLimits limits = {}, std::uint64_t seed = 1,
-           Config config = {}) {
+           Config config = {}, std::size_t max_sessions = 512) {
     PeerOptions o;
+    o.max_sessions = max_sessions;
     o.config = config;
     o.port = 0;
     o.seed = seed;
@@ -355,6 +356,42 @@ TEST(Transport, DialToNowhereIsLoggedAndHarmless) {
   ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 0; }));
   TestPeer b(io, {}, 2);
   link(io, b, a);  // still serving
+}
+
+TEST(Transport, ConnectionsBeyondTheCapAreRefused) {
+  asio::io_context io;
+  TestPeer a(io, {}, 1, {}, 3);
+  std::vector<std::unique_ptr<RawClient>> raws;
+  for (int i = 0; i < 5; ++i) {
+    raws.push_back(std::make_unique<RawClient>(io, a));
+    raws.back()->watch_for_close();
+    const std::size_t held = std::min<std::size_t>(i + 1, 3);
+    ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() >= held; }));
+  }
+  ASSERT_TRUE(run_until(io, [&] { return raws[3]->closed && raws[4]->closed; }));
+  io.restart();
+  io.run_for(50ms);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(raws[i]->closed) << i;
+  EXPECT_TRUE(a.logged("3 connections already open"));
+  // A slot freed is a slot usable again.
+  raws[0].reset();
+  ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 2; }));
+  RawClient again(io, a);
+  again.watch_for_close();
+  ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 3; }));
+  EXPECT_FALSE(again.closed);
+}
+
+TEST(Transport, LargestFrameCrossesTheWire) {
+  asio::io_context io;
+  TestPeer a(io), b(io, {}, 2);
+  link(io, b, a);
+  const std::string big(codec::kMaxTextSize, 'z');
+  ASSERT_TRUE(b.peer->say(big));
+  ASSERT_TRUE(b.peer->say("small after big"));
+  ASSERT_TRUE(run_until(io, [&] { return a.deliveries_of("small after big") == 1; }));
+  EXPECT_EQ(a.deliveries_of(big), 1);
+  EXPECT_FALSE(b.peer->say(big + "!"));  // over the cap: refused, nothing sent
 }
 
 TEST(Transport, NodeWakeUpsFireAtTheirTime) {

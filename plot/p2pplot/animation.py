@@ -2,7 +2,9 @@
 
 When the folder has a record of links over time (link_events.csv: time_s,event,source,target,
 event being add or remove; optionally node_events.csv: time_s,event,node with join or leave), the
-animation replays it exactly, each connected piece in its own colour. Otherwise the folder holds
+animation replays it exactly, each connected piece in its own colour. Failing that, the
+snapshots/t=SECONDS folders `p2p sim` writes for a scenario's [snapshots] are replayed, one
+frame each. Otherwise the folder holds
 the final graph only, and the growth is rebuilt from it: node ids are
 arrival order (the simulator numbers nodes as they join), and frame k shows the first k nodes with
 the connections among them. That shows every connection as soon as both ends exist, which the
@@ -12,6 +14,7 @@ until a second piece holds a tenth of what is left, and each piece gets its own 
 """
 
 import math
+import os
 
 import networkx as nx
 import numpy as np
@@ -20,7 +23,7 @@ from matplotlib import colormaps, colors
 from PIL import Image
 
 from . import network
-from .folder import MalformedFile, MissingFile
+from .folder import MalformedFile, MissingFile, OutputFolder
 from .style import PALETTE
 
 FRAME_INCHES = 5.6
@@ -34,6 +37,8 @@ HOLD_MS = 1800
 def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1):
     if folder.has("link_events.csv"):
         return replay(folder, path, limit, requested_entry)
+    if snapshot_folders(folder):
+        return replay(folder, path, limit, requested_entry, snapshots=True)
     network.check_drawable(folder, limit)
     graph = network.load_graph(folder)
     n = graph.number_of_nodes()
@@ -173,10 +178,62 @@ def history(folder, frames=REPLAY_FRAMES):
     return everyone, states
 
 
-def replay(folder, path, limit, requested_entry=None):
-    everyone, states = history(folder)
+def snapshot_folders(folder):
+    """The snapshots/t=SECONDS folders `p2p sim` writes, in time order, each with edges.csv."""
+    root = os.path.join(folder.path, "snapshots")
+    if not os.path.isdir(root):
+        return []
+    found = []
+    for name in os.listdir(root):
+        if not name.startswith("t="):
+            continue
+        try:
+            at = float(name[2:])
+        except ValueError:
+            continue
+        if math.isfinite(at) and os.path.isfile(os.path.join(root, name, "edges.csv")):
+            found.append((at, name))
+    return [(at, os.path.join(root, name)) for at, name in sorted(found)]
+
+
+def snapshot_history(folder, frames=REPLAY_FRAMES * 2):
+    """(everyone, states) as history() gives them, from the snapshot folders: each snapshot is
+    the live graph at its time (nodes.csv lists the live nodes, edges.csv their links), plus the
+    folder's own final graph when it is later. At most `frames` snapshots, evenly chosen."""
+    snapshots = snapshot_folders(folder)
+    if len(snapshots) > frames:
+        pick = sorted({round(i * (len(snapshots) - 1) / (frames - 1)) for i in range(frames)})
+        snapshots = [snapshots[i] for i in pick]
+    summary = folder.summary()
+    end = summary.get("virtual_time_s")
+    views = [(at, OutputFolder(path)) for at, path in snapshots]
+    if folder.has("edges.csv") and end is not None and end > snapshots[-1][0]:
+        views.append((end, folder))
+    everyone = nx.Graph()
+    states = []
+    seen = set()
+    for at, view in views:
+        present = network.load_graph(view)
+        seen.update(present.nodes)
+        everyone.add_nodes_from(present.nodes)
+        everyone.add_edges_from(present.edges)
+        states.append((at, present, sorted(v for v in seen if v not in present)))
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(everyone.nodes))
+    ordered.add_edges_from(sorted(tuple(sorted(e)) for e in everyone.edges))
+    return ordered, states
+
+
+def replay(folder, path, limit, requested_entry=None, snapshots=False):
+    if snapshots:
+        # Counting first: a large run is turned away before its snapshots are read in full.
+        for _, snapshot in snapshot_folders(folder)[-1:]:
+            network.check_drawable(OutputFolder(snapshot), limit)
+        everyone, states = snapshot_history(folder)
+    else:
+        everyone, states = history(folder)
     if everyone.number_of_nodes() < 2:
-        raise MissingFile("link_events.csv links fewer than two nodes")
+        raise MissingFile("the recorded history links fewer than two nodes")
     if everyone.number_of_nodes() > limit:
         raise MissingFile(f"{everyone.number_of_nodes()} nodes is more than --draw-limit {limit}")
     entry = network.entry_node(folder, everyone, requested_entry)

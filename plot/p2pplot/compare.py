@@ -68,9 +68,12 @@ def _runs_long(folder):
         long = frame[["rule", "seed", "metric", "value"]].copy()
         long["metric"] = long["metric"].astype(str)
     else:
-        metrics = [c for c in frame.columns if c not in RUN_KEYS and frame[c].dtype.kind in "fiu"]
+        # A column with one value in every row is a setting of the runs (join_requests, loss),
+        # not a result that could differ between rules.
+        metrics = [c for c in frame.columns if c not in RUN_KEYS and frame[c].dtype.kind in "fiu"
+                   and frame[c].nunique(dropna=False) > 1]
         if not metrics:
-            raise MalformedFile(f"{folder.file('runs.csv')}: no numeric metric columns")
+            raise MissingFile("runs.csv has no metric that differs between runs")
         long = frame.melt(id_vars=["rule", "seed"], value_vars=metrics, var_name="metric",
                           value_name="value")
     long["value"] = pd.to_numeric(long["value"], errors="coerce")

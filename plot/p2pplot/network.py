@@ -22,7 +22,14 @@ EDGE_COLOUR = "0.55"
 def load_graph(folder):
     """The undirected graph of edges.csv, with any node listed only in nodes.csv (an isolated
     node) added."""
-    edges = folder.table("edges.csv", ("source", "target"))
+    try:
+        edges = folder.table("edges.csv", ("source", "target"))
+        pairs = sorted({(min(int(s), int(t)), max(int(s), int(t)))
+                        for s, t in zip(edges["source"], edges["target"]) if s != t})
+    except MissingFile:
+        if not folder.has("edges.csv"):
+            raise
+        pairs = []  # a header and no rows: nodes without links (an early snapshot, say)
     graph = nx.Graph()
     if folder.has("nodes.csv"):
         try:
@@ -30,8 +37,6 @@ def load_graph(folder):
             graph.add_nodes_from(sorted(int(n) for n in nodes["node"]))
         except MissingFile:
             pass
-    pairs = sorted({(min(int(s), int(t)), max(int(s), int(t)))
-                    for s, t in zip(edges["source"], edges["target"]) if s != t})
     graph.add_nodes_from(sorted({n for pair in pairs for n in pair}))
     graph.add_edges_from(pairs)
     ordered = nx.Graph()
@@ -43,8 +48,13 @@ def load_graph(folder):
 def node_count(folder):
     """Nodes in the graph, counted from the tables without building it, so a large run is
     turned away before it costs a graph object."""
-    edges = folder.table("edges.csv", ("source", "target"))
-    ids = np.union1d(edges["source"].to_numpy(), edges["target"].to_numpy())
+    try:
+        edges = folder.table("edges.csv", ("source", "target"))
+        ids = np.union1d(edges["source"].to_numpy(), edges["target"].to_numpy())
+    except MissingFile:
+        if not folder.has("edges.csv"):
+            raise
+        ids = np.array([], dtype=np.int64)
     if folder.has("nodes.csv"):
         try:
             ids = np.union1d(ids, folder.table("nodes.csv", ("node",))["node"].to_numpy())
@@ -166,7 +176,7 @@ def network_drawing(folder, writer, limit, requested_entry=None):
     graph = load_graph(folder)
     n = graph.number_of_nodes()
     if n == 0:
-        raise MissingFile("edges.csv has no edges")
+        raise MissingFile("edges.csv has no edges and nodes.csv no nodes")
     if n > limit:
         raise MissingFile(f"{n} nodes is more than --draw-limit {limit}")
     entry = entry_node(folder, graph, requested_entry)

@@ -258,6 +258,36 @@ class Plot(unittest.TestCase):
         with Image.open(gif) as image:
             self.assertEqual(image.n_frames, animation.REPLAY_FRAMES)
 
+    def test_snapshots_are_replayed_in_time_order(self):
+        folder = os.path.join(self.dir, "snap")
+        # Times chosen so that text order (10 < 9.5) and time order differ.
+        graphs = {"9.5": "0,1\n1,2\n2,3\n", "10": "2,3\n", "0.5": "0,1\n",
+                  "12": "0,1\n1,3\n2,3\n"}
+        alive = {"9.5": [0, 1, 2, 3], "10": [0, 2, 3], "0.5": [0, 1], "12": [0, 1, 2, 3]}
+        for at, text in graphs.items():
+            snap = os.path.join(folder, "snapshots", f"t={at}")
+            os.makedirs(snap)
+            with open(os.path.join(snap, "edges.csv"), "w") as f:
+                f.write("source,target\n" + text)
+            with open(os.path.join(snap, "nodes.csv"), "w") as f:
+                f.write("node,degree\n" + "".join(f"{v},0\n" for v in alive[at]))
+        with open(os.path.join(folder, "edges.csv"), "w") as f:
+            f.write("source,target\n0,1\n")
+        from p2pplot import animation
+        from p2pplot.folder import OutputFolder
+
+        everyone, states = animation.snapshot_history(OutputFolder(folder))
+        self.assertEqual([t for t, _, _ in states], [0.5, 9.5, 10.0, 12.0])
+        self.assertEqual(sorted(states[2][1].nodes), [0, 2, 3], "node 1 left before t=10")
+        self.assertEqual(states[2][2], [1])
+        self.assertEqual(states[3][2], [], "node 1 came back")
+        self.assertEqual(sorted(everyone.edges), [(0, 1), (1, 2), (1, 3), (2, 3)])
+        gif = os.path.join(self.dir, "s.gif")
+        result = plot(folder, "--only", "network", "--format", "png", "--animate", gif)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with Image.open(gif) as image:
+            self.assertEqual(image.n_frames, 4)
+
     def test_bad_link_event_is_a_one_line_error(self):
         folder, _ = fixtures.history_folder(os.path.join(self.dir, "h"), nodes=20, seed=1)
         with open(os.path.join(folder, "link_events.csv"), "a") as f:
@@ -321,6 +351,26 @@ class PlotCommand(unittest.TestCase):
         for name in figures:
             self.assertTrue(filecmp.cmp(os.path.join(made[0], name), os.path.join(made[1], name),
                                         shallow=False), f"{name} differs for the same seed")
+
+    def test_animates_a_simulated_failure_from_its_snapshots(self):
+        if "--scenario" not in self.p2p("sim", "--help").stdout:
+            self.skipTest("this p2p sim has no --scenario")
+        scenario = os.path.join(self.dir, "failure.toml")
+        with open(scenario, "w") as f:
+            f.write("end_s = 3\n[[arrivals]]\ncount = 40\ninterval_ms = 10\n"
+                    "[[mass_failure]]\nat_s = 1\nfraction = 0.3\norder = \"degree\"\n"
+                    "[snapshots]\nevery_s = 0.25\nuntil_s = 3\n")
+        out = os.path.join(self.dir, "failure")
+        made = self.p2p("sim", "--scenario", scenario, "--seed", "2", "--out", out)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        snapshots = sorted(os.listdir(os.path.join(out, "snapshots")))
+        self.assertGreaterEqual(len(snapshots), 10, snapshots)
+        gif = os.path.join(out, "failure.gif")
+        result = self.p2p("plot", out, "--only", "network", "--format", "png", "--animate", gif)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with Image.open(gif) as image:
+            # One frame per snapshot, and the final graph when the run ended later.
+            self.assertIn(image.n_frames, (len(snapshots), len(snapshots) + 1))
 
     def test_plots_what_p2p_itself_wrote(self):
         """The contract, end to end: a folder from `p2p sim` (or `p2p analyze` while the

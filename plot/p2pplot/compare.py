@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.lines import Line2D
 
 from . import labels
-from .folder import MalformedFile, MissingFile
+from .folder import MissingFile
 from .style import colour
 
 STAT_COLUMNS = {"rule", "metric", "mean", "std", "ci95_low", "ci95_high", "runs", "n", "median",

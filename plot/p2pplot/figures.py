@@ -223,10 +223,14 @@ def timeseries(folder, writer):
                 axes.fill_between(at.min().index, at.min(), at.max(), color=colour(index),
                                   alpha=0.2, linewidth=0)
                 axes.plot(at.mean().index, at.mean(), color=colour(index),
+                          drawstyle="steps-post",
                           label=f"{label or 'mean'} (band: min to max over runs)")
             else:
+                # A sample is the state at its time, held until the next one: steps, not
+                # slopes, so a long quiet stretch does not look like a slow change.
                 axes.plot(rows["time_s"], rows[column], color=colour(index),
-                          label=label or labels.name(column), linewidth=1.8)
+                          label=label or labels.name(column), linewidth=1.8,
+                          drawstyle="steps-post")
         axes.set_title(labels.name(column).capitalize())
         axes.set_ylabel(labels.unit(column))
         if column.endswith("fraction") or column == "coverage":
@@ -248,17 +252,35 @@ def timeseries(folder, writer):
 
 def broadcasts(folder, writer):
     frame = folder.table("broadcasts.csv")
-    skip = {"id", "message", "message_id", "origin", "seed", "rule", "node", "broadcast"}
-    columns = [c for c in frame.columns if c not in skip and frame[c].dtype.kind in "fiu" and
-               frame[c].notna().any()][:6]
+    skip = {"id", "message", "message_id", "origin", "seed", "rule", "node", "broadcast",
+            "time_s", "reachable", "deliveries", "finished"}
+    # The questions a reader asks first: how far, how costly, how fast.
+    first = ["coverage", "messages", "duplicates", "latency_p50_ms", "latency_p99_ms",
+             "max_hops"]
+    usable = [c for c in frame.columns if c not in skip and frame[c].dtype.kind in "fiu" and
+              frame[c].notna().any()]
+    columns = ([c for c in first if c in usable] + [c for c in usable if c not in first])[:6]
     if not columns:
         raise MissingFile("broadcasts.csv has no numeric columns to plot")
     wide = min(3, len(columns))
     tall = math.ceil(len(columns) / wide)
     figure, grid = plt.subplots(tall, wide, figsize=(4.2 * wide, 3.4 * tall + 0.6), squeeze=False)
     parts = groups(frame)
+    # A histogram of one or two broadcasts says nothing: then show each broadcast's value.
+    few = len(frame) < 5
     for slot, column in enumerate(columns):
         axes = grid[slot // wide][slot % wide]
+        if few:
+            values = frame[column].to_numpy(dtype=float)
+            axes.bar(range(len(values)), values, color=colour(0), width=0.5,
+                     label=f"each of {len(values)} broadcast{'s' if len(values) != 1 else ''}")
+            axes.set_xticks(range(len(values)))
+            axes.set_xlim(-1, len(values))
+            axes.set_title(labels.name(column).capitalize())
+            axes.set_xlabel("broadcast (in order sent)")
+            axes.set_ylabel(labels.unit(column))
+            axes.legend(fontsize=9)
+            continue
         for index, (label, rows) in enumerate(parts):
             values = rows[column].dropna().to_numpy(dtype=float)
             if len(values) == 0:

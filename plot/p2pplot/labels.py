@@ -33,6 +33,16 @@ KNOWN = {
     "hops": ("hops", "hops"),
     "max_hops": ("maximum hops", "hops"),
     "time_s": ("virtual time", "s"),
+    "join_requests_in_flight": ("JOIN_REQs in flight", "requests"),
+    "messages_sent": ("messages sent", "messages since the start"),
+    "pending_events": ("pending events", "events in the queue"),
+    "reachable": ("reachable nodes", "nodes"),
+    "deliveries": ("deliveries", "nodes reached"),
+    "latency_p50_ms": ("median delivery latency", "ms"),
+    "latency_p90_ms": ("90th percentile delivery latency", "ms"),
+    "latency_p99_ms": ("99th percentile delivery latency", "ms"),
+    "latency_max_ms": ("slowest delivery", "ms"),
+    "finished": ("finished", "1 = every reachable node got it"),
 }
 
 

@@ -50,15 +50,17 @@ def parser():
     return p
 
 
-def main(argv=None):
+def main(argv=None, written=None):
+    """Runs `p2p plot ARGV`; returns the exit status. `written`, a dict, receives each figure's
+    words (title, axis labels, legend) by file stem."""
     try:
-        return _run(argv)
+        return _run(argv, written)
     except UsageError as error:
         print(f"p2p plot: {error}", file=sys.stderr)
         return 2
 
 
-def _run(argv):
+def _run(argv, written):
     args = parser().parse_args(argv)
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in ("png", "svg") for f in formats):
@@ -104,6 +106,8 @@ def _run(argv):
                 except MalformedFile as error:
                     raise UsageError(str(error)) from None
         writer = style.FigureWriter(args.out or path, formats, quiet=args.quiet)
+        if written is not None:
+            writer.texts = written
         plan = [
             ("degree", "degree distribution", lambda: figures.degree_distribution(folder, writer)),
             ("clustering", "clustering against degree",

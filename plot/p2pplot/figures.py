@@ -47,6 +47,7 @@ def degree_distribution(folder, writer):
             # Hundreds of distinct degrees: one bar each would be slow and unreadable.
             linear.plot(degrees, values, marker=".", linestyle="none", color=colour(0),
                         label=f"nodes ({int(total)} in all)")
+        if single:
             linear.axvline(mean, color=colour(1), linestyle="--",
                            label=f"mean degree {mean:.2f}")
         else:

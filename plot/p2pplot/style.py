@@ -53,8 +53,12 @@ class FigureWriter:
         self.formats = formats
         self.quiet = quiet
         self.written = []
+        # What each figure says in words, so tests can hold every figure to a title, labelled
+        # axes and a legend.
+        self.texts = {}
 
     def save(self, figure, stem):
+        self.texts[stem] = _texts(figure)
         os.makedirs(self.out_dir, exist_ok=True)
         for fmt in self.formats:
             path = os.path.join(self.out_dir, f"{stem}.{fmt}")
@@ -72,3 +76,16 @@ def _fixed_metadata(fmt):
     if fmt == "svg":
         return {"Date": None, "Creator": None}
     return {}
+
+
+def _texts(figure):
+    axes = [a for a in figure.axes if a.get_visible() and a.get_label() != "<colorbar>"]
+    legends = [t.get_text() for a in axes if a.get_legend() is not None
+               for t in a.get_legend().get_texts()]
+    suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
+    return {
+        "title": suptitle or " / ".join(a.get_title() for a in axes if a.get_title()),
+        "axes": [{"title": a.get_title(), "x": a.get_xlabel(), "y": a.get_ylabel(),
+                  "drawing": not a.axison} for a in axes],
+        "legend": legends,
+    }

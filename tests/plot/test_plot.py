@@ -103,6 +103,30 @@ class Plot(unittest.TestCase):
             check_png(self, os.path.join(compare, stem + ".png"))
             check_svg(self, os.path.join(compare, stem + ".svg"))
 
+    def test_every_figure_has_a_title_labelled_axes_and_a_legend(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
+        compare = fixtures.compare_folder(os.path.join(self.dir, "compare"))
+        words = {}
+        for folder in (run, compare):
+            status = cli.main([folder, "--quiet", "--format", "png"], written=words)
+            self.assertEqual(status, 0)
+        self.assertEqual(sorted(words), sorted(RUN_FIGURES + COMPARE_FIGURES))
+        for stem, said in words.items():
+            with self.subTest(stem):
+                self.assertTrue(said["title"].strip(), "no title")
+                self.assertTrue(said["legend"], "no legend")
+                charts = [a for a in said["axes"] if not a["drawing"]]
+                self.assertTrue(all(a["y"].strip() for a in charts), said["axes"])
+                if charts:
+                    self.assertTrue(any(a["x"].strip() for a in charts), said["axes"])
+        self.assertTrue(any(t.startswith("mean degree") for t in
+                            words["degree_distribution"]["legend"]))
+        self.assertTrue(any("random failures" in t for t in words["resilience"]["legend"]))
+        self.assertTrue(any("entry node" in t for t in words["network"]["legend"]))
+        self.assertTrue(any("95% confidence" in t for t in
+                            words["compare_mean_degree"]["legend"]))
+        self.assertIn("virtual time (s)", [a["x"] for a in words["timeseries"]["axes"]])
+
     def test_same_input_gives_identical_files(self):
         first = fixtures.run_folder(os.path.join(self.dir, "a"), nodes=40, seed=5)
         second = fixtures.run_folder(os.path.join(self.dir, "b"), nodes=40, seed=5)

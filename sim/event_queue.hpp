@@ -33,20 +33,21 @@ constexpr bool earlier(const Event& a, const Event& b) {
 }
 
 // A calendar queue of events stored by value. Almost every event lands less than one network
-// latency ahead of the clock, so a ring of one-microsecond buckets spanning a window a little wider
-// than that takes a push in O(1) without comparisons; a two-level bitmap finds the next non-empty
-// bucket in a few word reads; events further ahead (timers, scenario steps) wait in a small binary
-// heap. The bucket of the current instant is sorted by the full key when the clock reaches it, so
-// the order is exactly that of a heap on (at, sender, seq). `Event` needs members `at`, `sender`
-// and `seq`; `at` of a push is never before the last popped event's.
+// latency ahead of the clock, so a ring of buckets, each 2^shift microseconds wide, spanning a
+// window a little wider than that takes a push in O(1); a two-level bitmap finds the next
+// non-empty bucket in a few word reads; events further ahead (timers, scenario steps) wait in a
+// small binary heap. A bucket is sorted by the full key when the clock reaches it, so the order is
+// exactly that of a heap on (at, sender, seq). Buckets a few tens of microseconds wide keep the
+// ring small enough to stay in cache. `Event` needs members `at`, `sender` and `seq`; `at` of a
+// push is never before the last popped event's.
 template <typename Event>
 class EventQueue {
  public:
-  // `window` (rounded up to a power of two) should exceed the usual delay between a push and its
-  // event; longer delays still work, through the heap.
-  explicit EventQueue(Time window = Time{1} << 16) {
+  // `window` (rounded up) should exceed the usual delay between a push and its event; longer
+  // delays still work, through the heap.
+  explicit EventQueue(Time window = Time{1} << 16, int shift = 6) : shift_(shift) {
     std::size_t w = 4096;
-    while (static_cast<Time>(w) < window && w < (std::size_t{1} << 22)) w <<= 1;
+    while (static_cast<Time>(w << shift_) < window && w < (std::size_t{1} << 22)) w <<= 1;
     mask_ = w - 1;
     ring_.resize(w);
     bits_.assign(w / 64, 0);
@@ -60,13 +61,14 @@ class EventQueue {
 
   void push(const Event& e) {
     assert(e.at >= now_);
-    if (e.at == now_) {
+    const Time eb = e.at >> shift_;
+    if (eb == cur_) {
       // Keep `current_` sorted latest-first so the earliest pops from the back.
       auto it = std::lower_bound(current_.begin(), current_.end(), e,
                                  [](const Event& x, const Event& y) { return earlier(y, x); });
       current_.insert(it, e);
-    } else if (static_cast<std::uint64_t>(e.at - now_) <= mask_) {
-      const std::size_t b = static_cast<std::size_t>(e.at) & mask_;
+    } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
+      const std::size_t b = static_cast<std::size_t>(eb) & mask_;
       ring_[b].push_back(e);
       set_bit(b);
     } else {
@@ -79,12 +81,11 @@ class EventQueue {
   // Time of the earliest pending event; the queue must not be empty. Does not move the clock, so
   // events may still be pushed at any time from the last popped one on.
   Time next_time() const {
-    if (!current_.empty()) return now_;
+    if (!current_.empty()) return current_.back().at;
     Time t = far_.empty() ? kNever : far_.front().at;
-    const std::size_t start = static_cast<std::size_t>(now_ + 1) & mask_;
-    std::size_t b = find_from(start);
-    if (b == kNone) b = find_from(0);
-    if (b != kNone) t = std::min(t, now_ + 1 + static_cast<Time>((b - start) & mask_));
+    const std::size_t b = next_bucket();
+    if (b != kNone)
+      for (const Event& e : ring_[b]) t = std::min(t, e.at);
     return t;
   }
 
@@ -93,6 +94,7 @@ class EventQueue {
     if (current_.empty()) advance();
     out = current_.back();
     current_.pop_back();
+    now_ = out.at;
     --size_;
   }
 
@@ -102,16 +104,24 @@ class EventQueue {
 
   static bool later_first(const Event& a, const Event& b) { return earlier(b, a); }
 
-  // Moves the clock to the next instant with events and gathers them, sorted, into `current_`.
+  // The ring slot of the first non-empty bucket after the current one, or kNone.
+  std::size_t next_bucket() const {
+    const std::size_t start = static_cast<std::size_t>(cur_ + 1) & mask_;
+    std::size_t b = find_from(start);
+    if (b == kNone) b = find_from(0);
+    return b;
+  }
+
+  // Moves to the next bucket with events and gathers them, sorted, into `current_`.
   void advance() {
-    const Time t = next_time();
-    now_ = t;
-    const std::size_t b = static_cast<std::size_t>(t) & mask_;
-    if (!ring_[b].empty() && ring_[b].front().at == t) {
+    const Time tb = next_time() >> shift_;
+    const std::size_t b = static_cast<std::size_t>(tb) & mask_;
+    if (!ring_[b].empty() && (ring_[b].front().at >> shift_) == tb) {
       current_.swap(ring_[b]);  // the bucket keeps the drained vector's capacity for reuse
       clear_bit(b);
     }
-    while (!far_.empty() && far_.front().at == t) {
+    cur_ = tb;
+    while (!far_.empty() && (far_.front().at >> shift_) == tb) {
       std::pop_heap(far_.begin(), far_.end(), later_first);
       current_.push_back(far_.back());
       far_.pop_back();
@@ -150,13 +160,15 @@ class EventQueue {
     }
   }
 
+  int shift_;
   std::size_t mask_ = 0;
-  std::vector<std::vector<Event>> ring_;  // ring_[t & mask_]: events at t, in push order
+  std::vector<std::vector<Event>> ring_;  // ring_[b & mask_]: events of bucket b, in push order
   std::vector<std::uint64_t> bits_;       // bit b: ring_[b] is not empty
   std::vector<std::uint64_t> summary_;    // bit w: bits_[w] is not zero
-  std::vector<Event> current_;            // events at now_, latest first
+  std::vector<Event> current_;            // events of bucket cur_, latest first
   std::vector<Event> far_;                // min-heap of events beyond the window
-  Time now_ = 0;
+  Time cur_ = 0;                          // the bucket being drained (time >> shift_)
+  Time now_ = 0;                          // the last popped event's time
   std::size_t size_ = 0;
   std::size_t peak_ = 0;
 };

@@ -65,19 +65,20 @@ TEST(EventQueue, EventsPushedAtTheCurrentInstantSortIntoIt) {
 }
 
 // The calendar queue against a plain sorted reference on random pushes and pops, the window
-// wrapping many times.
-TEST(EventQueue, MatchesASortedReferenceOnRandomTraffic) {
-  EventQueue<TestEvent> q(4096);
+// wrapping many times, with one-microsecond and wider buckets, some events beyond the window.
+void check_against_reference(int shift) {
+  EventQueue<TestEvent> q(4096, shift);
   std::vector<TestEvent> ref;
-  Rng rng(42);
+  Rng rng(42 + shift);
   Time now = 0;
   int tag = 0;
   std::vector<int> got, want;
   for (int round = 0; round < 20000; ++round) {
     const int pushes = static_cast<int>(rng.below(3));
     for (int k = 0; k < pushes; ++k) {
-      const Time delay = rng.chance(0.05) ? static_cast<Time>(rng.below(50000))
-                                          : static_cast<Time>(rng.below(3000));
+      const Time delay = rng.chance(0.05)  ? static_cast<Time>(rng.below(500000))
+                         : rng.chance(0.1) ? 0
+                                           : static_cast<Time>(rng.below(3000));
       TestEvent e{now + delay, static_cast<std::uint32_t>(rng.below(8)), rng.next(), ++tag};
       q.push(e);
       ref.push_back(e);
@@ -96,6 +97,13 @@ TEST(EventQueue, MatchesASortedReferenceOnRandomTraffic) {
   }
   EXPECT_EQ(got, want);
   EXPECT_EQ(q.size(), ref.size());
+}
+
+TEST(EventQueue, MatchesASortedReferenceWithMicrosecondBuckets) {
+  check_against_reference(0);
+}
+TEST(EventQueue, MatchesASortedReferenceWithWideBuckets) {
+  check_against_reference(6);
 }
 
 TEST(EventQueue, TracksThePeakOfPendingEvents) {

@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
     p.origin = p2p::Address::v4(0x7f000001, static_cast<std::uint16_t>(55555 + t));
     p.id = 0x0123456789abcdefULL + t;
     if (p.type == p2p::PacketType::Message) p.text = "hello";
+    // Every frame carries the tail; give the fuzzer non-default values and a short address list.
+    p.ref = 0xfedcba9876543210ULL - t;
+    p.degree = 3u + t;
+    p.flags = t;
+    p.peers.assign(t % 3, p.origin);
     std::vector<std::uint8_t> frame;
     if (!p2p::codec::encode(p, frame)) return 1;
     const std::string path = std::string(argv[1]) + "/type" + std::to_string(t);

@@ -374,7 +374,7 @@ TEST(Transport, ConnectionsBeyondTheCapAreRefused) {
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(raws[i]->closed) << i;
   EXPECT_TRUE(a.logged("3 connections already open"));
   // A slot freed is a slot usable again.
-  raws[0].reset();
+  raws[0]->socket.close();
   ASSERT_TRUE(run_until(io, [&] { return a.peer->open_connections() == 2; }));
   RawClient again(io, a);
   again.watch_for_close();

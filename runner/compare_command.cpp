@@ -341,7 +341,11 @@ std::string cell(double v) {
 std::string short_number(double v) {
   if (std::isnan(v)) return "-";
   std::ostringstream os;
-  os << std::setprecision(4) << v;
+  // Counts read better whole (40000, not 4e+04); fractions keep four significant digits.
+  if (std::abs(v) >= 1000 && std::abs(v) < 1e12)
+    os << std::fixed << std::setprecision(std::abs(v - std::round(v)) < 1e-9 ? 0 : 1) << v;
+  else
+    os << std::setprecision(4) << v;
   return os.str();
 }
 

@@ -22,6 +22,32 @@ template <typename P>
 void set_flags(P& p, std::uint8_t f) {
   if constexpr (requires { p.flags; }) p.flags = f;
 }
+template <typename P>
+std::uint64_t ref_of(const P& p) {
+  if constexpr (requires { p.ref; })
+    return static_cast<std::uint64_t>(p.ref);
+  else
+    return 0;
+}
+template <typename P>
+void set_ref(P& p, std::uint64_t r) {
+  if constexpr (requires { p.ref; }) p.ref = r;
+}
+template <typename P>
+std::uint32_t degree_of(const P& p) {
+  if constexpr (requires { p.degree; })
+    return static_cast<std::uint32_t>(p.degree);
+  else
+    return 0;
+}
+template <typename P>
+void set_degree(P& p, std::uint32_t d) {
+  if constexpr (requires { p.degree; }) p.degree = static_cast<decltype(p.degree)>(d);
+}
+template <typename P>
+void clear_peers(P& p) {
+  if constexpr (requires { p.peers.clear(); }) p.peers.clear();
+}
 
 // A uniform draw in [0, 1) from a hash, for decisions that must not depend on node layout.
 double hashed_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
@@ -142,12 +168,13 @@ std::pair<std::uint32_t, ConnId> Network::far_end(std::uint32_t from, ConnId con
 
 std::uint16_t Network::intern(const std::string& text) {
   if (text.empty()) return 0;
-  if (auto it = text_index_.find(text); it != text_index_.end()) return it->second;
+  if (texts_[last_text_] == text) return last_text_;  // a flood sends one text many times
+  if (auto it = text_index_.find(text); it != text_index_.end()) return last_text_ = it->second;
   if (texts_.size() >= 0xFFFF) return 0xFFFF;  // full: the packet will not fit and is parked
   const auto k = static_cast<std::uint16_t>(texts_.size());
   texts_.push_back(text);
   text_index_.emplace(text, k);
-  return k;
+  return last_text_ = k;
 }
 
 void Network::packet_of(const Event& e, Packet& out) const {
@@ -157,6 +184,9 @@ void Network::packet_of(const Event& e, Packet& out) const {
   out.id = e.id;
   out.text.assign(texts_[e.text]);
   set_flags(out, e.flags);
+  set_ref(out, e.ref);
+  set_degree(out, e.degree);
+  clear_peers(out);
 }
 
 void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
@@ -180,6 +210,8 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   e.type = static_cast<std::uint8_t>(packet.type);
   e.hops = packet.hops;
   e.flags = flags_of(packet);
+  e.ref = ref_of(packet);
+  e.degree = degree_of(packet);
   e.id = packet.id;
   e.origin = index_of(packet.origin);
   e.text = intern(packet.text);

@@ -119,23 +119,27 @@ class Network {
 
  private:
   enum class Kind : std::uint8_t { Packet, Parked, Closed, Timer, ParkedTimer, Join, Say, Leave };
-  // One pending event in 48 bytes. In the simulator every address is a simulated one, so a packet
-  // travels as node indices and an interned text; a packet that does not fit (a field this form
-  // lacks) is parked whole in a side table and the event names its slot.
+  // One pending event in 64 bytes. In the simulator every address is a simulated one, so a packet
+  // travels as node indices, an interned text and its small fields; a packet that does not fit (a
+  // field this form lacks, such as an address list) is parked whole in a side table and the event
+  // names its slot.
   struct Event {
     Time at = 0;
     std::uint64_t seq = 0;
+    ConnId conn = 0;
+    std::uint64_t id = 0;   // packet id; timer key
+    std::uint64_t ref = 0;  // packet ref
     std::uint32_t sender = 0;
     std::uint32_t dest = 0;
-    ConnId conn = 0;
-    std::uint64_t id = 0;      // packet id; timer key
     std::uint32_t origin = 0;  // packet origin; join entry; say text; parked slot
+    std::uint32_t degree = 0;  // packet degree
     std::uint16_t text = 0;    // packet text, interned
     Kind kind = Kind::Packet;
     std::uint8_t type = 0;  // packet type; timer kind
     std::uint8_t hops = 0;
     std::uint8_t flags = 0;
   };
+  static_assert(sizeof(Event) == 64, "an event fills one cache line");
 
   void push(std::uint32_t sender, Time at, Event& e);
   void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet);
@@ -172,6 +176,7 @@ class Network {
   std::vector<std::string> said_;                  // texts waiting in Say events
   std::vector<std::uint32_t> said_free_;
   std::unordered_map<std::string, std::uint16_t> text_index_;
+  std::uint16_t last_text_ = 0;
   bool partitioned_ = false;
   double partition_fraction_ = 0;
   std::uint64_t partition_salt_ = 0;

@@ -18,26 +18,27 @@ std::vector<Address> Node::hv_sample(std::span<const Address> from, std::size_t 
 }
 
 void Node::hv_remove_passive(const Address& a) {
-  const auto it = std::find(passive_.begin(), passive_.end(), a);
-  if (it != passive_.end()) passive_.erase(it);
+  const auto it = std::find(hv().passive.begin(), hv().passive.end(), a);
+  if (it != hv().passive.end()) hv().passive.erase(it);
 }
 
 void Node::hv_add_passive(const Address& a, std::span<const Address> prefer_evicting) {
   const auto cap = static_cast<std::size_t>(config_->rule.passive);
   if (cap == 0 || a == self_ || linked_to(a) ||
-      std::find(passive_.begin(), passive_.end(), a) != passive_.end())
+      std::find(hv().passive.begin(), hv().passive.end(), a) != hv().passive.end())
     return;
-  if (passive_.size() >= cap) {
+  if (hv().passive.size() >= cap) {
     // Evict what we just sent away in a shuffle if we can (the peer has it now), else at random.
-    auto victim = passive_.end();
+    auto victim = hv().passive.end();
     for (const Address& p : prefer_evicting) {
-      victim = std::find(passive_.begin(), passive_.end(), p);
-      if (victim != passive_.end()) break;
+      victim = std::find(hv().passive.begin(), hv().passive.end(), p);
+      if (victim != hv().passive.end()) break;
     }
-    if (victim == passive_.end()) victim = passive_.begin() + rng_.below(passive_.size());
-    passive_.erase(victim);
+    if (victim == hv().passive.end())
+      victim = hv().passive.begin() + rng_.below(hv().passive.size());
+    hv().passive.erase(victim);
   }
-  passive_.push_back(a);
+  hv().passive.push_back(a);
 }
 
 void Node::hv_make_room(Effects& out) {
@@ -137,8 +138,8 @@ void Node::hv_on_neighbor(ConnId conn, const Packet& packet, Effects& out) {
 }
 
 void Node::hv_repair(Effects& out) {
-  if (left_ || dialing_ != 0 || !below_cap()) return;
-  if (passive_.empty() || repair_tries_ >= passive_.size()) {
+  if (left_ || hv().dialing != 0 || !below_cap()) return;
+  if (hv().passive.empty() || hv().repair_tries >= hv().passive.size()) {
     // Nobody left to ask: with no link at all, join again through the entry.
     if (links_.empty() && !retry_armed_ && joined_) {
       ++shortfall_;
@@ -148,45 +149,46 @@ void Node::hv_repair(Effects& out) {
     }
     return;
   }
-  ++repair_tries_;
-  dialing_peer_ = passive_[rng_.below(passive_.size())];
-  dialing_ = allocate_conn();
+  ++hv().repair_tries;
+  hv().dialing_peer = hv().passive[rng_.below(hv().passive.size())];
+  hv().dialing = allocate_conn();
   Packet p;
   p.type = PacketType::Neighbor;
   p.origin = self_;
   p.id = rng_.next();
   if (links_.empty()) p.flags = kFlagHighPriority;
-  out.push_back(Open{dialing_, dialing_peer_, std::move(p)});
+  out.push_back(Open{hv().dialing, hv().dialing_peer, std::move(p)});
   out.push_back(
-      WakeAt{now_ + config_->neighbor_timeout, Timer{TimerKind::NeighborTimeout, dialing_}});
+      WakeAt{now_ + config_->neighbor_timeout, Timer{TimerKind::NeighborTimeout, hv().dialing}});
 }
 
 void Node::hv_on_neighbor_timeout(ConnId conn, Effects& out) {
-  if (conn != dialing_ || dialing_ == 0) return;  // answered or refused already
-  out.push_back(Close{dialing_, dialing_peer_});
-  hv_remove_passive(dialing_peer_);  // silent for this long: taken for dead
-  dialing_ = 0;
+  if (conn != hv().dialing || hv().dialing == 0) return;  // answered or refused already
+  out.push_back(Close{hv().dialing, hv().dialing_peer});
+  hv_remove_passive(hv().dialing_peer);  // silent for this long: taken for dead
+  hv().dialing = 0;
   hv_repair(out);
 }
 
 void Node::hv_on_dial_failed(Effects& out) {
   // Refused (its view is full) or unreachable; it stays a candidate for later.
-  dialing_ = 0;
+  hv().dialing = 0;
   hv_repair(out);
 }
 
 void Node::hv_arm_shuffle(Effects& out) {
   const JoinRule& r = config_->rule;
-  if (shuffle_armed_ || left_ || (r.shuffles > 0 && shuffles_done_ >= std::uint32_t(r.shuffles)))
+  if (hv().shuffle_armed || left_ ||
+      (r.shuffles > 0 && hv().shuffles_done >= std::uint32_t(r.shuffles)))
     return;
-  shuffle_armed_ = true;
+  hv().shuffle_armed = true;
   // Spread the first round over a period so nodes that joined together do not shuffle together.
   const Time wait =
-      shuffles_done_ == 0
+      hv().shuffles_done == 0
           ? r.shuffle_period / 2 +
                 static_cast<Time>(rng_.below(static_cast<std::uint64_t>(r.shuffle_period)))
           : r.shuffle_period;
-  out.push_back(WakeAt{now_ + wait, Timer{TimerKind::Maintenance, shuffles_done_}});
+  out.push_back(WakeAt{now_ + wait, Timer{TimerKind::Maintenance, hv().shuffles_done}});
 }
 
 void Node::hv_shuffle(std::uint64_t /*round*/, Effects& out) {
@@ -203,8 +205,9 @@ void Node::hv_shuffle(std::uint64_t /*round*/, Effects& out) {
   p.hops = 1;
   p.peers.push_back(self_);
   for (const Address& a : hv_sample(active, std::size_t(r.shuffle_active))) p.peers.push_back(a);
-  for (const Address& a : hv_sample(passive_, std::size_t(r.shuffle_passive))) p.peers.push_back(a);
-  last_shuffle_ = p.id;
+  for (const Address& a : hv_sample(hv().passive, std::size_t(r.shuffle_passive)))
+    p.peers.push_back(a);
+  hv().last_shuffle = p.id;
   out.push_back(Send{to->conn, to->peer, std::move(p)});
 }
 
@@ -218,7 +221,7 @@ void Node::hv_on_shuffle(ConnId conn, Packet packet, Effects& out) {
     }
   }
   // The walk ends here: answer with as many of our passive addresses, then keep theirs.
-  std::vector<Address> mine = hv_sample(passive_, packet.peers.size());
+  std::vector<Address> mine = hv_sample(hv().passive, packet.peers.size());
   if (packet.origin != self_) {
     Packet reply;
     reply.type = PacketType::ShuffleReply;
@@ -233,8 +236,8 @@ void Node::hv_on_shuffle(ConnId conn, Packet packet, Effects& out) {
 
 void Node::hv_on_shuffle_reply(ConnId conn, bool on_link, const Packet& packet, Effects& out) {
   // Only the answer to our latest shuffle is taken, so nobody can stuff our passive view.
-  if (last_shuffle_ != 0 && packet.ref == last_shuffle_) {
-    last_shuffle_ = 0;
+  if (hv().last_shuffle != 0 && packet.ref == hv().last_shuffle) {
+    hv().last_shuffle = 0;
     for (const Address& a : packet.peers) hv_add_passive(a);
   } else {
     out.push_back(Note{NoteKind::UnexpectedPacket, packet.origin, packet.id});

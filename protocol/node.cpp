@@ -297,10 +297,10 @@ void Node::on_join_ack(ConnId conn, const Packet& packet, Effects& out) {
     add_link(conn, packet.origin, out);
     return;
   }
-  if (config_->rule.is_hyparview() && conn == dialing_ && dialing_ != 0) {
+  if (config_->rule.is_hyparview() && conn == hv().dialing && hv().dialing != 0) {
     // The answer to our neighbour request, on the connection we opened to that very peer.
-    const Address peer = dialing_peer_;
-    dialing_ = 0;
+    const Address peer = hv().dialing_peer;
+    hv().dialing = 0;
     if (linked_to(peer) || !below_cap()) {
       out.push_back(Close{conn, peer});
     } else {
@@ -324,7 +324,7 @@ void Node::on_join_ack(ConnId conn, const Packet& packet, Effects& out) {
 void Node::on_closed_in(const Closed& in, Effects& out) {
   const Link* link = find_link(in.conn);
   if (link == nullptr) {
-    if (config_->rule.is_hyparview() && in.conn == dialing_ && dialing_ != 0)
+    if (config_->rule.is_hyparview() && in.conn == hv().dialing && hv().dialing != 0)
       hv_on_dial_failed(out);
     return;
   }
@@ -338,7 +338,7 @@ void Node::on_closed_in(const Closed& in, Effects& out) {
 void Node::on_link_lost(Effects& out) {
   if (config_->rule.is_seed() || left_) return;
   if (config_->rule.is_hyparview()) {
-    repair_tries_ = 0;
+    hv().repair_tries = 0;
     hv_repair(out);
     return;
   }
@@ -406,9 +406,9 @@ void Node::on_timer_in(const Timer& t, Effects& out) {
       return;
     }
     case TimerKind::Maintenance:
-      if (config_->rule.is_hyparview() && t.key == shuffles_done_ && shuffle_armed_) {
-        shuffle_armed_ = false;
-        ++shuffles_done_;
+      if (config_->rule.is_hyparview() && t.key == hv().shuffles_done && hv().shuffle_armed) {
+        hv().shuffle_armed = false;
+        ++hv().shuffles_done;
         hv_shuffle(t.key, out);
         hv_arm_shuffle(out);
       }
@@ -425,12 +425,11 @@ void Node::on_leave(Effects& out) {
     out.push_back(Note{NoteKind::LinkDown, l.peer, 0});
   }
   links_.clear();
-  if (dialing_ != 0) out.push_back(Close{dialing_, dialing_peer_});
-  dialing_ = 0;
+  if (hv_ && hv_->dialing != 0) out.push_back(Close{hv_->dialing, hv_->dialing_peer});
+  hv_.reset();
   left_ = true;
   retry_armed_ = false;
   pending_.clear();
-  passive_.clear();
 }
 
 }  // namespace p2p

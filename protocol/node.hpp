@@ -8,6 +8,7 @@
 // and HyParView's view maintenance (hyparview.cpp). Rules that do not use a piece of state leave
 // it empty, so a node costs little more than its links.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -52,7 +53,9 @@ class Node {
   // JOIN_REQ ids (and HyParView neighbour requests) still awaiting a JOIN_ACK.
   std::span<const std::uint64_t> outstanding() const { return pending_; }
   // HyParView's passive view: addresses kept to replace lost links (empty for other rules).
-  std::span<const Address> passive_view() const { return passive_; }
+  std::span<const Address> passive_view() const {
+    return hv_ ? std::span<const Address>(hv_->passive) : std::span<const Address>();
+  }
 
  private:
   // membership (node.cpp)
@@ -118,14 +121,22 @@ class Node {
   bool retry_armed_ = false;
   bool joined_ = false;
   bool left_ = false;
-  // HyParView: the passive view, the neighbour request in flight and the shuffle rounds.
-  bool shuffle_armed_ = false;
-  std::uint32_t shuffles_done_ = 0;
-  std::uint32_t repair_tries_ = 0;
-  std::vector<Address> passive_;
-  ConnId dialing_ = 0;
-  Address dialing_peer_;
-  std::uint64_t last_shuffle_ = 0;
+  // HyParView's state, allocated on first use so that nodes under other rules do not carry it:
+  // the passive view, the neighbour request in flight and the shuffle rounds.
+  struct HyParViewState {
+    std::vector<Address> passive;
+    ConnId dialing = 0;  // our connection of the NEIGHBOR request awaiting its answer
+    Address dialing_peer;
+    std::uint64_t last_shuffle = 0;  // id of our shuffle whose reply we would take
+    std::uint32_t shuffles_done = 0;
+    std::uint32_t repair_tries = 0;  // passive peers asked since the last link was lost
+    bool shuffle_armed = false;
+  };
+  HyParViewState& hv() {
+    if (!hv_) hv_ = std::make_unique<HyParViewState>();
+    return *hv_;
+  }
+  std::unique_ptr<HyParViewState> hv_;
 };
 
 }  // namespace p2p

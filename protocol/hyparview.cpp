@@ -49,7 +49,7 @@ void Node::hv_make_room(Effects& out) {
   hv_add_passive(peer);
 }
 
-void Node::hv_accept(ConnId /*conn_in*/, bool /*on_link*/, const Packet& packet, Effects& out) {
+void Node::hv_accept(const Packet& packet, Effects& out) {
   hv_make_room(out);
   const ConnId c = allocate_conn();
   out.push_back(Note{NoteKind::JoinAccepted, packet.origin, packet.id});
@@ -80,7 +80,7 @@ void Node::hv_on_join_request(ConnId conn, bool on_link, Packet packet, Effects&
     // We are the contact. Take the newcomer in, then start a FORWARDJOIN walk through every
     // other neighbour.
     if (can_take) {
-      hv_accept(conn, on_link, packet, out);
+      hv_accept(packet, out);
       Packet fwd = packet;
       fwd.flags = kFlagForwardJoin;
       fwd.hops = 1;
@@ -98,7 +98,7 @@ void Node::hv_on_join_request(ConnId conn, bool on_link, Packet packet, Effects&
   // FORWARDJOIN: accept at the walk's end, or when we have a single neighbour; note the newcomer
   // in the passive view halfway.
   if (can_take && (packet.hops >= r.length || links_.size() <= 1)) {
-    hv_accept(conn, on_link, packet, out);
+    hv_accept(packet, out);
   } else {
     if (packet.hops == r.passive_walk) hv_add_passive(packet.origin);
     const Link* next = packet.hops >= config_->max_hops || packet.hops >= 255
@@ -106,7 +106,7 @@ void Node::hv_on_join_request(ConnId conn, bool on_link, Packet packet, Effects&
                            : random_link(&packet.origin, conn);
     if (next == nullptr) {
       if (can_take) {
-        hv_accept(conn, on_link, packet, out);
+        hv_accept(packet, out);
       } else {
         out.push_back(Note{packet.hops >= config_->max_hops ? NoteKind::JoinDroppedHops
                                                             : NoteKind::JoinDroppedNoLink,

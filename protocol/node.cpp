@@ -260,7 +260,7 @@ void Node::on_join_request(ConnId conn, bool on_link, Packet packet, Effects& ou
   } else if (packet.hops >= config_->max_hops) {
     out.push_back(Note{NoteKind::JoinDroppedHops, packet.origin, packet.id});
   } else {
-    pass_on(conn, std::move(packet), metropolis, out);
+    pass_on(std::move(packet), out);
   }
   if (!on_link) out.push_back(Close{conn, Address{}});
 }
@@ -277,7 +277,7 @@ void Node::accept_request(const Packet& packet, Effects& out) {
   add_link(c, packet.origin, out);
 }
 
-void Node::pass_on(ConnId /*from*/, Packet packet, bool /*metropolis*/, Effects& out) {
+void Node::pass_on(Packet packet, Effects& out) {
   // The request keeps its id, so the JOIN_ACK can name it; the link to the newcomer is never
   // chosen (it cannot accept its own request, and we hold that link already).
   const Link* next = random_link(&packet.origin, 0);

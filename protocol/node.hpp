@@ -65,7 +65,7 @@ class Node {
   void on_join_request_seed(ConnId conn, bool on_link, Packet packet, Effects& out);
   bool rule_accepts(const Packet& packet);
   void accept_request(const Packet& packet, Effects& out);
-  void pass_on(ConnId from, Packet packet, bool metropolis, Effects& out);
+  void pass_on(Packet packet, Effects& out);
   void on_join_ack(ConnId conn, const Packet& packet, Effects& out);
   void on_closed_in(const Closed& in, Effects& out);
   void on_leave(Effects& out);
@@ -82,7 +82,7 @@ class Node {
   void flood(const Packet& packet, ConnId except, Effects& out);
   // HyParView (hyparview.cpp)
   void hv_on_join_request(ConnId conn, bool on_link, Packet packet, Effects& out);
-  void hv_accept(ConnId conn_in, bool on_link, const Packet& packet, Effects& out);
+  void hv_accept(const Packet& packet, Effects& out);
   void hv_make_room(Effects& out);
   void hv_on_neighbor(ConnId conn, const Packet& packet, Effects& out);
   void hv_repair(Effects& out);

@@ -142,7 +142,12 @@ void write_report(const std::filesystem::path& dir, const Graph& g, const Report
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) throw std::runtime_error("cannot create " + dir.string() + ": " + error.message());
-  if (!labels.empty() && labels.size() != g.node_count()) {
+  const std::size_t n = g.node_count();
+  if (r.clustering.size() != n || r.component.size() != n || r.core_number.size() != n ||
+      r.articulation_point.size() != n) {
+    throw std::invalid_argument("write_report: the report was computed for another graph");
+  }
+  if (!labels.empty() && labels.size() != n) {
     throw std::invalid_argument("write_report: one label per node expected");
   }
   auto node = [&](CsvFile& f, NodeId v) -> CsvFile& {

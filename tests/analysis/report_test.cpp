@@ -140,6 +140,11 @@ TEST_F(ReportFiles, WritesTidyFilesWithLabels) {
   EXPECT_EQ(std::count(resilience.begin(), resilience.end(), '\n'), 1 + 2 * 101);
 }
 
+TEST_F(ReportFiles, RefusesAReportOfAnotherGraph) {
+  const Report r = compute_report(cycle(5), ReportOptions{});
+  EXPECT_THROW(write_report(dir("mismatch"), cycle(6), r), std::invalid_argument);
+}
+
 TEST(Report, PrintsAnAlignedTable) {
   std::ostringstream os;
   print_summary(os, compute_report(cycle(5), ReportOptions{}));

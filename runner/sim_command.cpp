@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -246,12 +247,14 @@ struct RunOutcome {
   std::uint64_t events = 0;
   double sim_seconds = 0;
   double analysis_seconds = 0;
+  double sim_cpu_seconds = 0;  // this process's CPU time for the simulation (one run at a time)
   std::size_t peak_pending = 0;
 };
 
 RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::path& out,
                    bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   sim::NetworkOptions options = plan.options;
   options.seed = seed;
   auto net = std::make_unique<sim::Network>(plan.config, options);
@@ -270,6 +273,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   if (line) line->clear();
   const sim::Counters c = net->counters();
   const auto wall_sim = std::chrono::steady_clock::now();
+  const std::clock_t cpu_sim = std::clock();
 
   std::filesystem::create_directories(out);
   write_timeseries(out / "timeseries.csv", result.samples);
@@ -319,6 +323,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   using S = std::chrono::duration<double>;
   o.events = c.events;
   o.sim_seconds = S(wall_sim - wall_start).count();
+  o.sim_cpu_seconds = static_cast<double>(cpu_sim - cpu_start) / CLOCKS_PER_SEC;
   o.analysis_seconds = S(wall_end - wall_sim).count();
   o.peak_pending = peak;
   return o;
@@ -430,7 +435,9 @@ void run_sim(const SimFlags& f) {
   analysis::print_summary(std::cout, o.report);
   if (!f.quiet) {
     std::cerr << "p2p sim: simulated " << o.events << " events in " << o.sim_seconds
-              << " s, analysed in " << o.analysis_seconds << " s; wrote " << f.out << "/\n";
+              << " s, analysed in " << o.analysis_seconds << " s; wrote " << f.out
+              << "/ (simulation CPU time " << o.sim_cpu_seconds << " s, " << o.peak_pending
+              << " events pending at most)\n";
   }
 }
 

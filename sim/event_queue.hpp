@@ -89,6 +89,11 @@ class EventQueue {
     return t;
   }
 
+  // The event `k` places after the earliest if it is already gathered (for prefetching), or null.
+  const Event* peek(std::size_t k) const {
+    return k < current_.size() ? &current_[current_.size() - 1 - k] : nullptr;
+  }
+
   // Removes the earliest event into `out`.
   void pop(Event& out) {
     if (current_.empty()) advance();

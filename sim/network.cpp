@@ -237,6 +237,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
     }
   }
   push(from, now_ + latency, e);
+  __builtin_prefetch(&nodes_[to]);  // it is handled a few hundred events from now
 }
 
 FloodStats* Network::flood_mut(std::uint64_t id) {
@@ -275,6 +276,13 @@ bool Network::step() {
   if (queue_.empty()) return false;
   queue_.pop(current_);
   assert(current_.at >= now_);
+  // Nodes are touched in random order: fetch the next events' nodes, and the links of the one
+  // after this, while this event is handled.
+  if (const Event* next = queue_.peek(1)) {
+    __builtin_prefetch(&nodes_[next->dest]);
+    __builtin_prefetch(&alive_[next->dest]);
+  }
+  if (const Event* next = queue_.peek(0)) __builtin_prefetch(nodes_[next->dest].links().data());
   now_ = current_.at;
   const Event& ev = current_;
   const bool is_packet = ev.kind == Kind::Packet || ev.kind == Kind::Parked;

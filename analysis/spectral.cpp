@@ -176,10 +176,14 @@ std::optional<double> algebraic_connectivity(const Graph& g) {
       return std::nullopt;
     }
   };
-  if (auto value = attempt(lanczos)) return value;
-  // The LDLT factor of a tree-like graph has almost no fill-in.
+  // The LDLT factor of a tree-like graph has almost no fill-in, and such graphs (long paths) are
+  // where Lanczos stalls: factor first there.
   const std::size_t cycles = g.edge_count() + 1 - n;
-  if (cycles <= 64 || n <= 4000) {
+  if (cycles <= 64) {
+    if (auto value = attempt(shift_invert)) return value;
+  }
+  if (auto value = attempt(lanczos)) return value;
+  if (cycles > 64 && n <= 4000) {
     if (auto value = attempt(shift_invert)) return value;
   }
   if (n <= kDenseFallbackLimit) return dense(g);

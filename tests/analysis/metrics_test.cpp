@@ -142,6 +142,21 @@ TEST(Spectral, MatchesClosedFormsOnLargeSparseGraphs) {
   EXPECT_NEAR(*algebraic_connectivity(star(600)), 1.0, 1e-9);
 }
 
+TEST(Spectral, LanczosMatchesTorusClosedForm) {
+  // C_30 x C_20: many independent cycles, so Lanczos rather than a factorisation answers.
+  // Eigenvalues of a product add: lambda_2 = 2 - 2 cos(2 pi / 30), a double eigenvalue.
+  std::vector<Edge> e;
+  auto id = [](NodeId x, NodeId y) { return x * 20 + y; };
+  for (NodeId x = 0; x < 30; ++x) {
+    for (NodeId y = 0; y < 20; ++y) {
+      e.push_back({id(x, y), id((x + 1) % 30, y)});
+      e.push_back({id(x, y), id(x, (y + 1) % 20)});
+    }
+  }
+  const double want = 2 - 2 * std::cos(2 * std::numbers::pi / 30);
+  EXPECT_NEAR(*algebraic_connectivity(Graph::from_edges(600, e)), want, 1e-10);
+}
+
 TEST(Spectral, SmallGraphsAreExact) {
   EXPECT_NEAR(*algebraic_connectivity(complete(2)), 2.0, 1e-12);
   EXPECT_NEAR(*algebraic_connectivity(path(3)), 1.0, 1e-12);

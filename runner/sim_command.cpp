@@ -278,7 +278,10 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   std::filesystem::create_directories(out);
   write_timeseries(out / "timeseries.csv", result.samples);
   write_broadcasts(out / "broadcasts.csv", *net);
-  const sim::FloodStats* flood = result.flooded ? net->flood(result.flood_id) : nullptr;
+  // A copy: the network is freed before the summary is assembled.
+  std::optional<sim::FloodStats> flood;
+  if (const sim::FloodStats* fs = result.flooded ? net->flood(result.flood_id) : nullptr)
+    flood = *fs;
   const std::size_t node_count = net->live().size();
   const bool churned = node_count != net->size();
   const std::size_t peak = net->peak_pending();
@@ -302,7 +305,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   add("join_requests_accepted", static_cast<double>(c.note(NoteKind::JoinAccepted)));
   add("join_requests_dropped", static_cast<double>(dropped));
   add("join_request_hops", static_cast<double>(c.join_requests_passed));
-  if (flood != nullptr && node_count > 1) {
+  if (flood && node_count > 1) {
     add("flood_origin", result.flood_origin);
     add("flood_coverage", static_cast<double>(flood->deliveries) / (node_count - 1));
     add("flood_messages", static_cast<double>(flood->messages));

@@ -207,6 +207,21 @@ analysis::Report report_into(const std::filesystem::path& dir, const sim::Networ
   return report;
 }
 
+// The process's peak resident memory so far in MiB (Linux), or -1 where it cannot be read.
+double peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      double kib = 0;
+      status >> kib;
+      return kib / 1024;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
 // Draws the progress line on a terminal, at most a few times a second.
 class ProgressLine {
  public:
@@ -248,6 +263,7 @@ struct RunOutcome {
   double sim_seconds = 0;
   double analysis_seconds = 0;
   double sim_cpu_seconds = 0;  // this process's CPU time for the simulation (one run at a time)
+  double sim_peak_mib = 0;     // the process's peak memory when the simulation ended
   std::size_t peak_pending = 0;
 };
 
@@ -274,6 +290,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   const sim::Counters c = net->counters();
   const auto wall_sim = std::chrono::steady_clock::now();
   const std::clock_t cpu_sim = std::clock();
+  const double sim_peak_mib = peak_rss_mib();
 
   std::filesystem::create_directories(out);
   write_timeseries(out / "timeseries.csv", result.samples);
@@ -327,6 +344,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   o.events = c.events;
   o.sim_seconds = S(wall_sim - wall_start).count();
   o.sim_cpu_seconds = static_cast<double>(cpu_sim - cpu_start) / CLOCKS_PER_SEC;
+  o.sim_peak_mib = sim_peak_mib;
   o.analysis_seconds = S(wall_end - wall_sim).count();
   o.peak_pending = peak;
   return o;
@@ -440,7 +458,8 @@ void run_sim(const SimFlags& f) {
     std::cerr << "p2p sim: simulated " << o.events << " events in " << o.sim_seconds
               << " s, analysed in " << o.analysis_seconds << " s; wrote " << f.out
               << "/ (simulation CPU time " << o.sim_cpu_seconds << " s, " << o.peak_pending
-              << " events pending at most)\n";
+              << " events pending at most, peak memory " << std::lround(o.sim_peak_mib)
+              << " MiB by then)\n";
   }
 }
 

@@ -46,7 +46,7 @@ class EventQueue {
   // `window` (rounded up) should exceed the usual delay between a push and its event; longer
   // delays still work, through the heap.
   explicit EventQueue(Time window = Time{1} << 16, int shift = 6) : shift_(shift) {
-    std::size_t w = 4096;
+    std::size_t w = 1024;
     while (static_cast<Time>(w << shift_) < window && w < (std::size_t{1} << 22)) w <<= 1;
     mask_ = w - 1;
     ring_.resize(w);
@@ -106,6 +106,7 @@ class EventQueue {
  private:
   static constexpr Time kNever = INT64_MAX;
   static constexpr std::size_t kNone = ~std::size_t{0};
+  static constexpr std::size_t kKeptCapacity = 256;
 
   static bool later_first(const Event& a, const Event& b) { return earlier(b, a); }
 
@@ -122,8 +123,11 @@ class EventQueue {
     const Time tb = next_time() >> shift_;
     const std::size_t b = static_cast<std::size_t>(tb) & mask_;
     if (!ring_[b].empty() && (ring_[b].front().at >> shift_) == tb) {
-      current_.swap(ring_[b]);  // the bucket keeps the drained vector's capacity for reuse
+      current_.swap(ring_[b]);  // the bucket keeps the drained vector's capacity for reuse...
       clear_bit(b);
+      // ...unless it is large: a flood's wave would otherwise leave every bucket of the ring
+      // holding its own peak, several times the events pending at once.
+      if (ring_[b].capacity() > kKeptCapacity) std::vector<Event>().swap(ring_[b]);
     }
     cur_ = tb;
     while (!far_.empty() && (far_.front().at >> shift_) == tb) {

@@ -66,29 +66,27 @@ Network::Network(const Config& config, NetworkOptions options)
 
 void Network::reserve(std::size_t n) {
   nodes_.reserve(n);
-  send_seq_.reserve(n);
-  alive_.reserve(n);
+  slots_.reserve(n);
   live_.reserve(n);
-  live_pos_.reserve(n);
 }
 
 std::uint32_t Network::add_node() {
   const auto i = static_cast<std::uint32_t>(nodes_.size());
   if (i >= 0x7FFFFFFFu) throw std::length_error("too many simulated nodes");
   nodes_.emplace_back(address_of(i), *config_, derive_seed(options_.seed, i, 0));
-  send_seq_.push_back(0);
-  alive_.push_back(1);
-  live_pos_.push_back(static_cast<std::uint32_t>(live_.size()));
+  Slot slot;
+  slot.live_pos = static_cast<std::uint32_t>(live_.size());
+  slots_.push_back(slot);
   live_.push_back(i);
   return i;
 }
 
 void Network::drop_live(std::uint32_t node) {
-  alive_[node] = 0;
-  const std::uint32_t pos = live_pos_[node];
+  slots_[node].alive = 0;
+  const std::uint32_t pos = slots_[node].live_pos;
   const std::uint32_t last = live_.back();
   live_[pos] = last;
-  live_pos_[last] = pos;
+  slots_[last].live_pos = pos;
   live_.pop_back();
   // A departed node's state is never read again: give its memory back.
   nodes_[node] = Node(address_of(node), *config_, 0);
@@ -97,7 +95,7 @@ void Network::drop_live(std::uint32_t node) {
 void Network::push(std::uint32_t sender, Time at, Event& e) {
   e.at = at;
   e.sender = sender;
-  e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++send_seq_[sender];
+  e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++slots_[sender].send_seq;
   queue_.push(e);
 }
 
@@ -132,7 +130,7 @@ void Network::schedule_leave(Time at, std::uint32_t node) {
 }
 
 void Network::crash(std::uint32_t node, Time detection) {
-  if (!alive_[node]) return;
+  if (!slots_[node].alive) return;
   ++counters_.crashes;
   for (const Link& l : nodes_[node].links()) {
     const auto [to, conn] = far_end(node, l.conn, l.peer);
@@ -192,14 +190,14 @@ void Network::packet_of(const Event& e, Packet& out) const {
 void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
   if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
   const Time latency = options_.latency.between(from, to);
-  const std::uint64_t seq = send_seq_[from] + 1;  // the counter push() will give this packet
+  const std::uint64_t seq = slots_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
-    ++send_seq_[from];  // the lost packet still used its turn
+    ++slots_[from].send_seq;  // the lost packet still used its turn
     ++counters_.packets_lost;
     return;
   }
   if (partitioned_ && side_a(from) != side_a(to)) {
-    ++send_seq_[from];
+    ++slots_[from].send_seq;
     ++counters_.packets_cut;
     return;
   }
@@ -237,7 +235,9 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
     }
   }
   push(from, now_ + latency, e);
-  __builtin_prefetch(&nodes_[to]);  // it is handled a few hundred events from now
+  // It is handled a few hundred events from now, usually before these lines leave the cache.
+  __builtin_prefetch(&nodes_[to]);
+  __builtin_prefetch(&slots_[to]);
 }
 
 FloodStats* Network::flood_mut(std::uint64_t id) {
@@ -280,7 +280,7 @@ bool Network::step() {
   // after this, while this event is handled.
   if (const Event* next = queue_.peek(1)) {
     __builtin_prefetch(&nodes_[next->dest]);
-    __builtin_prefetch(&alive_[next->dest]);
+    __builtin_prefetch(&slots_[next->dest]);
   }
   if (const Event* next = queue_.peek(0)) __builtin_prefetch(nodes_[next->dest].links().data());
   now_ = current_.at;
@@ -294,7 +294,7 @@ bool Network::step() {
       flood = flood_mut(ev.id);
   }
   const std::uint32_t dest = ev.dest;
-  if (!alive_[dest]) {
+  if (!slots_[dest].alive) {
     ++counters_.events_to_departed;
     if (ev.kind == Kind::Parked) parked_free_.push_back(ev.origin);
     if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.origin);
@@ -450,7 +450,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   for (std::uint32_t i : live_) {
     for (const Link& l : nodes_[i].links()) {
       const std::uint32_t j = index_of(l.peer);
-      if (i < j && j < nodes_.size() && alive_[j]) out.emplace_back(i, j);
+      if (i < j && j < nodes_.size() && slots_[j].alive) out.emplace_back(i, j);
     }
   }
   std::sort(out.begin(), out.end());
@@ -462,7 +462,7 @@ std::uint64_t Network::link_ends() const {
   for (std::uint32_t i : live_)
     for (const Link& l : nodes_[i].links()) {
       const std::uint32_t j = index_of(l.peer);
-      if (j < nodes_.size() && alive_[j]) ++ends;
+      if (j < nodes_.size() && slots_[j].alive) ++ends;
     }
   return ends;
 }

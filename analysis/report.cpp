@@ -90,7 +90,7 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
       add("diameter", static_cast<double>(paths.diameter));
       if (!paths.exact) add("path_samples", static_cast<double>(paths.samples));
     }
-    if (options.spectral) {
+    if (options.spectral && members.size() <= options.spectral_limit) {
       if (auto lambda2 = algebraic_connectivity(lcc)) add("algebraic_connectivity", *lambda2);
     }
   }

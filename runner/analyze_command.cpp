@@ -69,6 +69,9 @@ void add_analyze_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-paths{false}", options->report.paths, "Skip mean_shortest_path and diameter");
   cmd->add_flag("--no-spectral{false}", options->report.spectral, "Skip algebraic_connectivity");
+  cmd->add_option("--spectral-up-to", options->report.spectral_limit,
+                  "Largest-component size up to which algebraic_connectivity is computed")
+      ->capture_default_str();
   cmd->add_flag("--quiet", options->quiet, "Do not print the summary");
   cmd->callback([options] { run_analyze(*options); });
 }

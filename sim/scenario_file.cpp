@@ -339,6 +339,8 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& source_nam
     const auto rate = s.number("rate_per_s", 1e-9, 1e6);
     if (!rate) s.fail(nullptr, "rate_per_s", "is required");
     b.rate = *rate;
+    if (b.rate * static_cast<double>(b.until - b.at) / kSecond > 1e7)
+      s.fail(s.get("rate_per_s"), "rate_per_s", "more than ten million broadcasts in the window");
     b.poisson = s.choice("process", {"poisson", "fixed"}).value_or(0) == 0;
     b.text = s.text("text").value_or(b.text);
     sc.broadcasts.push_back(b);

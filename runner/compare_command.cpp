@@ -539,7 +539,7 @@ void add_compare_command(CLI::App& app) {
                   "Random removal orders averaged for the lcc_random_* metrics")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  cmd->add_option("--threads,-j", flags->threads,
+  cmd->add_option("--jobs,--threads,-j", flags->threads,
                   "Runs in parallel (0: one per core); the output is the same for any number")
       ->check(CLI::Range(0u, 1024u))
       ->capture_default_str();

@@ -12,7 +12,8 @@ std::size_t SeenSet::find_slot(std::uint64_t id) const {
 }
 
 bool SeenSet::contains(std::uint64_t id) const {
-  return !slots_.empty() && slots_[find_slot(id)] != 0;
+  if (slots_.empty()) return has_first_ && first_ == id;
+  return slots_[find_slot(id)] != 0;
 }
 
 // Backward-shift deletion keeps every probe chain unbroken without tombstones, so a long-lived
@@ -45,6 +46,18 @@ void SeenSet::grow() {
 bool SeenSet::insert(std::uint64_t id, std::uint32_t capacity) {
   if (contains(id)) return false;
   if (capacity == 0) return true;
+  if (slots_.empty()) {
+    if (!has_first_) {
+      first_ = id;
+      has_first_ = true;
+      return true;
+    }
+    // A second id: the inline one moves into the ring, then `id` goes in as usual.
+    has_first_ = false;
+    grow();
+    ring_.push_back(first_);
+    slots_[find_slot(first_)] = 1;
+  }
   if (ring_.size() < capacity) {
     if (2 * (ring_.size() + 1) > slots_.size()) grow();
     ring_.push_back(id);

@@ -228,15 +228,17 @@ TEST(JoinFix, FloodSparesTheNeighbourItCameFrom) {
 
 // ---- Flaw: unbounded seen set (and O(1) lookups) ----------------------------------------------
 
-TEST(SeenSet, StaysBoundedAndAgreesWithAFifoModel) {
+class SeenSetCapacity : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(SeenSetCapacity, StaysBoundedAndAgreesWithAFifoModel) {
   SeenSet seen;
   std::deque<std::uint64_t> fifo;
   std::set<std::uint64_t> model;
   Rng rng(5);
-  const std::uint32_t cap = 300;
+  const std::uint32_t cap = GetParam();
   for (int i = 0; i < 60000; ++i) {
     // Draw from a small range so repeats, evictions and re-insertions all happen often.
-    const std::uint64_t id = rng.below(900);
+    const std::uint64_t id = rng.below(3 * cap);
     const bool fresh = model.count(id) == 0;
     ASSERT_EQ(seen.insert(id, cap), fresh) << i;
     if (fresh) {
@@ -248,9 +250,12 @@ TEST(SeenSet, StaysBoundedAndAgreesWithAFifoModel) {
       }
     }
     ASSERT_LE(seen.size(), cap);
+    ASSERT_EQ(seen.size(), fifo.size());
   }
-  for (std::uint64_t id = 0; id < 900; ++id) EXPECT_EQ(seen.contains(id), model.count(id) == 1);
+  for (std::uint64_t id = 0; id < 3 * cap; ++id) EXPECT_EQ(seen.contains(id), model.count(id) == 1);
 }
+// 1 and 2 cross the inline first id's hand-over to the ring at once.
+INSTANTIATE_TEST_SUITE_P(Capacities, SeenSetCapacity, ::testing::Values(1u, 2u, 3u, 300u));
 
 TEST(SeenSet, IsEmptyUntilUsedAndHoldsIdZero) {
   SeenSet seen;

@@ -137,16 +137,22 @@ Plan make_plan(const SimFlags& f) {
   return p;
 }
 
-// The graph among live nodes. When every node is alive its ids are the simulator's indices;
+// The links among live nodes. When every node is alive its ids are the simulator's indices;
 // otherwise live nodes are renumbered and `labels` keeps their indices for the CSV files.
-analysis::Graph live_graph(const sim::Network& net, std::vector<std::string>& labels) {
+struct LiveEdges {
+  std::size_t nodes = 0;
+  std::vector<analysis::Edge> edges;
+};
+
+LiveEdges live_edges(const sim::Network& net, std::vector<std::string>& labels) {
   labels.clear();
   const auto links = net.links();
-  std::vector<analysis::Edge> edges;
-  edges.reserve(links.size());
+  LiveEdges le;
+  le.edges.reserve(links.size());
   if (net.live().size() == net.size()) {
-    for (auto [i, j] : links) edges.push_back(analysis::Edge{i, j});
-    return analysis::Graph::from_edges(net.size(), edges);
+    for (auto [i, j] : links) le.edges.push_back(analysis::Edge{i, j});
+    le.nodes = net.size();
+    return le;
   }
   std::vector<std::uint32_t> id(net.size(), 0);
   std::uint32_t next = 0;
@@ -155,8 +161,14 @@ analysis::Graph live_graph(const sim::Network& net, std::vector<std::string>& la
       id[i] = next++;
       labels.push_back(std::to_string(i));
     }
-  for (auto [i, j] : links) edges.push_back(analysis::Edge{id[i], id[j]});
-  return analysis::Graph::from_edges(next, edges);
+  for (auto [i, j] : links) le.edges.push_back(analysis::Edge{id[i], id[j]});
+  le.nodes = next;
+  return le;
+}
+
+analysis::Graph live_graph(const sim::Network& net, std::vector<std::string>& labels) {
+  const LiveEdges le = live_edges(net, labels);
+  return analysis::Graph::from_edges(le.nodes, le.edges);
 }
 
 void write_timeseries(const std::filesystem::path& path,
@@ -304,8 +316,10 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   const std::size_t peak = net->peak_pending();
 
   std::vector<std::string> labels;
-  const analysis::Graph graph = live_graph(*net, labels);
-  net.reset();  // the protocol state is no longer needed; free it before the analysis
+  LiveEdges live = live_edges(*net, labels);
+  net.reset();  // the protocol state is no longer needed; free it before the graph is built
+  const analysis::Graph graph = analysis::Graph::from_edges(live.nodes, live.edges);
+  live = {};
   analysis::ReportOptions ro;
   ro.seed = seed;
   ro.resilience_runs = plan.resilience_runs;

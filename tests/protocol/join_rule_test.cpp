@@ -9,39 +9,12 @@
 
 #include "protocol/join_rule.hpp"
 #include "protocol/node.hpp"
+#include "tests/protocol/packets.hpp"
 
 namespace p2p {
 namespace {
 
-Address addr(std::uint32_t host) {
-  return Address::v4(host, 55555);
-}
-
-Packet join_req(Address origin, std::uint8_t hops = 0, std::uint64_t id = 7) {
-  Packet p;
-  p.type = PacketType::JoinReq;
-  p.origin = origin;
-  p.hops = hops;
-  p.id = id;
-  return p;
-}
-
-Packet ack(Address acceptor, std::uint64_t ref) {
-  Packet p;
-  p.type = PacketType::JoinAck;
-  p.origin = acceptor;
-  p.id = 99;
-  p.ref = ref;
-  return p;
-}
-
-template <typename T>
-std::vector<T> of_type(const Effects& out) {
-  std::vector<T> r;
-  for (const Effect& e : out)
-    if (auto* p = std::get_if<T>(&e)) r.push_back(*p);
-  return r;
-}
+using namespace p2p::test_packets;
 
 Config with_rule(const char* spec) {
   Config cfg;

@@ -4,38 +4,12 @@
 
 #include <set>
 
+#include "tests/protocol/packets.hpp"
+
 namespace p2p {
 namespace {
 
-Address addr(std::uint32_t host, std::uint16_t port = 55555) {
-  return Address::v4(host, port);
-}
-
-Packet join_req(Address origin, std::uint8_t hops = 0, std::uint64_t id = 7) {
-  Packet p;
-  p.type = PacketType::JoinReq;
-  p.origin = origin;
-  p.hops = hops;
-  p.id = id;
-  return p;
-}
-
-Packet ack_from(Address acceptor) {
-  Packet p;
-  p.type = PacketType::JoinAck;
-  p.origin = acceptor;
-  p.id = 99;
-  return p;
-}
-
-Packet message(Address origin, std::uint64_t id, std::string text = "hi") {
-  Packet p;
-  p.type = PacketType::Message;
-  p.origin = origin;
-  p.id = id;
-  p.text = std::move(text);
-  return p;
-}
+using namespace p2p::test_packets;
 
 constexpr ConnId kInbound = kDriverConnBit | 1;
 
@@ -43,16 +17,8 @@ constexpr ConnId kInbound = kDriverConnBit | 1;
 void give_links(Node& node, std::uint32_t d) {
   Effects out;
   for (std::uint32_t k = 0; k < d; ++k)
-    node.on_packet(0, kDriverConnBit | (100 + k), ack_from(addr(0x0a000000 + 100 + k)), out);
+    node.on_packet(0, kDriverConnBit | (100 + k), ack(addr(0x0a000000 + 100 + k)), out);
   ASSERT_EQ(node.degree(), d);
-}
-
-template <typename T>
-std::vector<T> of_type(const Effects& out) {
-  std::vector<T> r;
-  for (const Effect& e : out)
-    if (auto* p = std::get_if<T>(&e)) r.push_back(*p);
-  return r;
 }
 
 TEST(Join, SendsConfiguredNumberOfRequestsToEntry) {
@@ -208,7 +174,7 @@ TEST(JoinAck, AddsALinkToTheAcceptor) {
   Config cfg;
   Node node(addr(1), cfg, 1);
   Effects out;
-  node.on_packet(0, kInbound, ack_from(addr(8)), out);
+  node.on_packet(0, kInbound, ack(addr(8)), out);
   ASSERT_EQ(node.degree(), 1u);
   EXPECT_EQ(node.links()[0].conn, kInbound);
   EXPECT_EQ(node.links()[0].peer, addr(8));

@@ -10,9 +10,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: make_corpus DIR\n");
     return 2;
   }
-  for (std::uint8_t t = 0; t < p2p::kPacketTypeCount; ++t) {
+  // The seed's three packet types and two of a join rule's own.
+  for (std::uint8_t t = 0; t < p2p::kCorePacketTypes + 2; ++t) {
     p2p::Packet p;
-    p.type = static_cast<p2p::PacketType>(t);
+    p.type = t < p2p::kCorePacketTypes ? static_cast<p2p::PacketType>(t) : p2p::rule_message(t);
     p.hops = t;
     p.origin = p2p::Address::v4(0x7f000001, static_cast<std::uint16_t>(55555 + t));
     p.id = 0x0123456789abcdefULL + t;
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
     p.degree = 3u + t;
     p.flags = t;
     p.peers.assign(t % 3, p.origin);
+    if (t >= p2p::kCorePacketTypes) {
+      p.tag = static_cast<std::uint16_t>(0x1234 + t);
+      p.body = "rule body";
+    }
     std::vector<std::uint8_t> frame;
     if (!p2p::codec::encode(p, frame)) return 1;
     const std::string path = std::string(argv[1]) + "/type" + std::to_string(t);

@@ -16,10 +16,11 @@ struct Rejected {
   DecodeStatus status;
 };
 
-// Chat text: a u32 length, then the bytes. cereal's own std::string loader would resize to
-// whatever 64-bit length the wire declares, so the length is checked against the cap first.
+// Bytes: a u32 length, then the bytes. cereal's own std::string loader would resize to whatever
+// 64-bit length the wire declares, so the length is checked against the cap first.
 struct BoundedText {
   std::string& text;
+  std::size_t cap = kMaxTextSize;
 };
 template <class Archive>
 void save(Archive& ar, const BoundedText& t) {
@@ -30,7 +31,7 @@ template <class Archive>
 void load(Archive& ar, BoundedText& t) {
   std::uint32_t size = 0;
   ar(size);
-  if (size > kMaxTextSize) throw Rejected{DecodeStatus::Malformed};
+  if (size > t.cap) throw Rejected{DecodeStatus::Malformed};
   t.text.resize(size);
   ar(cereal::binary_data(t.text.data(), size));
 }
@@ -65,7 +66,7 @@ template <class Archive>
 void load(Archive& ar, TypeField& f) {
   std::uint8_t raw = 0;
   ar(raw);
-  if (raw >= kPacketTypeCount) throw Rejected{DecodeStatus::UnknownType};
+  if (raw >= kCorePacketTypes && raw < kFirstRuleMessage) throw Rejected{DecodeStatus::UnknownType};
   f.type = static_cast<PacketType>(raw);
 }
 
@@ -113,14 +114,12 @@ std::uint32_t read_length(std::span<const std::uint8_t> b) {
 
 namespace p2p {
 
-// Every field on the wire, in order. Adding a field to Packet is one more argument here (and a
-// kVersion bump if old peers must refuse the new layout).
-// The fields the join rules added travel in a tail after the text. A version-1 frame without the
-// tail still decodes (its fields keep their defaults), so peers built before the tail existed can
-// still talk to newer ones; an older peer refuses a tail as trailing bytes.
+// Every field on the wire, in order. Adding a field to Packet is one more argument here and a
+// kVersion bump.
 template <class Archive>
 void serialize(Archive& ar, Packet& p) {
-  ar(codec::TypeField{p.type}, p.hops, p.origin, p.id, codec::BoundedText{p.text});
+  ar(codec::TypeField{p.type}, p.hops, p.origin, p.id, codec::BoundedText{p.text}, p.ref, p.degree,
+     p.flags, codec::BoundedPeers{p.peers}, p.tag, codec::BoundedText{p.body, kMaxBodySize});
 }
 
 template <class Archive>
@@ -180,8 +179,6 @@ Decoded decode(std::span<const std::uint8_t> bytes) {
     std::istream stream(&source);
     cereal::PortableBinaryInputArchive archive(stream);
     archive(d.packet);
-    if (source.remaining() != 0)
-      archive(d.packet.ref, d.packet.degree, d.packet.flags, BoundedPeers{d.packet.peers});
   } catch (const Rejected& r) {
     d.status = r.status;
     d.packet = Packet{};
@@ -204,6 +201,7 @@ Decoded decode(std::span<const std::uint8_t> bytes) {
 bool encode(const Packet& packet, std::vector<std::uint8_t>& out) {
   if (packet.text.size() > kMaxTextSize) return false;
   if (packet.peers.size() > kMaxPeersPerPacket) return false;
+  if (packet.body.size() > kMaxBodySize) return false;
   const std::size_t start = out.size();
   out.resize(start + kHeaderSize);
   out[start + kLengthPrefixSize] = kVersion;
@@ -215,7 +213,6 @@ bool encode(const Packet& packet, std::vector<std::uint8_t>& out) {
     // cereal's save path takes the value by non-const reference but does not modify it.
     auto& p = const_cast<Packet&>(packet);
     archive(p);
-    archive(p.ref, p.degree, p.flags, BoundedPeers{p.peers});
   }
   const std::size_t frame_size = out.size() - start;
   if (frame_size > kMaxFrameSize) {

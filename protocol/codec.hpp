@@ -3,9 +3,9 @@
 // fuzzed without sockets.
 //
 // Frame: [u32 big-endian length L][u8 version][L-1 bytes: cereal portable binary of the Packet].
-// The payload is type, hops, origin, id, text, then a tail: ref, degree, flags, a u8-counted
-// address list (at most kMaxPeersPerPacket). A frame that ends right after the text decodes with
-// the tail's fields at their defaults, as frames from builds before the tail did.
+// The payload is type, hops, origin, id, text, ref, degree, flags, a u8-counted address list (at
+// most kMaxPeersPerPacket), a join rule's tag and its body (at most kMaxBodySize bytes). Types
+// between the seed's three and kFirstRuleMessage are refused as unknown.
 // L counts everything after the length prefix; a whole frame is at most kMaxFrameSize bytes.
 // Decoding trusts no length from the wire: a declared size is checked against the cap before
 // anything is allocated or waited for.
@@ -19,12 +19,13 @@
 namespace p2p::codec {
 
 // Bumped whenever the packet layout changes; a peer speaking another version is refused.
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2;
 inline constexpr std::size_t kLengthPrefixSize = 4;
 inline constexpr std::size_t kHeaderSize = kLengthPrefixSize + 1;  // length + version
 inline constexpr std::size_t kMaxFrameSize = 64 * 1024;
-// Chat text is capped well below the frame so every other field always fits beside it.
-inline constexpr std::size_t kMaxTextSize = kMaxFrameSize - 1024;
+// Chat text is capped well below the frame so every other field, at its own cap, always fits
+// beside it.
+inline constexpr std::size_t kMaxTextSize = kMaxFrameSize - 4096;
 
 enum class DecodeStatus : std::uint8_t {
   Ok,

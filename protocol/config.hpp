@@ -1,5 +1,6 @@
 #pragma once
-// A node's tunables. One Config is shared by every node of a simulation, so nodes hold a pointer.
+// A node's tunables. One Config is shared by every node of a group (all the nodes of a simulation
+// that run the same rule), so nodes hold a pointer.
 #include <cstddef>
 #include <cstdint>
 
@@ -19,30 +20,25 @@ struct Config {
   // an id older than this many newer ones may be delivered again.
   std::uint32_t seen_capacity = 4096;
   // Which node accepts a JOIN_REQ. The seed's rule by default, so earlier figures stay comparable.
-  JoinRule rule;
-  // Every rule but seed: below this many links a node asks for more (through a neighbour, or the
-  // entry when it has none) until it has them or gives up; 0 asks only on `connect`.
+  RulePtr rule = parse_join_rule("seed");
+  // Rules that keep asking (every built-in but seed): below this many links a node asks for more
+  // (through a neighbour, or the entry when it has none) until it has them or gives up; 0 asks
+  // only on `connect`.
   int min_connections = 0;
-  // Every rule but seed: a node holds at most this many links; it refuses requests and
-  // acknowledgements beyond it. 0: no cap (hyparview caps at its active view instead).
+  // A node holds at most this many links; it refuses requests and acknowledgements beyond it.
+  // 0: no cap. The rule may cap lower (JoinRule::link_cap); the seed's rule ignores it.
   int max_connections = 0;
   // Asking again: the first retry after `retry_delay` (long enough for a 64-hop walk at 50 ms a
   // hop), then doubling up to `retry_delay_max`, at most `retry_attempts` times per shortfall.
   Time retry_delay = 4 * kSecond;
   Time retry_delay_max = 60 * kSecond;
   int retry_attempts = 6;
-  // How long a HyParView neighbour request waits for its answer before the candidate is taken for
-  // dead (a simulated departed node never answers).
-  Time neighbor_timeout = 2 * kSecond;
 
-  // The link cap the rule enforces: none (0) for seed.
-  std::size_t link_cap() const {
-    if (rule.is_seed()) return 0;
-    if (rule.is_hyparview()) return static_cast<std::size_t>(rule.active);
-    if (rule.kind == RuleKind::DegreeCapped && (max_connections == 0 || rule.d < max_connections))
-      return static_cast<std::size_t>(rule.d);
-    return static_cast<std::size_t>(max_connections);
-  }
+  // The link cap the rule enforces (0: none).
+  std::size_t link_cap() const { return rule->link_cap(*this); }
+  // Throws std::invalid_argument (one line) for a configuration that cannot run: a minimum of
+  // links above what the rule can ever hold, or what the rule itself refuses.
+  void validate(bool simulated) const;
 };
 
 }  // namespace p2p

@@ -24,9 +24,9 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
   out.push_back(Deliver{packet.origin, packet.id, packet.text});
   Packet fwd = packet;
   if (fwd.hops < 255) ++fwd.hops;
-  // The seed announces to every connection, the one the message came from included; the fixed
+  // The seed announces to every connection, the one the message came from included; the other
   // rules spare the neighbour that has it already.
-  flood(fwd, config_->rule.is_seed() ? 0 : conn, out);
+  flood(fwd, config_->rule->traits().floods_back ? 0 : conn, out);
 }
 
 void Node::flood(const Packet& packet, ConnId except, Effects& out) {

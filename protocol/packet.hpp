@@ -9,34 +9,44 @@
 
 namespace p2p {
 
+// The three packets of the seed's protocol; a join rule's own messages take the numbers from
+// kFirstRuleMessage up, their meaning scoped by the rule's tag.
 enum class PacketType : std::uint8_t {
-  Message = 0,      // chat text, flooded once per id
-  JoinReq = 1,      // a newcomer asks to be connected; walks the overlay until accepted
-  JoinAck = 2,      // the first packet of a new lasting connection; answers request `ref`
-  Neighbor = 3,     // HyParView: "take me into your active view" on a connection we opened
-  Shuffle = 4,      // HyParView: a sample of addresses walking to a random peer
-  ShuffleReply = 5  // HyParView: the walk's end answers with a sample of its own
+  Message = 0,  // chat text, flooded once per id
+  JoinReq = 1,  // a newcomer asks to be connected; walks the overlay until accepted
+  JoinAck = 2,  // the first packet of a new lasting connection; answers request `ref`
 };
-inline constexpr std::uint8_t kPacketTypeCount = 6;
+inline constexpr std::uint8_t kCorePacketTypes = 3;
+inline constexpr std::uint8_t kFirstRuleMessage = 16;
 
-// Bits of Packet::flags.
-inline constexpr std::uint8_t kFlagBounced = 1;       // JOIN_REQ: a refused Metropolis move
-inline constexpr std::uint8_t kFlagForwardJoin = 2;   // JOIN_REQ: HyParView's FORWARDJOIN walk
-inline constexpr std::uint8_t kFlagHighPriority = 4;  // Neighbor: the sender has no neighbour left
+// A join rule's message kind `k` (0..239) as a packet type, and back.
+constexpr PacketType rule_message(std::uint8_t k) {
+  return static_cast<PacketType>(kFirstRuleMessage + k);
+}
+constexpr bool is_rule_message(PacketType t) {
+  return static_cast<std::uint8_t>(t) >= kFirstRuleMessage;
+}
+constexpr std::uint8_t rule_message_kind(PacketType t) {
+  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(t) - kFirstRuleMessage);
+}
 
-// At most this many addresses ride in one packet (a shuffle's sample).
+// At most this many addresses ride in one packet (a shuffle's sample), and this many bytes of a
+// rule's own payload.
 inline constexpr std::size_t kMaxPeersPerPacket = 64;
+inline constexpr std::size_t kMaxBodySize = 1024;
 
 struct Packet {
   PacketType type = PacketType::Message;
   std::uint8_t hops = 0;   // times a JOIN_REQ was passed on, or a message forwarded
-  std::uint8_t flags = 0;  // kFlag* bits
+  std::uint8_t flags = 0;  // bits whose meaning the join rule defines
   Address origin;          // the newcomer (JOIN_REQ), the acceptor (JOIN_ACK), the author (Message)
-  std::uint32_t degree = 0;    // JOIN_REQ: the sender's degree, for a Metropolis-Hastings walk
-  std::uint64_t id = 0;        // unique id: a message's flood key, a request's identity
-  std::uint64_t ref = 0;       // JOIN_ACK, ShuffleReply: the id of the request this answers
-  std::string text;            // chat text (Message only)
-  std::vector<Address> peers;  // Shuffle, ShuffleReply: at most kMaxPeersPerPacket addresses
+  std::uint32_t degree = 0;  // JOIN_REQ: the sender's degree (a Metropolis-Hastings walk reads it)
+  std::uint64_t id = 0;      // unique id: a message's flood key, a request's identity
+  std::uint64_t ref = 0;     // an answer: the id of the request it answers
+  std::uint16_t tag = 0;     // a rule's message: the sending rule's tag (JoinRule::tag)
+  std::string text;          // chat text (Message only)
+  std::vector<Address> peers;  // a rule's message: at most kMaxPeersPerPacket addresses
+  std::string body;            // a rule's message: at most kMaxBodySize bytes of its own
 
   friend bool operator==(const Packet&, const Packet&) = default;
 };

@@ -162,11 +162,10 @@ std::vector<RuleRun> make_rules(const CompareFlags& f) {
     r.config.max_connections = f.max_connections;
     try {
       r.config.rule = parse_join_rule(spec, r.config.max_hops);
+      r.config.validate(/*simulated=*/true);
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--rules: ") + e.what());
     }
-    if (r.config.rule.is_hyparview() && r.config.rule.shuffles == 0)
-      throw UsageError("--rules: hyparview needs shuffles >= 1 in the simulator");
     runs.push_back(std::move(r));
   }
   return runs;

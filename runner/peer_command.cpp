@@ -184,6 +184,11 @@ void run_peer(const PeerFlags& flags) {
   }
   options.config.min_connections = flags.min_connections;
   options.config.max_connections = flags.max_connections;
+  try {
+    options.config.validate(/*simulated=*/false);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rule: ") + e.what());
+  }
   options.limits.stall_timeout = std::chrono::milliseconds(flags.stall_timeout_ms);
   options.limits.write_queue_bytes = flags.write_queue_kib * 1024;
 

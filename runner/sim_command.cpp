@@ -77,11 +77,13 @@ Plan make_plan(const SimFlags& f) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--rule: ") + e.what());
   }
-  // The simulator runs until no event is left; endless shuffles would never let it stop.
-  if (config.rule.is_hyparview() && config.rule.shuffles == 0)
-    throw UsageError("--rule: hyparview needs shuffles >= 1 in the simulator");
   config.min_connections = f.min_connections;
   config.max_connections = f.max_connections;
+  try {
+    config.validate(/*simulated=*/true);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rule: ") + e.what());
+  }
 
   sim::LatencyModel& lat = p.options.latency;
   lat.min = ms_to_time(f.latency_min_ms);

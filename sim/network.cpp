@@ -180,11 +180,19 @@ void Network::packet_of(const Event& e, Packet& out) const {
   out.hops = e.hops;
   out.origin = address_of(e.origin);
   out.id = e.id;
-  out.text.assign(texts_[e.text]);
+  // A rule's message has no chat text: the text slot carries the rule's tag instead.
+  if (is_rule_message(out.type)) {
+    out.text.clear();
+    out.tag = e.text;
+  } else {
+    out.text.assign(texts_[e.text]);
+    out.tag = 0;
+  }
   set_flags(out, e.flags);
   set_ref(out, e.ref);
   set_degree(out, e.degree);
   clear_peers(out);
+  out.body.clear();
 }
 
 void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
@@ -212,7 +220,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   e.degree = degree_of(packet);
   e.id = packet.id;
   e.origin = index_of(packet.origin);
-  e.text = intern(packet.text);
+  e.text = is_rule_message(packet.type) ? packet.tag : intern(packet.text);
   packet_of(e, probe_);
   if (!(probe_ == packet)) {
     std::uint32_t slot;
@@ -430,6 +438,8 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             } else if (e.kind == NoteKind::DuplicateMessage) {
               if (FloodStats* f = flood_mut(e.id)) ++f->duplicates;
             }
+          } else {
+            static_assert(sizeof(T) == 0, "an Effect the simulator does not carry out");
           }
         },
         effect);

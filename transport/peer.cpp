@@ -197,6 +197,8 @@ void Peer::apply(Effect& effect) {
           schedule(e.at, e.timer);
         } else if constexpr (std::is_same_v<T, Note>) {
           if (output_.note) output_.note(e);
+        } else {
+          static_assert(sizeof(T) == 0, "an Effect the peer does not carry out");
         }
       },
       effect);

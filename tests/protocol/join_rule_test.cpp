@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "protocol/hyparview/hyparview.hpp"
 #include "protocol/join_rule.hpp"
 #include "protocol/node.hpp"
 #include "tests/protocol/packets.hpp"
@@ -15,6 +16,9 @@ namespace p2p {
 namespace {
 
 using namespace p2p::test_packets;
+
+// mh_walk's flag on a refused Metropolis move going back to its proposer.
+constexpr std::uint8_t kBounced = 1;
 
 Config with_rule(const char* spec) {
   Config cfg;
@@ -27,7 +31,7 @@ Config with_rule(const char* spec) {
 void give_links(Node& node, std::uint32_t d, std::uint32_t first_host = 1000) {
   for (std::uint32_t k = 0; k < d; ++k) {
     Effects out;
-    if (node.config().rule.is_seed()) {
+    if (!node.config().rule->traits().checks_acks) {
       node.on_packet(0, kDriverConnBit | (first_host + k), ack(addr(first_host + k), 0), out);
       continue;
     }
@@ -296,7 +300,7 @@ TEST(Rule, MetropolisMoveIsTakenWithDegreeRatioElseBouncedBack) {
     node.on_packet(0, from, p, out);
     const auto sends = of_type<Send>(out);
     ASSERT_EQ(sends.size(), 1u);
-    if (sends[0].packet.flags & kFlagBounced) {
+    if (sends[0].packet.flags & kBounced) {
       ++bounced;
       EXPECT_EQ(sends[0].conn, from) << "a refused move goes back to the proposer";
       EXPECT_EQ(sends[0].packet.hops, 3) << "the proposer counted the lazy step already";
@@ -316,11 +320,11 @@ TEST(Rule, BouncedRequestContinuesFromItsHolderWithoutATest) {
     Effects out;
     Packet p = join_req(addr(9000), 3, i);
     p.degree = 1;
-    p.flags = kFlagBounced;
+    p.flags = kBounced;
     node.on_packet(0, node.links()[0].conn, p, out);
     const auto sends = of_type<Send>(out);
     ASSERT_EQ(sends.size(), 1u);
-    EXPECT_EQ(sends[0].packet.flags & kFlagBounced, 0);
+    EXPECT_EQ(sends[0].packet.flags & kBounced, 0);
     EXPECT_EQ(sends[0].packet.hops, 4);
   }
 }
@@ -386,20 +390,36 @@ TEST(MinConnections, StaleOrRepeatedTimerDoesNothing) {
 TEST(MinConnections, LosingALinkBelowTheMinimumAsksAtOnce) {
   Config cfg = with_rule("inverse_degree");
   cfg.min_connections = 2;
+  cfg.join_requests = 2;
   Node node(addr(2), cfg, 1);
-  give_links(node, 2);
-  // Let the join's retry end: enough links.
   Effects out;
-  const Link gone = node.links()[0];
-  node.on_closed(0, gone.conn, out);
+  node.join(0, addr(1), out);
+  const auto sent = of_type<SendOnce>(out);
+  const WakeAt retry = of_type<WakeAt>(out).at(0);
+  ASSERT_EQ(sent.size(), 2u);
+  out.clear();
+  node.on_packet(1, kDriverConnBit | 7, ack(addr(40), sent[0].packet.id), out);
+  node.on_packet(1, kDriverConnBit | 8, ack(addr(41), sent[1].packet.id), out);
+  ASSERT_EQ(node.degree(), 2u);
+  // The join's retry finds enough links and ends the shortfall: no retry is armed any more.
+  out.clear();
+  node.on_timer(retry.at, retry.timer, out);
+  EXPECT_TRUE(out.empty());
+  // Losing a link now is a new shortfall: the node asks through its remaining neighbour at once,
+  // without waiting for any timer, and arms a retry for it.
+  const Time now = retry.at + kSecond;
+  node.on_closed(now, node.links()[0].conn, out);
+  ASSERT_EQ(node.degree(), 1u);
   const auto sends = of_type<Send>(out);
-  // The join's own retry timer is still armed, so the shortfall waits for it; once it fires
-  // the node asks through its remaining neighbour.
-  if (sends.empty()) {
-    ASSERT_FALSE(node.outstanding().empty());
-  } else {
-    EXPECT_EQ(sends[0].peer, node.links()[0].peer);
-  }
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].peer, node.links()[0].peer);
+  EXPECT_EQ(sends[0].packet.type, PacketType::JoinReq);
+  EXPECT_EQ(sends[0].packet.origin, addr(2));
+  ASSERT_EQ(node.outstanding().size(), 1u);
+  EXPECT_EQ(node.outstanding()[0], sends[0].packet.id);
+  const auto wakes = of_type<WakeAt>(out);
+  ASSERT_EQ(wakes.size(), 1u);
+  EXPECT_EQ(wakes[0].at, now + cfg.retry_delay);
 }
 
 TEST(MinConnections, SeedArmsNoTimer) {
@@ -424,7 +444,7 @@ TEST(HyParView, ContactTakesTheNewcomerAndWalksForwardJoins) {
   const auto sends = of_type<Send>(out);
   ASSERT_EQ(sends.size(), 3u) << "a FORWARDJOIN to every other neighbour";
   for (const Send& s : sends) {
-    EXPECT_TRUE(s.packet.flags & kFlagForwardJoin);
+    EXPECT_TRUE(s.packet.flags & HyParView::kForwardJoin);
     EXPECT_EQ(s.packet.origin, addr(60));
     EXPECT_NE(s.peer, addr(60));
   }
@@ -438,8 +458,8 @@ TEST(HyParView, FullActiveViewDropsOneIntoThePassiveView) {
   node.on_packet(0, kDriverConnBit | 1, join_req(addr(60), 0, 555), out);
   EXPECT_EQ(node.degree(), 3u);
   ASSERT_EQ(of_type<Close>(out).size(), 2u);  // the dropped neighbour and the JOIN's connection
-  EXPECT_EQ(node.passive_view().size(), 1u);
-  EXPECT_EQ(node.passive_view()[0], of_type<Close>(out)[0].peer);
+  EXPECT_EQ(HyParView::passive_view(node).size(), 1u);
+  EXPECT_EQ(HyParView::passive_view(node)[0], of_type<Close>(out)[0].peer);
 }
 
 TEST(HyParView, LowPriorityNeighborIsRefusedWhenFullHighIsTaken) {
@@ -447,14 +467,15 @@ TEST(HyParView, LowPriorityNeighborIsRefusedWhenFullHighIsTaken) {
   Node node(addr(2), cfg, 1);
   give_links(node, 2);
   Packet n;
-  n.type = PacketType::Neighbor;
+  n.type = rule_message(HyParView::kNeighbor);
+  n.tag = cfg.rule->tag();
   n.origin = addr(70);
   n.id = 5;
   Effects out;
   node.on_packet(0, kDriverConnBit | 1, n, out);
   EXPECT_EQ(node.degree(), 2u);
   EXPECT_FALSE(node.linked_to(addr(70)));
-  n.flags = kFlagHighPriority;
+  n.flags = HyParView::kHighPriority;
   out.clear();
   node.on_packet(0, kDriverConnBit | 2, n, out);
   EXPECT_TRUE(node.linked_to(addr(70)));
@@ -471,49 +492,93 @@ TEST(HyParView, LostLinkIsReplacedFromThePassiveViewAndADeadCandidateForgotten) 
   give_links(node, 3);
   Effects out;
   node.on_packet(0, kDriverConnBit | 1, join_req(addr(60), 0, 555), out);  // drops one to passive
-  ASSERT_EQ(node.passive_view().size(), 1u);
-  const Address candidate = node.passive_view()[0];
+  ASSERT_EQ(HyParView::passive_view(node).size(), 1u);
+  const Address candidate = HyParView::passive_view(node)[0];
   out.clear();
   node.on_closed(0, node.links()[0].conn, out);
   const auto opens = of_type<Open>(out);
   ASSERT_EQ(opens.size(), 1u);
   EXPECT_EQ(opens[0].to, candidate);
-  EXPECT_EQ(opens[0].packet.type, PacketType::Neighbor);
+  EXPECT_EQ(opens[0].packet.type, rule_message(HyParView::kNeighbor));
   const auto wakes = of_type<WakeAt>(out);
   ASSERT_EQ(wakes.size(), 1u);
   out.clear();
   node.on_timer(wakes[0].at, wakes[0].timer, out);  // no answer: taken for dead
-  EXPECT_TRUE(node.passive_view().empty());
+  EXPECT_TRUE(HyParView::passive_view(node).empty());
   EXPECT_EQ(of_type<Close>(out).size(), 1u);
 }
 
 TEST(HyParView, ShuffleReplyIsTakenOnlyForOurOwnShuffle) {
   Config cfg = with_rule("hyparview");
   Node node(addr(2), cfg, 1);
-  Packet r;
-  r.type = PacketType::ShuffleReply;
-  r.origin = addr(80);
-  r.ref = 1234;
-  r.peers = {addr(81), addr(82)};
   Effects out;
-  node.on_packet(0, kDriverConnBit | 1, r, out);
-  EXPECT_TRUE(node.passive_view().empty());
+  node.join(0, addr(1), out);
+  const std::uint64_t req = of_type<SendOnce>(out).at(0).packet.id;
+  out.clear();
+  node.on_packet(1, kDriverConnBit | 7, ack(addr(40), req), out);
+  ASSERT_EQ(node.degree(), 1u);
+  // The first link arms the shuffle; when it fires, the node sends its shuffle to the neighbour.
+  const WakeAt shuffle_timer = of_type<WakeAt>(out).at(0);
+  out.clear();
+  node.on_timer(shuffle_timer.at, shuffle_timer.timer, out);
+  const auto shuffles = of_type<Send>(out);
+  ASSERT_EQ(shuffles.size(), 1u);
+  EXPECT_EQ(shuffles[0].packet.type, rule_message(HyParView::kShuffle));
+  const std::uint64_t ours = shuffles[0].packet.id;
+
+  Packet r;
+  r.type = rule_message(HyParView::kShuffleReply);
+  r.tag = cfg.rule->tag();
+  r.origin = addr(80);
+  r.peers = {addr(81), addr(82)};
+  r.ref = ours + 1;  // answers someone else's shuffle: refused
+  out.clear();
+  node.on_packet(2, kDriverConnBit | 20, r, out);
+  EXPECT_TRUE(HyParView::passive_view(node).empty());
+  EXPECT_EQ(of_type<Note>(out).at(0).kind, NoteKind::UnexpectedPacket);
+  EXPECT_EQ(of_type<Close>(out).size(), 1u) << "the reply's throw-away connection is closed";
+
+  r.ref = ours;  // answers ours: its addresses join the passive view
+  out.clear();
+  node.on_packet(2, kDriverConnBit | 21, r, out);
+  const auto passive = HyParView::passive_view(node);
+  ASSERT_EQ(passive.size(), 2u);
+  EXPECT_EQ(passive[0], addr(81));
+  EXPECT_EQ(passive[1], addr(82));
+
+  out.clear();  // a second answer to the same shuffle is refused: the shuffle was answered
+  r.peers = {addr(83)};
+  node.on_packet(2, kDriverConnBit | 22, r, out);
+  EXPECT_EQ(HyParView::passive_view(node).size(), 2u);
 }
 
 // ---- Parser -----------------------------------------------------------------------------------
 
 TEST(RuleSpec, ParsesNamesAndParameters) {
   int hops = 64;
-  EXPECT_EQ(parse_join_rule("seed", hops).kind, RuleKind::Seed);
-  const JoinRule f = parse_join_rule("fixed:p=0.25,warmup=3,max_hops=20", hops);
-  EXPECT_EQ(f.kind, RuleKind::Fixed);
-  EXPECT_DOUBLE_EQ(f.p, 0.25);
-  EXPECT_EQ(f.warmup, 3);
+  EXPECT_EQ(parse_join_rule("seed", hops)->name(), "seed");
+  const RulePtr f = parse_join_rule("fixed:p=0.25,warmup=3,max_hops=20", hops);
+  EXPECT_EQ(f->name(), "fixed");
+  EXPECT_DOUBLE_EQ(f->params().real("p"), 0.25);
+  EXPECT_EQ(f->params().integer("warmup"), 3);
   EXPECT_EQ(hops, 20);
-  EXPECT_EQ(parse_join_rule("degree_capped:d=5", hops).d, 5);
-  EXPECT_EQ(parse_join_rule("mh_walk", hops).kind, RuleKind::MetropolisWalk);
+  EXPECT_EQ(parse_join_rule("degree_capped:d=5", hops)->params().integer("d"), 5);
+  EXPECT_EQ(parse_join_rule("mh_walk", hops)->name(), "mh_walk");
   EXPECT_EQ(to_string(parse_join_rule("fixed:p=0.25,warmup=3", hops)), "fixed:p=0.25,warmup=3");
-  EXPECT_EQ(to_string(parse_join_rule("random_walk", hops)), "random_walk:length=10");
+  EXPECT_EQ(to_string(parse_join_rule("random_walk", hops)), "random_walk:length=10,warmup=0");
+  EXPECT_EQ(parse_join_rule("hyparview", hops)->params().duration("shuffle_period_ms"),
+            10 * kSecond);
+}
+
+TEST(RuleSpec, MinimumAboveWhatTheRuleCanHoldIsRefused) {
+  Config cfg = with_rule("degree_capped:d=8");
+  cfg.min_connections = 12;
+  EXPECT_THROW(cfg.validate(true), std::invalid_argument);
+  cfg.min_connections = 8;
+  EXPECT_NO_THROW(cfg.validate(true));
+  cfg = with_rule("hyparview:shuffles=0");
+  EXPECT_THROW(cfg.validate(true), std::invalid_argument) << "endless shuffles in the simulator";
+  EXPECT_NO_THROW(cfg.validate(false));
 }
 
 TEST(RuleSpec, RejectsBadSpecsWithAOneLineMessage) {

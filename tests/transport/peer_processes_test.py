@@ -74,10 +74,12 @@ def test_deliver(exe, case):
     print(case + ": ok")
 
 
-def frame(version=1, type_=1, text=b"", trailing=b"", length=None):
+def frame(version=2, type_=1, text=b"", trailing=b"", length=None):
     payload = bytes([1, type_, 0]) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
     payload += struct.pack("<H", 1) + struct.pack("<Q", 7)
-    payload += struct.pack("<I", len(text)) + text + trailing
+    payload += struct.pack("<I", len(text)) + text
+    # ref, degree, flags, an empty address list, the rule tag, an empty rule body
+    payload += bytes(8 + 4 + 1 + 1 + 2 + 4) + trailing
     body = bytes([version]) + payload
     return struct.pack(">I", len(body) if length is None else length) + body
 
@@ -103,7 +105,7 @@ def test_hostile(exe):
         cases = [
             ("wrong protocol version", frame(version=9)),
             ("oversized frame", struct.pack(">I", 1 << 20)),
-            ("unknown packet type", frame(type_=77)),
+            ("unknown packet type", frame(type_=9)),
             ("malformed frame", frame(trailing=b"junk")),
             ("malformed frame", frame(text=b"x" * 16, length=40)),  # text runs past the frame
             ("malformed frame", struct.pack(">I", 0) + b"\x01"),

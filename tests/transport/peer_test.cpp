@@ -173,7 +173,7 @@ TEST(Transport, EachKindOfBadFrameClosesOnlyItsConnection) {
   cases.push_back({"oversized frame", {0xff, 0xff, 0xff, 0xff}});
   {
     auto f = frame(good);
-    f[codec::kHeaderSize + 1] = 200;  // the type byte
+    f[codec::kHeaderSize + 1] = 9;  // the type byte: neither the seed's nor a rule's
     cases.push_back({"unknown packet type", f});
   }
   {

@@ -1,0 +1,53 @@
+// mh_walk: a Metropolis-Hastings random walk of `length` steps, whose stationary distribution is
+// uniform over nodes, so the newcomer's neighbours are drawn without the degree bias of a simple
+// walk. A move from u to v is taken with probability min(1, deg(u)/deg(v)); a refused move is a
+// step spent at u, so the request goes back to u marked as bounced.
+#include "protocol/rules/builtin.hpp"
+#include "protocol/walk_rule.hpp"
+
+namespace p2p {
+namespace {
+
+// Packet::flags bit: a refused Metropolis move returning to the node that proposed it.
+constexpr std::uint8_t kBounced = 1;
+
+class MetropolisWalk final : public WalkRule {
+ public:
+  explicit MetropolisWalk(const RuleParams& params)
+      : WalkRule(params), length_(static_cast<int>(params.integer("length"))) {}
+
+  bool accepts(NodeContext& node, const Packet& request) const override {
+    return eligible(node, request) && request.hops >= length_;
+  }
+
+  void on_join_request(NodeContext& node, ConnId conn, const Link* link,
+                       Packet& request) const override {
+    if (link != nullptr && request.hops > 0 && (request.flags & kBounced) == 0) {
+      // The previous holder (whose degree the request carries) proposed a move here.
+      const double u = node.rng().uniform();
+      if (u * static_cast<double>(node.degree()) >= static_cast<double>(request.degree)) {
+        request.flags |= kBounced;
+        node.note(NoteKind::JoinForwarded, request.origin, request.id);
+        node.send(*link, std::move(request));
+        return;
+      }
+    }
+    request.flags = static_cast<std::uint8_t>(request.flags & ~kBounced);
+    WalkRule::on_join_request(node, conn, link, request);
+  }
+
+ private:
+  int length_;
+};
+
+}  // namespace
+
+RuleInfo mh_walk_rule() {
+  return {"mh_walk",
+          "a Metropolis-Hastings walk of `length` steps: ends at a uniformly chosen node",
+          {RuleParam::integer("length", 10, 0, 255, "steps the walk takes before a node accepts"),
+           WalkRule::walk_warmup()},
+          [](const RuleParams& p) { return std::make_unique<MetropolisWalk>(p); }};
+}
+
+}  // namespace p2p

@@ -1,0 +1,50 @@
+// seed: the blog post's code as written, flaws included. A node accepts a JOIN_REQ with
+// probability 1/(degree+1), drawing before it checks that the request is not its own; a refused
+// request goes to any neighbour (the newcomer's own link included) with a fresh id; every JOIN_ACK
+// is kept; a chat message goes back over the link it came on too; no cap, no retries.
+#include "protocol/node_context.hpp"
+#include "protocol/rules/builtin.hpp"
+
+namespace p2p {
+namespace {
+
+class SeedRule final : public JoinRule {
+ public:
+  explicit SeedRule(const RuleParams& params)
+      : JoinRule(params,
+                 RuleTraits{.floods_back = true, .checks_acks = false, .keeps_asking = false}) {}
+
+  std::size_t link_cap(const Config&) const override { return 0; }
+  int min_links(const Config&) const override { return 0; }
+
+  void on_join_request(NodeContext& node, ConnId, const Link*, Packet& request) const override {
+    const bool accepting = node.rng().uniform() < 1.0 / static_cast<double>(node.degree() + 1) &&
+                           request.origin != node.self();
+    if (accepting) {
+      node.accept(request);
+    } else if (request.hops >= node.config().max_hops) {
+      node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
+    } else if (node.degree() == 0) {
+      node.note(NoteKind::JoinDroppedNoLink, request.origin, request.id);
+    } else {
+      const Link& next = node.links()[node.rng().below(node.degree())];
+      // As the seed does, a passed-on request gets a fresh id, so it may be accepted if it
+      // returns.
+      request.id = node.rng().next();
+      ++request.hops;
+      node.note(NoteKind::JoinForwarded, request.origin, request.id);
+      node.send(next, std::move(request));
+    }
+  }
+};
+
+}  // namespace
+
+RuleInfo seed_rule() {
+  return {"seed",
+          "the blog post's code as written: accept with 1/(degree+1), flaws included",
+          {},
+          [](const RuleParams& p) { return std::make_unique<SeedRule>(p); }};
+}
+
+}  // namespace p2p

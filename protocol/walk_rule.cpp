@@ -1,0 +1,32 @@
+#include "protocol/walk_rule.hpp"
+
+namespace p2p {
+
+WalkRule::WalkRule(const RuleParams& params, RuleTraits traits)
+    : JoinRule(params, traits), warmup_(static_cast<int>(params.integer("warmup"))) {}
+
+RuleParam WalkRule::walk_warmup(long long value) {
+  return RuleParam::integer("warmup", value, 0, 255,
+                            "hops a request walks before any node may accept it");
+}
+
+void WalkRule::on_join_request(NodeContext& node, ConnId, const Link*, Packet& request) const {
+  // A walk that cannot go on (the first node of a network, or one whose only neighbour is the
+  // newcomer) ends here: taking the newcomer beats dropping it.
+  const bool dead_end = node.random_link(&request.origin) == nullptr &&
+                        request.origin != node.self() && !node.linked_to(request.origin) &&
+                        node.below_cap();
+  if (dead_end || accepts(node, request)) {
+    node.accept(request);
+  } else if (request.hops >= node.config().max_hops) {
+    node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
+  } else if (const Link* next = node.random_link(&request.origin)) {
+    // The request keeps its id, so the JOIN_ACK can name it; the link to the newcomer is never
+    // chosen (it cannot accept its own request, and we hold that link already).
+    node.pass_on(*next, std::move(request));
+  } else {
+    node.note(NoteKind::JoinDroppedNoLink, request.origin, request.id);
+  }
+}
+
+}  // namespace p2p

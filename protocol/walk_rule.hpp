@@ -1,0 +1,39 @@
+#pragma once
+// The shape most join rules share: a JOIN_REQ walks from node to node, one uniformly chosen
+// neighbour at a time (never back to the newcomer), until a node accepts it or the hop limit ends
+// it. A rule of this shape only says who accepts: override accepts(). inverse_degree, fixed,
+// random_walk, degree_capped and mh_walk are WalkRules.
+#include "protocol/join_rule.hpp"
+#include "protocol/node_context.hpp"
+
+namespace p2p {
+
+class WalkRule : public JoinRule {
+ public:
+  // `params` must declare "warmup" (walk_warmup() makes the usual one).
+  explicit WalkRule(const RuleParams& params, RuleTraits traits = {});
+
+  // Whether this node takes `request`'s newcomer. `eligible(node, request)` says whether it may.
+  virtual bool accepts(NodeContext& node, const Packet& request) const = 0;
+
+  void on_join_request(NodeContext& node, ConnId conn, const Link* link,
+                       Packet& request) const override;
+
+  // The "warmup" parameter: hops a request walks before any node may accept it, so the entry
+  // is not the first asked every time.
+  static RuleParam walk_warmup(long long value = 0);
+
+ protected:
+  // Never a second link to the same peer, never a link to ourselves, never beyond the cap, and
+  // not before the request has walked its warm-up hops.
+  bool eligible(const NodeContext& node, const Packet& request) const {
+    return request.origin != node.self() && !node.linked_to(request.origin) && node.below_cap() &&
+           request.hops >= warmup_;
+  }
+  int warmup() const { return warmup_; }
+
+ private:
+  int warmup_;
+};
+
+}  // namespace p2p

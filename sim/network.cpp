@@ -70,11 +70,35 @@ void Network::reserve(std::size_t n) {
   live_.reserve(n);
 }
 
+void Network::set_groups(std::vector<NodeGroup> groups) {
+  if (groups.size() > kMaxGroups) throw std::invalid_argument("too many node groups");
+  double total = 0;
+  for (const NodeGroup& g : groups) {
+    if (g.config == nullptr || !(g.share >= 0)) throw std::invalid_argument("bad node group");
+    total += g.share;
+  }
+  if (!groups.empty() && !(total > 0))
+    throw std::invalid_argument("node groups need a positive share");
+  groups_ = std::move(groups);
+  group_bounds_.clear();
+  double sum = 0;
+  for (const NodeGroup& g : groups_) group_bounds_.push_back((sum += g.share) / total);
+  if (!group_bounds_.empty()) group_bounds_.back() = 1.0;
+}
+
 std::uint32_t Network::add_node() {
   const auto i = static_cast<std::uint32_t>(nodes_.size());
   if (i >= 0x7FFFFFFFu) throw std::length_error("too many simulated nodes");
-  nodes_.emplace_back(address_of(i), *config_, derive_seed(options_.seed, i, 0));
   Slot slot;
+  const Config* config = config_;
+  if (!groups_.empty()) {
+    const double u = hashed_uniform(options_.seed, i, 0x6709);
+    std::size_t g = 0;
+    while (g + 1 < group_bounds_.size() && u >= group_bounds_[g]) ++g;
+    slot.group = static_cast<std::uint8_t>(g);
+    config = groups_[g].config;
+  }
+  nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0));
   slot.live_pos = static_cast<std::uint32_t>(live_.size());
   slots_.push_back(slot);
   live_.push_back(i);
@@ -89,7 +113,7 @@ void Network::drop_live(std::uint32_t node) {
   slots_[last].live_pos = pos;
   live_.pop_back();
   // A departed node's state is never read again: give its memory back.
-  nodes_[node] = Node(address_of(node), *config_, 0);
+  nodes_[node] = Node(address_of(node), nodes_[node].config(), 0);
 }
 
 void Network::push(std::uint32_t sender, Time at, Event& e) {
@@ -395,6 +419,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
           } else if constexpr (std::is_same_v<T, Deliver>) {
             if (FloodStats* f = flood_mut(e.id)) {
               ++f->deliveries;
+              if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[slots_[from].group];
               flood_latencies_[f - floods_.data()].push_back(now_ - f->start);
               if (current_.kind == Kind::Packet || current_.kind == Kind::Parked)
                 f->max_hops = std::max<std::uint32_t>(f->max_hops, current_.hops + 1u);
@@ -427,6 +452,12 @@ void Network::apply(std::uint32_t from, Effects& effects) {
                 f.origin = from;
                 f.start = now_;
                 f.reachable = live_.size() - 1;
+                if (!groups_.empty()) {
+                  f.deliveries_by_group.assign(groups_.size(), 0);
+                  f.reachable_by_group.assign(groups_.size(), 0);
+                  for (std::uint32_t n : live_)
+                    if (n != from) ++f.reachable_by_group[slots_[n].group];
+                }
                 flood_index_.emplace(e.id, static_cast<std::uint32_t>(floods_.size()));
                 floods_.push_back(f);
                 flood_latencies_.emplace_back();

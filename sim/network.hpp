@@ -23,6 +23,14 @@ inline constexpr std::uint32_t kScenarioSender = 0xFFFFFFFFu;
 // A packet that arrived over a throw-away connection (SendOnce) has no link to answer on.
 inline constexpr ConnId kOneShotConn = kDriverConnBit | (ConnId{0x7FFFFFFFu} << 32);
 
+// A share of the nodes that runs its own Config (its own rule and parameters): a network may mix
+// rules, as during the roll-out of a protocol upgrade.
+struct NodeGroup {
+  const Config* config = nullptr;  // must outlive the network
+  double share = 1.0;              // the chance that a new node joins this group
+};
+inline constexpr std::size_t kMaxGroups = 255;
+
 struct NetworkOptions {
   std::uint64_t seed = 1;
   LatencyModel latency;  // its seed is set from `seed`
@@ -38,6 +46,8 @@ struct FloodStats {
   Time start = 0;                // when it was said
   std::uint64_t reachable = 0;   // live nodes other than the origin when it was said
   std::uint64_t deliveries = 0;  // nodes that delivered it (the author excluded)
+  // With groups: deliveries, and live nodes other than the origin when it was said, per group.
+  std::vector<std::uint64_t> deliveries_by_group, reachable_by_group;
   std::uint64_t messages = 0;    // copies sent over links
   std::uint64_t duplicates = 0;  // copies that arrived at a node that had seen it
   std::uint32_t max_hops = 0;    // most links a copy crossed before it was delivered
@@ -66,8 +76,15 @@ class Network {
  public:
   Network(const Config& config, NetworkOptions options);
 
-  // Creates node `size()` (alive, with no links); its address is address_of(index).
+  // Creates node `size()` (alive, with no links); its address is address_of(index). It runs the
+  // network's Config, or with groups set, the Config of the group a hash of (seed, index) draws.
   std::uint32_t add_node();
+  // Mixes rules: from now on each new node joins one of `groups` with probability its share
+  // (shares are normalised; at most kMaxGroups). Empty: every node runs the network's Config.
+  void set_groups(std::vector<NodeGroup> groups);
+  const std::vector<NodeGroup>& groups() const { return groups_; }
+  // The group node `i` joined (0 without groups).
+  std::uint8_t group_of(std::uint32_t i) const { return slots_[i].group; }
   // Room for `n` nodes in all, so a known-size run grows its arrays once.
   void reserve(std::size_t n);
   std::size_t size() const { return nodes_.size(); }
@@ -161,10 +178,13 @@ class Network {
     std::uint64_t send_seq = 0;  // tie-break counter
     std::uint32_t live_pos = 0;  // its place in live_
     std::uint8_t alive = 1;
+    std::uint8_t group = 0;  // its NodeGroup
   };
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> live_;  // live node indices
   std::uint64_t scenario_seq_ = 0;
+  std::vector<NodeGroup> groups_;
+  std::vector<double> group_bounds_;  // cumulative normalised shares
   EventQueue<Event> queue_;
   Time now_ = 0;
   Effects effects_;  // reused for every event

@@ -22,7 +22,9 @@ class MetropolisWalk final : public WalkRule {
 
   void on_join_request(NodeContext& node, ConnId conn, const Link* link,
                        Packet& request) const override {
-    if (link != nullptr && request.hops > 0 && (request.flags & kBounced) == 0) {
+    // A request at the hop limit is never sent on, not even back.
+    if (link != nullptr && request.hops > 0 && request.hops < node.config().max_hops &&
+        (request.flags & kBounced) == 0) {
       // The previous holder (whose degree the request carries) proposed a move here.
       const double u = node.rng().uniform();
       if (u * static_cast<double>(node.degree()) >= static_cast<double>(request.degree)) {

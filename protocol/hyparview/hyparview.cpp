@@ -1,6 +1,12 @@
 // HyParView's join walks, view maintenance and shuffles. Defaults follow the paper's evaluation
 // (active view 5, passive view 30, active random walk length 6, passive random walk length 3,
-// shuffles of 3 active and 4 passive addresses).
+// shuffles of 3 active and 4 passive addresses). Where the code departs from the paper:
+// - A JOIN first walks `warmup` hops from the entry before a node becomes the contact: with every
+//   newcomer joining the entry itself, the overlay grows into a chain.
+// - A NEIGHBOR request unanswered after neighbor_timeout_ms counts as refused by a dead peer (the
+//   paper relies on TCP to report it), and its peer leaves the passive view.
+// - Shuffles are bounded in number in the simulator, which runs until no event is left.
+// - A FORWARDJOIN's time to live travels as a hop count: hops = length - ttl + 1.
 #include "protocol/hyparview/hyparview.hpp"
 
 #include <algorithm>
@@ -18,6 +24,7 @@ struct HyParView::State final : RuleState {
   ConnId dialing = 0;  // our connection of the NEIGHBOR request awaiting its answer
   Address dialing_peer;
   std::uint64_t last_shuffle = 0;  // id of our shuffle whose reply we would take
+  std::vector<Address> last_sent;  // the addresses that shuffle sent: evicted first for the reply
   std::uint32_t shuffles_done = 0;
   std::uint32_t repair_tries = 0;  // passive peers asked since the last link was lost
   bool shuffle_armed = false;
@@ -62,8 +69,8 @@ RuleInfo HyParView::info() {
           RuleParam::integer("length", 6, 0, 255,
                              "active random walk length: hops a FORWARDJOIN walks"),
           RuleParam::integer("passive_walk", 3, 0, 255,
-                             "passive random walk length: the FORWARDJOIN hop that notes the "
-                             "newcomer in the passive view"),
+                             "passive random walk length: a FORWARDJOIN notes its newcomer in the "
+                             "passive view where its remaining time to live equals this"),
           RuleParam::integer("shuffle_active", 3, 0, 31, "active addresses in a shuffle"),
           RuleParam::integer("shuffle_passive", 4, 0, 32, "passive addresses in a shuffle"),
           RuleParam::millis("shuffle_period_ms", 10000, 1, 86400000, "time between shuffles"),
@@ -146,8 +153,19 @@ void HyParView::make_room(NodeContext& node) const {
   if (node.below_cap() || node.degree() == 0) return;
   const Link* victim = &node.links()[node.rng().below(node.degree())];
   const Address peer = victim->peer;
+  // DISCONNECT first, on the same connection, so the dropped peer keeps us in its passive view
+  // (a peer that just fails tells nothing and is forgotten).
+  node.send(*victim, message(node, kDisconnect));
   node.drop_link(victim);
   add_passive(node, peer);
+}
+
+void HyParView::on_disconnect(NodeContext& node, const Link& link) const {
+  const Address peer = link.peer;
+  node.drop_link(&link);
+  add_passive(node, peer);
+  state(node).repair_tries = 0;
+  repair(node);
 }
 
 void HyParView::accept(NodeContext& node, const Packet& request) const {
@@ -192,13 +210,15 @@ void HyParView::on_join_request(NodeContext& node, ConnId conn, const Link*,
     }
     return;
   }
-  // FORWARDJOIN: accept at the walk's end, or when we have a single neighbour; note the newcomer
-  // in the passive view halfway.
-  if (can_take && (request.hops >= length_ || node.degree() <= 1)) {
-    accept(node, request);
+  // FORWARDJOIN, received with time to live ttl = length - hops + 1: at ttl 0 or with a single
+  // neighbour the walk ends here, in a link if we can take one (already linked: nothing to do);
+  // at ttl == passive_walk the newcomer enters our passive view.
+  const int ttl = length_ - request.hops + 1;
+  if (ttl <= 0 || node.degree() <= 1) {
+    if (can_take) accept(node, request);
     return;
   }
-  if (request.hops == passive_walk_) add_passive(node, request.origin);
+  if (ttl == passive_walk_) add_passive(node, request.origin);
   const Link* next = request.hops >= max_hops || request.hops >= 255
                          ? nullptr
                          : node.random_link(&request.origin, conn);
@@ -248,6 +268,10 @@ bool HyParView::on_rule_packet(NodeContext& node, ConnId conn, const Link* link,
     case kShuffleReply:
       on_shuffle_reply(node, packet);
       if (link == nullptr) node.close(conn, packet.origin);
+      return true;
+    case kDisconnect:
+      if (link == nullptr) return false;
+      on_disconnect(node, *link);
       return true;
     default:
       return false;
@@ -376,6 +400,7 @@ void HyParView::shuffle(NodeContext& node) const {
   for (const Address& a : sample(node.rng(), s.passive, std::size_t(shuffle_passive_)))
     p.peers.push_back(a);
   s.last_shuffle = p.id;
+  s.last_sent.assign(p.peers.begin() + 1, p.peers.end());
   node.send(*to, std::move(p));
 }
 
@@ -404,7 +429,10 @@ void HyParView::on_shuffle_reply(NodeContext& node, const Packet& packet) const 
   State& s = state(node);
   if (s.last_shuffle != 0 && packet.ref == s.last_shuffle) {
     s.last_shuffle = 0;
-    for (const Address& a : packet.peers) add_passive(node, a);
+    // The paper: room is made first by evicting the addresses our shuffle sent away.
+    const std::vector<Address> sent = std::move(s.last_sent);
+    s.last_sent.clear();
+    for (const Address& a : packet.peers) add_passive(node, a, sent);
   } else {
     node.note(NoteKind::UnexpectedPacket, packet.origin, packet.id);
   }

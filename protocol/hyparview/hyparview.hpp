@@ -22,6 +22,7 @@ class HyParView final : public JoinRule {
     kNeighbor = 0,      // "take me into your active view", first packet of a connection we open
     kShuffle = 1,       // a sample of addresses walking to a random peer
     kShuffleReply = 2,  // the walk's end answers with a sample of its own
+    kDisconnect = 3,    // "I dropped you to make room": the receiver keeps us in its passive view
   };
   // Its timer kinds (Timer::kind is rule_timer(kind)).
   enum TimerKind : std::uint8_t {
@@ -66,6 +67,7 @@ class HyParView final : public JoinRule {
   void shuffle(NodeContext& node) const;
   void on_shuffle(NodeContext& node, ConnId conn, Packet packet) const;
   void on_shuffle_reply(NodeContext& node, const Packet& packet) const;
+  void on_disconnect(NodeContext& node, const Link& link) const;
   void arm_shuffle(NodeContext& node) const;
   void add_passive(NodeContext& node, const Address& a,
                    std::span<const Address> prefer_evicting = {}) const;

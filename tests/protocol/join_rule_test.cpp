@@ -2,6 +2,7 @@
 // acceptance behaviour; minimum connections with retries; HyParView's views; the rule parser.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <set>
@@ -481,9 +482,119 @@ TEST(HyParView, LowPriorityNeighborIsRefusedWhenFullHighIsTaken) {
   EXPECT_TRUE(node.linked_to(addr(70)));
   EXPECT_EQ(node.degree(), 2u);
   const auto sends = of_type<Send>(out);
-  ASSERT_EQ(sends.size(), 1u);
-  EXPECT_EQ(sends[0].packet.type, PacketType::JoinAck);
-  EXPECT_EQ(sends[0].packet.ref, 5u);
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_EQ(sends[0].packet.type, rule_message(HyParView::kDisconnect)) << "to the one dropped";
+  EXPECT_EQ(sends[1].packet.type, PacketType::JoinAck);
+  EXPECT_EQ(sends[1].packet.ref, 5u);
+}
+
+// The paper's FORWARDJOIN: sent with ttl = length to every other neighbour of the contact; a node
+// receiving ttl 0 (hops = length + 1) links the newcomer; ttl == passive_walk notes it passively.
+TEST(HyParView, ForwardJoinLinksAtTimeToLiveZeroAndNotesThePassiveViewAtItsLength) {
+  Config cfg = with_rule("hyparview:length=6,passive_walk=3,warmup=0");
+  auto forward_join = [](std::uint8_t hops) {
+    Packet p = join_req(addr(60), hops, 555);
+    p.flags = HyParView::kForwardJoin;
+    return p;
+  };
+  for (std::uint8_t hops = 1; hops <= 7; ++hops) {
+    Node node(addr(2), cfg, 1);
+    give_links(node, 3);
+    Effects out;
+    node.on_packet(0, node.links()[0].conn, forward_join(hops), out);
+    const bool linked = node.linked_to(addr(60));
+    EXPECT_EQ(linked, hops == 7) << "hops " << int(hops) << " (ttl " << 7 - hops << ")";
+    const auto passive = HyParView::passive_view(node);
+    const bool noted = std::find(passive.begin(), passive.end(), addr(60)) != passive.end();
+    EXPECT_EQ(noted, hops == 4) << "hops " << int(hops) << " (ttl " << 7 - hops << ")";
+    if (hops < 7) {
+      ASSERT_EQ(of_type<Send>(out).size(), 1u);
+      EXPECT_EQ(of_type<Send>(out)[0].packet.hops, hops + 1);
+    }
+  }
+}
+
+TEST(HyParView, ForwardJoinEndsAtANodeAlreadyLinkedToTheNewcomer) {
+  Config cfg = with_rule("hyparview:length=6,warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 3);
+  const Link newcomer = node.links()[1];
+  Packet p = join_req(newcomer.peer, 7, 555);  // ttl 0 here, and we hold a link to it already
+  p.flags = HyParView::kForwardJoin;
+  Effects out;
+  node.on_packet(0, node.links()[0].conn, p, out);
+  EXPECT_TRUE(of_type<Send>(out).empty()) << "the walk ends: nobody else gets it";
+  EXPECT_TRUE(of_type<Open>(out).empty());
+  EXPECT_EQ(node.degree(), 3u);
+}
+
+TEST(HyParView, ADroppedNeighbourKeepsTheDropperInItsPassiveView) {
+  Config cfg = with_rule("hyparview:active=3,warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);
+  const Link dropper = node.links()[0];
+  Packet d;
+  d.type = rule_message(HyParView::kDisconnect);
+  d.tag = cfg.rule->tag();
+  d.origin = dropper.peer;
+  d.id = 9;
+  Effects out;
+  node.on_packet(0, dropper.conn, d, out);
+  EXPECT_FALSE(node.linked_to(dropper.peer));
+  const auto passive = HyParView::passive_view(node);
+  EXPECT_NE(std::find(passive.begin(), passive.end(), dropper.peer), passive.end());
+  // A neighbour that fails without a word is not kept: it may be dead.
+  const Link failed = node.links()[0];
+  out.clear();
+  node.on_closed(0, failed.conn, out);
+  const auto after = HyParView::passive_view(node);
+  EXPECT_EQ(std::find(after.begin(), after.end(), failed.peer), after.end());
+}
+
+TEST(HyParView, ShuffleReplyEvictsTheAddressesOurShuffleSentFirst) {
+  Config cfg = with_rule("hyparview:passive=4,shuffle_active=0,shuffle_passive=2,warmup=0");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);
+  // Fill the passive view with four addresses through FORWARDJOINs noted at ttl == passive_walk.
+  for (std::uint32_t k = 0; k < 4; ++k) {
+    Packet p = join_req(addr(100 + k), 4, 600 + k);
+    p.flags = HyParView::kForwardJoin;
+    Effects out;
+    node.on_packet(0, node.links()[0].conn, p, out);
+  }
+  ASSERT_EQ(HyParView::passive_view(node).size(), 4u);
+  // Shuffle: the timer armed by the first link fires.
+  Effects out;
+  const auto passive_before = std::vector<Address>(HyParView::passive_view(node).begin(),
+                                                   HyParView::passive_view(node).end());
+  std::uint64_t shuffle_id = 0;
+  std::vector<Address> sent;
+  node.on_timer(20 * kSecond, Timer{rule_timer(HyParView::kShuffleTimer), 0}, out);
+  for (const Send& s : of_type<Send>(out)) {
+    if (s.packet.type != rule_message(HyParView::kShuffle)) continue;
+    shuffle_id = s.packet.id;
+    sent.assign(s.packet.peers.begin() + 1, s.packet.peers.end());  // after our own address
+  }
+  ASSERT_NE(shuffle_id, 0u);
+  ASSERT_EQ(sent.size(), 2u);
+  Packet r;
+  r.type = rule_message(HyParView::kShuffleReply);
+  r.tag = cfg.rule->tag();
+  r.origin = addr(80);
+  r.ref = shuffle_id;
+  r.peers = {addr(81), addr(82)};
+  out.clear();
+  node.on_packet(1, kDriverConnBit | 50, r, out);
+  const auto passive = HyParView::passive_view(node);
+  ASSERT_EQ(passive.size(), 4u);
+  for (const Address& a : sent)
+    EXPECT_EQ(std::find(passive.begin(), passive.end(), a), passive.end())
+        << "an address our shuffle sent away is the one evicted";
+  for (const Address& a : passive_before) {
+    if (std::find(sent.begin(), sent.end(), a) == sent.end()) {
+      EXPECT_NE(std::find(passive.begin(), passive.end(), a), passive.end());
+    }
+  }
 }
 
 TEST(HyParView, LostLinkIsReplacedFromThePassiveViewAndADeadCandidateForgotten) {

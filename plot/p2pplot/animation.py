@@ -79,7 +79,6 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
     most = max(1, min(len(victims), n // 2))
     per_frame = max(1, math.ceil(most / LOSS_FRAMES))
     removed = []
-    how = loss_words(removal, entry)
     while len(removed) < most:
         removed.extend(victims[len(removed):min(most, len(removed) + per_frame)])
         left = graph.copy()
@@ -88,7 +87,7 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
         sizes = sorted((len(c) for c in nx.connected_components(left)), reverse=True)
         split = len(sizes) > 1 and sizes[1] >= 0.1 * left.number_of_nodes()
         done = split or len(removed) >= most
-        title = f"Losing nodes ({how}): {len(removed)} of {n} gone"
+        title = loss_title(removal, len(removed), n)
         note = (f"{pieces} piece{'s' if pieces != 1 else ''}; the largest holds "
                 f"{sizes[0] / n:.0%} of all nodes" if sizes else "no nodes left")
         add(_frame(left, positions, entry, set(), norm, title, note, node_colours=node_colours,
@@ -108,10 +107,10 @@ def removal_order(graph, removal, seed=1):
     return [int(v) for v in np.random.default_rng(seed).permutation(sorted(graph.nodes))]
 
 
-def loss_words(removal, entry):
-    """How the loss frames' title says nodes go."""
+def loss_title(removal, gone, n):
+    """The loss frames' title: what is removed, in the order removal_order() removes it."""
     how = "highest degree first" if removal == "degree" else "at random"
-    return how + (", entry included" if entry is not None else "")
+    return f"Losing nodes, {how}: {gone} of {n} gone"
 
 
 ADD_WORDS = {"add", "open", "opened", "up", "connect", "connected"}

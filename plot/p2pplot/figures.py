@@ -251,8 +251,22 @@ def check_samples(frame):
     if samples < MIN_SAMPLES:
         raise MissingFile(
             f"timeseries.csv has {samples} sample{'s' if samples != 1 else ''}, too few for a "
-            "curve (p2p sim samples once at the end unless given --sample-every S or "
-            "sample_every_s)")
+            "curve; p2p sim samples once at the end unless given --sample-every S or "
+            "sample_every_s")
+
+
+def time_span(frame):
+    """(start, end, last): the span of time to show. A run samples once more when it ends,
+    which may come long after the regular samples (a final flood, timers draining): then the
+    span stops one interval after the regular samples, and `last` is the sample left out."""
+    times = np.unique(frame["time_s"].to_numpy(dtype=float))
+    start, end = float(times[0]), float(times[-1])
+    if len(times) >= 4:
+        gaps = np.diff(times)
+        usual = float(np.median(gaps[:-1]))
+        if usual > 0 and gaps[-1] > 10 * usual and gaps[-1] > 0.5 * (end - start):
+            return start, float(times[-2]) + usual, end
+    return start, end, None
 
 
 def draw_timeseries(axes, frame, column, parts, phase_marks, words=True):
@@ -291,8 +305,8 @@ def timeseries(folder, writer):
     if not columns:
         raise MissingFile("timeseries.csv has no numeric columns besides time_s")
     check_samples(frame)
-    marks = phases.within(phases.read(folder), float(frame["time_s"].min()),
-                          float(frame["time_s"].max()))
+    start, until, last = time_span(frame)
+    marks = phases.within(phases.read(folder), start, until)
     wide = 2 if len(columns) > 1 else 1
     tall = math.ceil(len(columns) / wide)
     figure, grid = plt.subplots(tall, wide, figsize=(11.5 if wide == 2 else 8, 2.6 * tall + 1.2),
@@ -306,9 +320,11 @@ def timeseries(folder, writer):
     for slot in range(len(columns), tall * wide):
         grid[slot // wide][slot % wide].set_visible(False)
     for column_index in range(wide):
-        last = min(tall - 1, (len(columns) - 1 - column_index) // wide)
-        grid[last][column_index].set_xlabel("virtual time (s)")
-        grid[last][column_index].xaxis.set_tick_params(labelbottom=True)
+        bottom = min(tall - 1, (len(columns) - 1 - column_index) // wide)
+        grid[bottom][column_index].set_xlabel("virtual time (s)")
+        grid[bottom][column_index].xaxis.set_tick_params(labelbottom=True)
+    if last is not None:
+        grid[0][0].set_xlim(start - 0.02 * (until - start), until)
     figure.suptitle("The network over virtual time", fontsize=14)
     key_rows = math.ceil((len(marks) + (len(parts) == 1)) / 3)
     figure.tight_layout(rect=(0, 0.022 * key_rows / (tall / 4 + 0.3), 1, 1))
@@ -316,6 +332,9 @@ def timeseries(folder, writer):
     if len(parts) == 1:
         key = [Line2D([0], [0], color=colour(0), linewidth=1.8,
                       label="sampled value (held until the next sample)")] + key
+    if last is not None:
+        key.append(Line2D([], [], linestyle="none",
+                          label=f"(the run's last sample, at {last:.4g} s, is off the right edge)"))
     if key:
         figure.legend(handles=key, loc="lower center", ncol=min(3, len(key)), fontsize=9,
                       frameon=False)

@@ -190,7 +190,8 @@ def network_drawing(folder, writer, limit, requested_entry=None):
     writer.save(figure, "network")
 
 
-def draw_overlay(figure, axes, folder, limit, requested_entry=None, legend_columns=3):
+def draw_overlay(figure, axes, folder, limit, requested_entry=None, legend_columns=3,
+                 short=False):
     """The overlay of `folder` on `axes`, with its degree colour bar and key."""
     import networkx as nx
     check_drawable(folder, limit)
@@ -210,9 +211,12 @@ def draw_overlay(figure, axes, folder, limit, requested_entry=None, legend_colum
     bar.locator = MaxNLocator(integer=True)  # degrees are whole numbers
     bar.update_ticks()
     components = nx.number_connected_components(graph)
-    axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
-                   f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}, "
-                   f"{components} component{'s' if components != 1 else ''}")
+    bridge_words = f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}"
+    if short:
+        axes.set_title(f"The overlay: {n} nodes, {bridge_words}")
+    else:
+        axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
+                       f"{bridge_words}, {components} component{'s' if components != 1 else ''}")
     # Below the drawing, where it can hide no node.
     axes.legend(handles=legend_handles(entry, bridges), loc="upper center",
                 bbox_to_anchor=(0.5, 0.0), ncol=legend_columns, frameon=False)

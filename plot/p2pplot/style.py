@@ -10,7 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display is needed or consulted
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 # Sized to stay legible when a README shows the PNG about 700 pixels wide.
 FIGSIZE = (8.0, 5.0)
@@ -58,7 +59,15 @@ def plain_log_ticks(axes):
     for axis in (axes.xaxis, axes.yaxis):
         if axis.get_scale() == "log":
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            axis.set_minor_formatter(NullFormatter())
+            # Less than a decade shown: label the 2, 3, 5 between the powers of ten too.
+            axis.set_minor_formatter(FuncFormatter(
+                lambda v, _, axis=axis: f"{v:g}" if _narrow(axis) and
+                round(v / 10 ** np.floor(np.log10(v) + 1e-9)) in (2, 3, 5) else ""))
+
+
+def _narrow(axis):
+    low, high = sorted(axis.get_view_interval())
+    return low > 0 and high / low < 30
 
 
 def in_order(values):

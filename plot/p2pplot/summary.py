@@ -57,7 +57,7 @@ def _run_page(folder, name, limit, requested_entry):
     candidates += [
         (lambda: _network_ready(folder, limit),
          lambda f, a: network.draw_overlay(f, a, folder, limit, requested_entry,
-                                           legend_columns=2)),
+                                           legend_columns=2, short=True)),
         (table("nodes.csv", "degree", "clustering"),
          lambda f, a: _clustering(a, folder, summary)),
     ]
@@ -134,15 +134,18 @@ def _series(folder):
         figures.check_samples(frame)
     except MissingFile:
         return None
-    marks = phases.within(phases.read(folder), float(frame["time_s"].min()),
-                          float(frame["time_s"].max()))
-    return frame, figures.timeseries_columns(frame), marks
+    start, until, last = figures.time_span(frame)
+    marks = phases.within(phases.read(folder), start, until)
+    return frame, figures.timeseries_columns(frame), marks, (start, until, last)
 
 
 def _timeseries(axes, series, column):
-    frame, _, marks = series
+    frame, _, marks, (start, until, last) = series
     figures.draw_timeseries(axes, frame, column, figures.groups(frame), marks, words=False)
     axes.set_xlabel("virtual time (s)")
+    if last is not None:
+        axes.set_xlim(start - 0.02 * (until - start), until)
+        axes.set_xlabel(f"virtual time (s; the last sample, at {last:.4g} s, is off the edge)")
     key = [Line2D([0], [0], color=colour(0), linewidth=1.8, label=labels.name(column))]
     axes.legend(handles=key + phases.handles(marks), loc="best", fontsize=7)
 

@@ -271,8 +271,8 @@ class Plot(unittest.TestCase):
         star.add_edge(1, 2)
         order = animation.removal_order(star, "degree")
         self.assertEqual(order[:3], [0, 1, 2], "highest degree first, the entry included")
-        self.assertIn("entry included", animation.loss_words("degree", 0))
-        self.assertNotIn("entry", animation.loss_words("degree", None))
+        self.assertIn("highest degree first", animation.loss_title("degree", 3, 7))
+        self.assertIn("at random", animation.loss_title("random", 3, 7))
         self.assertEqual(sorted(animation.removal_order(star, "random", seed=3)),
                          sorted(star.nodes))
 

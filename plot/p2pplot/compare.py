@@ -125,7 +125,7 @@ def compare(folder, writer):
         figure, axes = plt.subplots(figsize=(8.5, 5.2))
         draw_removal_curves(axes, data)
         axes.legend(loc="lower left", fontsize=9)
-        _finish(figure, data, "Resilience by join rule", legend=False)
+        finish_page(figure, data, "Resilience by join rule", legend=False)
         writer.save(figure, "compare_resilience")
         made += 1
     themes = list(THEMES) + [("compare_other", "Other metrics", tuple(data.metrics))]
@@ -152,11 +152,11 @@ def _panels(data, metrics, title):
         draw_metric(grid[slot // wide][slot % wide], data, metric, rotate=rotate)
     for slot in range(len(metrics), tall * wide):
         grid[slot // wide][slot % wide].set_visible(False)
-    _finish(figure, data, title)
+    finish_page(figure, data, title)
     return figure
 
 
-def _finish(figure, data, title, legend=True):
+def finish_page(figure, data, title, legend=True):
     many = f"{len(data.rules)} join rules" if len(data.rules) > 1 else data.rules[0]
     figure.suptitle(f"{title}: {many}", fontsize=14)
     footnote = data.footnote()

@@ -6,8 +6,6 @@ For a comparison: resilience curves per rule and the headline metrics side by si
 file is absent is left out and the next one moves up; the page needs at least one.
 """
 
-import os
-
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
@@ -22,11 +20,11 @@ KEY_NUMBERS = ("nodes", "edges", "mean_degree", "max_degree", "average_clusterin
 
 
 def page(folder, writer, limit, requested_entry=None):
-    name = os.path.basename(os.path.normpath(folder.path)) or folder.path
+    # The folder's name stays off the page: the same data gives the same bytes wherever it is.
     if compare.is_compare_folder(folder) and not folder.has("degree_distribution.csv"):
-        figure = _compare_page(folder, name)
+        figure = _compare_page(folder)
     else:
-        figure = _run_page(folder, name, limit, requested_entry)
+        figure = _run_page(folder, limit, requested_entry)
     writer.save(figure, "summary")
 
 
@@ -37,7 +35,7 @@ def _grid(count):
     return figure, [figure.add_subplot(tall, wide, i + 1) for i in range(count)]
 
 
-def _run_page(folder, name, limit, requested_entry):
+def _run_page(folder, limit, requested_entry):
     summary = folder.summary()
     series = _series(folder)
 
@@ -68,9 +66,11 @@ def _run_page(folder, name, limit, requested_entry):
     figure, grid = _grid(len(usable))
     for axes, draw in zip(grid, usable):
         draw(figure, axes)
-    title = f"{name}: summary"
+    title = "Summary of the run"
     if "nodes" in summary:
-        title += f" of {int(summary['nodes']):,} nodes"
+        title += f": {int(summary['nodes']):,} nodes"
+        if "virtual_time_s" in summary:
+            title += f" after {summary['virtual_time_s']:.4g} s of virtual time"
     figure.suptitle(title, fontsize=16)
     figure.tight_layout()
     return figure
@@ -150,7 +150,7 @@ def _timeseries(axes, series, column):
     axes.legend(handles=key + phases.handles(marks), loc="best", fontsize=7)
 
 
-def _compare_page(folder, name):
+def _compare_page(folder):
     data = compare.Comparison(folder)
     metrics = [m for m in compare.SUMMARY_METRICS if m in data.metrics]
     metrics += [m for m in data.metrics if m not in metrics and not compare.REMOVAL.match(m)]
@@ -166,5 +166,5 @@ def _compare_page(folder, name):
     rotate = max(len(r) for r in data.rules) * len(data.rules) > 40
     for axes, metric in zip(grid[curves:], metrics):
         compare.draw_metric(axes, data, metric, rotate=rotate)
-    compare._finish(figure, data, f"{name}: summary")
+    compare.finish_page(figure, data, "Summary of the comparison")
     return figure

@@ -1,4 +1,5 @@
-"""`p2p plot DIR...`: every figure the files in each folder allow, written beside the CSV.
+"""`p2p plot DIR...`: every figure the files in each folder allow, written beside the CSV, all
+drawn in this one process; `--summary` writes one page of the panels a reader needs first instead.
 
 Exit status: 0 when the folders were read (figures whose files are absent are skipped with a
 one-line notice), 2 for bad arguments or a malformed file, each reported on one line.

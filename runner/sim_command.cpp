@@ -15,7 +15,9 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "analysis/report.hpp"
 #include "sim/network.hpp"
@@ -206,6 +208,43 @@ void write_broadcasts(const std::filesystem::path& path, const sim::Network& net
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+// The scenario's phases, one row each in start order, so figures can mark why a curve moves:
+// `phase` is arrivals, churn, mass_failure, partition or broadcasts; `end_s` equals `start_s` for
+// an instant and is empty when the end is not fixed in advance (Poisson arrivals).
+void write_phases(const std::filesystem::path& path, const sim::Scenario& sc) {
+  struct Row {
+    Time start;
+    std::string phase;
+    std::string end;
+    std::string detail;
+  };
+  using analysis::format_number;
+  auto s = [](Time t) { return format_number(static_cast<double>(t) / kSecond); };
+  auto percent = [](double f) { return format_number(100 * f) + "%"; };
+  std::vector<Row> rows;
+  for (const sim::ArrivalPhase& a : sc.arrivals) {
+    const bool fixed = a.rate <= 0 && a.count > 0;
+    rows.push_back({a.at, "arrivals",
+                    fixed ? s(a.at + static_cast<Time>(a.count - 1) * a.interval) : "",
+                    std::to_string(a.count) + " nodes"});
+  }
+  for (const sim::ChurnPhase& c : sc.churn) rows.push_back({c.at, "churn", s(c.until), ""});
+  for (const sim::MassFailure& m : sc.failures)
+    rows.push_back({m.at, "mass_failure", s(m.at),
+                    percent(m.fraction) + (m.by_degree ? " by degree" : " at random")});
+  for (const sim::PartitionPhase& p : sc.partitions)
+    rows.push_back({p.at, "partition", s(p.until), percent(p.fraction) + " cut off"});
+  for (const sim::BroadcastPhase& b : sc.broadcasts)
+    rows.push_back({b.at, "broadcasts", s(b.until), format_number(b.rate) + " per s"});
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& x, const Row& y) { return x.start < y.start; });
+  std::ofstream out(path);
+  out << "phase,start_s,end_s,detail\n";
+  for (const Row& r : rows)
+    out << r.phase << ',' << s(r.start) << ',' << r.end << ',' << r.detail << '\n';
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
 // The full report of the live graph into `dir`.
 analysis::Report report_into(const std::filesystem::path& dir, const sim::Network& net,
                              std::uint64_t seed, int resilience_runs,
@@ -309,6 +348,7 @@ RunOutcome run_one(const Plan& plan, std::uint64_t seed, const std::filesystem::
   std::filesystem::create_directories(out);
   write_timeseries(out / "timeseries.csv", result.samples);
   write_broadcasts(out / "broadcasts.csv", *net);
+  write_phases(out / "phases.csv", plan.scenario);
   // A copy: the network is freed before the summary is assembled.
   std::optional<sim::FloodStats> flood;
   if (const sim::FloodStats* fs = result.flooded ? net->flood(result.flood_id) : nullptr)

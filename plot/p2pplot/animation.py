@@ -9,8 +9,9 @@ the final graph only, and the growth is rebuilt from it: node ids are
 arrival order (the simulator numbers nodes as they join), and frame k shows the first k nodes with
 the connections among them. That shows every connection as soon as both ends exist, which the
 real run did not quite do: links made later between old nodes appear early. The loss phase is
-exact for the final graph: nodes are removed (highest degree first, or in a seeded random order)
-until a second piece holds a tenth of what is left, and each piece gets its own colour.
+exact for the final graph: nodes are removed (highest degree first, or in a seeded random order;
+the entry node too when its turn comes) until a second piece holds a tenth of what is left, and
+each piece gets its own colour.
 """
 
 import math
@@ -74,17 +75,10 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
 
     # Loss: remove nodes until the network has visibly split (a second piece holds a tenth of
     # what is left) or half of it is gone.
-    if removal == "degree":
-        victims = sorted(graph.nodes, key=lambda v: (-graph.degree(v), v))
-    else:
-        victims = [int(v) for v in np.random.default_rng(seed).permutation(order)]
-    if entry is not None:
-        # Losing the entry would end joining altogether; the picture is about the overlay.
-        victims = [v for v in victims if v != entry]
+    victims = removal_order(graph, removal, seed)
     most = max(1, min(len(victims), n // 2))
     per_frame = max(1, math.ceil(most / LOSS_FRAMES))
     removed = []
-    how = "highest degree first" if removal == "degree" else "at random"
     while len(removed) < most:
         removed.extend(victims[len(removed):min(most, len(removed) + per_frame)])
         left = graph.copy()
@@ -93,7 +87,7 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
         sizes = sorted((len(c) for c in nx.connected_components(left)), reverse=True)
         split = len(sizes) > 1 and sizes[1] >= 0.1 * left.number_of_nodes()
         done = split or len(removed) >= most
-        title = f"Losing nodes ({how}): {len(removed)} of {n} gone"
+        title = loss_title(removal, len(removed), n)
         note = (f"{pieces} piece{'s' if pieces != 1 else ''}; the largest holds "
                 f"{sizes[0] / n:.0%} of all nodes" if sizes else "no nodes left")
         add(_frame(left, positions, entry, set(), norm, title, note, node_colours=node_colours,
@@ -102,6 +96,21 @@ def animate(folder, path, limit, requested_entry=None, removal="degree", seed=1)
             break
     _save(frames, durations, path)
     return path
+
+
+def removal_order(graph, removal, seed=1):
+    """The order the loss phase removes nodes in: highest degree first (ties: lowest id) or a
+    seeded random order. The entry is removed like any other node when its turn comes: the
+    title promises the highest degree first, and the entry is usually the highest of all."""
+    if removal == "degree":
+        return sorted(graph.nodes, key=lambda v: (-graph.degree(v), v))
+    return [int(v) for v in np.random.default_rng(seed).permutation(sorted(graph.nodes))]
+
+
+def loss_title(removal, gone, n):
+    """The loss frames' title: what is removed, in the order removal_order() removes it."""
+    how = "highest degree first" if removal == "degree" else "at random"
+    return f"Losing nodes, {how}: {gone} of {n} gone"
 
 
 ADD_WORDS = {"add", "open", "opened", "up", "connect", "connected"}
@@ -276,8 +285,10 @@ def _frame(graph, positions, entry, bridges, norm, title, note, highlight=(),
     network.frame_limits(axes, positions)
     figure.suptitle(title, fontsize=14, y=0.975)
     key = "colour: degree" if node_colours is None else "colour: connected piece; x: gone"
-    if entry is not None:
+    if entry is not None and entry in graph:
         key += "; star: entry node"
+    elif entry is not None and entry in positions:
+        key += f"; the entry node ({entry}) is gone"
     figure.text(0.5, 0.045, note, ha="center", va="bottom", fontsize=12)
     figure.text(0.5, 0.012, key, ha="center", va="bottom", fontsize=9, color="0.35")
     figure.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.09)
@@ -319,5 +330,12 @@ def _to_image(figure):
 
 
 def _save(frames, durations, path):
-    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=durations, loop=0, optimize=True)
+    # Written aside and renamed into place: an interrupted run leaves no half a GIF.
+    partial = f"{path}.partial-{os.getpid()}"
+    try:
+        frames[0].save(partial, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=durations, loop=0, optimize=True)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)

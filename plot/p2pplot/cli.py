@@ -1,4 +1,5 @@
-"""`p2p plot DIR...`: every figure the files in each folder allow, written beside the CSV.
+"""`p2p plot DIR...`: every figure the files in each folder allow, written beside the CSV, all
+drawn in this one process; `--summary` writes one page of the panels a reader needs first instead.
 
 Exit status: 0 when the folders were read (figures whose files are absent are skipped with a
 one-line notice), 2 for bad arguments or a malformed file, each reported on one line.
@@ -10,7 +11,11 @@ import sys
 FIGURES = ("degree", "clustering", "resilience", "timeseries", "broadcasts", "compare", "network")
 KNOWN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
                "resilience.csv", "timeseries.csv", "broadcasts.csv", "runs.csv", "comparison.csv",
-               "link_events.csv", "node_events.csv")
+               "link_events.csv", "node_events.csv", "phases.csv")
+# The files of one run's graph; a folder with none of them (a comparison) has no run figures.
+RUN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
+             "resilience.csv", "timeseries.csv", "broadcasts.csv")
+FORMATS = ("png", "svg", "pdf")
 
 
 class UsageError(Exception):
@@ -32,8 +37,12 @@ def parser():
     p.add_argument("folders", nargs="+", metavar="DIR", help="output folder(s) to plot")
     p.add_argument("--out", metavar="OUTDIR", default=None,
                    help="write figures here instead of beside the CSV (one DIR only)")
-    p.add_argument("--format", default="png,svg",
-                   help="comma-separated image formats: png, svg or both")
+    p.add_argument("--format", default=None,
+                   help="comma-separated image formats from png, svg, pdf (default: png,svg; "
+                   "with --summary png,svg,pdf)")
+    p.add_argument("--summary", action="store_true",
+                   help="write only summary.{png,svg,pdf}: one page of the panels a reader needs "
+                   "first (for a run or a comparison folder)")
     p.add_argument("--only", default=",".join(FIGURES),
                    help="comma-separated figures to make, from: " + ", ".join(FIGURES))
     p.add_argument("--draw-limit", type=int, default=300, metavar="N",
@@ -62,9 +71,11 @@ def main(argv=None, written=None):
 
 def _run(argv, written):
     args = parser().parse_args(argv)
-    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
-    if not formats or any(f not in ("png", "svg") for f in formats):
-        raise UsageError(f"--format {args.format}: expected png, svg or png,svg")
+    chosen = args.format or ("png,svg,pdf" if args.summary else "png,svg")
+    formats = list(dict.fromkeys(f.strip().lower() for f in chosen.split(",") if f.strip()))
+    if not formats or any(f not in FORMATS for f in formats):
+        raise UsageError(f"--format {chosen}: expected a comma-separated list of "
+                         + ", ".join(FORMATS))
     only = [f.strip() for f in args.only.split(",") if f.strip()]
     unknown = [f for f in only if f not in FIGURES]
     if unknown or not only:
@@ -80,7 +91,7 @@ def _run(argv, written):
         raise UsageError("--animate takes one DIR")
     # Imported only now, so that a bad argument is reported without loading matplotlib.
     from .folder import MalformedFile, MissingFile, OutputFolder
-    from . import animation, compare, figures, network, style
+    from . import compare, figures, network, style, summary
 
     style.apply()
 
@@ -108,7 +119,9 @@ def _run(argv, written):
         writer = style.FigureWriter(args.out or path, formats, quiet=args.quiet)
         if written is not None:
             writer.texts = written
-        plan = [
+        only_compare = (compare.is_compare_folder(folder) and
+                        not any(folder.has(name) for name in RUN_FILES))
+        plan = [] if only_compare else [
             ("degree", "degree distribution", lambda: figures.degree_distribution(folder, writer)),
             ("clustering", "clustering against degree",
              lambda: figures.clustering_vs_degree(folder, writer)),
@@ -120,8 +133,11 @@ def _run(argv, written):
         ]
         if compare.is_compare_folder(folder):
             plan.append(("compare", "rule comparison", lambda: compare.compare(folder, writer)))
+        if args.summary:
+            plan = [("summary", "the summary page",
+                     lambda: summary.page(folder, writer, args.draw_limit, args.entry))]
         for key, title, make in plan:
-            if key not in only:
+            if key not in only and key != "summary":
                 continue
             try:
                 make()
@@ -133,6 +149,8 @@ def _run(argv, written):
                 raise UsageError(f"{error.filename or writer.out_dir}: cannot write "
                                  f"({error.strerror})") from None
         if args.animate is not None:
+            from . import animation
+
             try:
                 animation.animate(folder, args.animate, args.draw_limit, args.entry,
                                   args.animate_removal, args.seed)

@@ -1,9 +1,12 @@
-"""Figures for a `p2p compare` folder: one per metric, the rules side by side with their 95%
-confidence intervals and every seed's value.
+"""Figures for a folder of replicated runs (`p2p compare`, or `p2p sim --seeds`): a few pages,
+each a grid of related metrics with the rules side by side, their 95% confidence intervals and
+every seed's value, and the resilience metrics as curves.
 
-comparison.csv (rule,metric,mean,...,ci95_low,ci95_high) gives the intervals; runs.csv (one row
-per rule and seed, metrics as columns, or rule,seed,metric,value) gives the points. Either file
-alone is enough: without comparison.csv the intervals are computed from runs.csv.
+comparison.csv (rule,metric,runs,mean,stddev,ci95_low,ci95_high) gives the intervals; runs.csv
+(one row per rule and seed, metrics as columns, or rule,seed,metric,value) gives the points.
+Either file alone is enough: without comparison.csv the intervals are computed from runs.csv.
+Rules keep the order the file gives them (the order of --rules); identifiers and settings (a
+seed, a flood's origin node, the hop limit) are never averaged.
 """
 
 import math
@@ -17,50 +20,270 @@ from matplotlib.lines import Line2D
 
 from . import labels
 from .folder import MissingFile
-from .style import colour
+from .style import colour, in_order, integer_ticks
 
-STAT_COLUMNS = {"rule", "metric", "mean", "std", "ci95_low", "ci95_high", "runs", "n", "median",
-                "min", "max", "seeds", "samples", "stderr", "sem"}
-RUN_KEYS = {"rule", "seed", "run"}
+STAT_COLUMNS = {"rule", "metric", "mean", "std", "stddev", "ci95_low", "ci95_high", "runs", "n",
+                "median", "min", "max", "seeds", "samples", "stderr", "sem"}
+# runs.csv columns that say which run a row is and how it was set up, never what it measured.
+RUN_KEYS = {"rule", "seed", "run", "scenario", "join_requests", "max_hops", "loss"}
+
+# Pages, each a theme; a metric not named here goes on a last page of its own.
+THEMES = (
+    ("compare_structure", "Structure of the overlay",
+     ("mean_degree", "degree_stddev", "max_degree", "min_degree", "entry_link_share",
+      "average_clustering", "transitivity", "mean_shortest_path", "diameter",
+      "degree_assortativity", "algebraic_connectivity", "bridges", "articulation_points",
+      "components", "largest_component_fraction", "isolated_nodes", "max_core_number",
+      "duplicate_links", "edges")),
+    ("compare_joining", "The cost of joining",
+     ("join_requests_sent", "join_requests_accepted", "join_requests_dropped",
+      "join_hops_per_accept", "join_request_hops", "events", "virtual_time_s")),
+    ("compare_flood", "Flooding, and recovery after a crash",
+     ("flood_coverage", "messages_per_delivery", "flood_messages", "flood_duplicates",
+      "lcc_after_crash", "flood_coverage_after_crash")),
+)
+REMOVAL = re.compile(r"^lcc_(random|degree)_(\d+)$")
+# What the one-page summary shows first, after the resilience curves.
+SUMMARY_METRICS = ("max_degree", "entry_link_share", "average_clustering", "mean_shortest_path",
+                   "flood_coverage", "messages_per_delivery", "join_hops_per_accept",
+                   "mean_degree", "lcc_after_crash")
 
 
 def is_compare_folder(folder):
     return folder.has("comparison.csv") or folder.has("runs.csv")
 
 
-def compare(folder, writer):
-    runs = _runs_long(folder) if folder.has("runs.csv") else None
-    if folder.has("comparison.csv"):
-        stats = folder.table("comparison.csv", ("rule", "metric", "mean"))
-    elif runs is not None:
-        stats = _stats_from_runs(runs)
-    else:
-        raise MissingFile("no comparison.csv or runs.csv")
-    sweep = _sweep_column(stats)
-    rules = sorted(stats["rule"].astype(str).unique())
-    # A rule keeps one colour in every figure of the folder.
-    colours = {rule: colour(i) for i, rule in enumerate(rules)}
-    made = 0
-    for metric in sorted(stats["metric"].astype(str).unique()):
-        rows = stats[stats["metric"].astype(str) == metric]
-        if not rows["mean"].notna().any():
-            continue
-        points = None
-        if runs is not None:
-            points = runs[runs["metric"] == metric]
-        if sweep:
-            figure = _sweep_figure(metric, rows, sweep, colours)
+class Comparison:
+    """A folder's statistics (one row per rule and metric), its seeds' values, the rules in the
+    user's order and the metrics worth a panel."""
+
+    def __init__(self, folder):
+        self.runs = _runs_long(folder) if folder.has("runs.csv") else None
+        if folder.has("comparison.csv"):
+            stats = folder.table("comparison.csv", ("rule", "metric", "mean"))
+            stats = stats.assign(rule=stats["rule"].astype(str),
+                                 metric=stats["metric"].astype(str))
+            if "stddev" not in stats.columns and "std" in stats.columns:
+                stats = stats.rename(columns={"std": "stddev"})
+        elif self.runs is not None:
+            stats = _stats_from_runs(self.runs)
         else:
-            figure = _rules_figure(metric, rows, points, rules, colours)
-        writer.save(figure, "compare_" + re.sub(r"[^A-Za-z0-9_]+", "_", metric))
+            raise MissingFile("no comparison.csv or runs.csv")
+        # Identifiers and settings carry no mean worth a figure, whatever file says so.
+        stats = stats[stats["metric"].map(labels.is_result) & stats["mean"].notna()]
+        if stats.empty:
+            raise MissingFile("the comparison has no metric with a value")
+        self.stats = stats
+        self.rules = in_order(stats["rule"])
+        self.colours = {rule: colour(i) for i, rule in enumerate(self.rules)}
+        self.sweep = _sweep_column(stats)
+        metrics = in_order(stats["metric"])
+        # The same value for every rule and seed (the number of nodes asked for): a setting of
+        # the comparison, said once in a footnote rather than drawn as a flat panel.
+        self.constant = {m: float(stats[stats["metric"] == m]["mean"].iloc[0])
+                         for m in metrics if self._constant(m)}
+        self.metrics = [m for m in metrics if m not in self.constant]
+        self.seeds = int(stats["runs"].max()) if "runs" in stats.columns else None
+        if self.seeds is None and self.runs is not None:
+            self.seeds = int(self.runs.groupby("rule")["seed"].nunique().max())
+
+    def _constant(self, metric):
+        rows = self.stats[self.stats["metric"] == metric]
+        if rows["mean"].nunique() != 1 or len(rows) < len(self.rules):
+            return False
+        if "stddev" in rows.columns and rows["stddev"].fillna(0).abs().max() > 0:
+            return False
+        if self.runs is not None:
+            values = self.runs[self.runs["metric"] == metric]["value"].dropna()
+            return values.nunique() <= 1
+        return True
+
+    def removal_metrics(self):
+        """The largest component after a share of nodes is removed, constant ones included:
+        a curve needs every point."""
+        return [m for m in in_order(self.stats["metric"]) if REMOVAL.match(m)]
+
+    def footnote(self):
+        curves = set(self.removal_metrics()) | {"largest_component_fraction"}
+        if not self.removal_metrics():
+            curves = set()
+        parts = [f"{labels.name(m)} {_short(v, m)}" for m, v in self.constant.items()
+                 if m not in curves]
+        return "Same in every run: " + "; ".join(parts) if parts else ""
+
+    def spread_words(self):
+        seeds = f" over {self.seeds} seeds" if self.seeds else ""
+        return f"mean{seeds}", "95% confidence interval of the mean"
+
+
+def compare(folder, writer):
+    data = Comparison(folder)
+    removal = data.removal_metrics() if data.sweep is None else []
+    placed = set(removal)
+    made = 0
+    if removal:
+        figure, axes = plt.subplots(figsize=(8.5, 5.2))
+        draw_removal_curves(axes, data)
+        axes.legend(loc="lower left", fontsize=9)
+        finish_page(figure, data, "Resilience by join rule", legend=False)
+        writer.save(figure, "compare_resilience")
+        made += 1
+    themes = list(THEMES) + [("compare_other", "Other metrics", tuple(data.metrics))]
+    for stem, title, wanted in themes:
+        metrics = [m for m in data.metrics if m in wanted and m not in placed]
+        if not metrics:
+            continue
+        placed.update(metrics)
+        figure = _panels(data, metrics, title)
+        writer.save(figure, stem)
         made += 1
     if made == 0:
-        raise MissingFile("comparison has no metric with a value")
+        raise MissingFile("the comparison has no metric with a value")
+
+
+def _panels(data, metrics, title):
+    wide = min(3, len(metrics))
+    tall = math.ceil(len(metrics) / wide)
+    rotate = max(len(r) for r in data.rules) * len(data.rules) > 40
+    figure, grid = plt.subplots(tall, wide, squeeze=False,
+                                figsize=(max(4.4, 1.1 * len(data.rules) + 2.2) * wide,
+                                         3.3 * tall + (1.8 if rotate else 1.2)))
+    for slot, metric in enumerate(metrics):
+        draw_metric(grid[slot // wide][slot % wide], data, metric, rotate=rotate)
+    for slot in range(len(metrics), tall * wide):
+        grid[slot // wide][slot % wide].set_visible(False)
+    finish_page(figure, data, title)
+    return figure
+
+
+def finish_page(figure, data, title, legend=True):
+    many = f"{len(data.rules)} join rules" if len(data.rules) > 1 else data.rules[0]
+    figure.suptitle(f"{title}: {many}", fontsize=14)
+    footnote = data.footnote()
+    # The key and the footnote take a fixed height, whatever the height of the figure.
+    inch = 1 / figure.get_figheight()
+    note = 0.3 * inch if footnote else 0.0
+    figure.tight_layout(rect=(0, (0.4 * inch if legend else 0.0) + note, 1, 1))
+    if legend:
+        figure.legend(handles=key_handles(data), loc="lower center", ncol=3, frameon=False,
+                      bbox_to_anchor=(0.5, note), fontsize=10)
+    if footnote:
+        figure.text(0.5, 0.05 * inch, footnote, ha="center", va="bottom", fontsize=9,
+                    color="0.35", wrap=True)
+
+
+def key_handles(data):
+    mean, interval = data.spread_words()
+    handles = [Line2D([0], [0], color="0.3", linewidth=3, label=mean),
+               Patch(color="0.3", alpha=0.25, label=interval)]
+    if data.runs is not None and data.sweep is None:
+        handles.append(Line2D([0], [0], marker="o", color="white", markerfacecolor="0.6",
+                              markeredgecolor="black", markersize=6, label="one seed"))
+    return handles
+
+
+def draw_metric(axes, data, metric, rotate=False):
+    """One metric: each rule's mean, its interval as a band and every seed's value; or, for a
+    sweep, one curve per rule against the swept column."""
+    rows = data.stats[data.stats["metric"] == metric]
+    if data.sweep is not None:
+        _sweep_panel(axes, data, rows, metric)
+    else:
+        for x, rule in enumerate(data.rules):
+            row = rows[rows["rule"] == rule]
+            if row.empty:
+                continue
+            mean = float(row["mean"].iloc[0])
+            low, high = _interval(row)
+            if low is not None and np.isfinite(low[0]) and np.isfinite(high[0]):
+                axes.fill_between([x - 0.3, x + 0.3], low[0], high[0],
+                                  color=data.colours[rule], alpha=0.25, linewidth=0)
+            axes.hlines(mean, x - 0.3, x + 0.3, color=data.colours[rule], linewidth=3)
+            if data.runs is not None:
+                values = data.runs[(data.runs["rule"] == rule) &
+                                   (data.runs["metric"] == metric)]["value"].dropna()
+                jitter = np.random.default_rng(x).uniform(-0.2, 0.2, len(values))
+                axes.scatter(x + jitter, values.to_numpy(dtype=float), s=14,
+                             color=data.colours[rule], edgecolors="black", linewidths=0.4,
+                             zorder=3)
+        axes.set_xticks(range(len(data.rules)), data.rules,
+                        rotation=30 if rotate else 0, ha="right" if rotate else "center")
+        axes.set_xlim(-0.6, len(data.rules) - 0.4)
+        axes.set_xlabel("join rule")
+        axes.grid(axis="x", visible=False)
+    axes.set_title(labels.title(metric), fontsize=11)
+    axes.set_ylabel(labels.unit(metric))
+    if labels.is_integer(metric):
+        integer_ticks(axes.yaxis)
+
+
+def draw_removal_curves(axes, data):
+    """The largest component after removing 10, 30, 50% of nodes, at random (solid) or highest
+    degree first (dashed), per rule, from the intact network's value at 0%."""
+    for rule in data.rules:
+        rows = data.stats[data.stats["rule"] == rule]
+        for strategy, style in (("random", "-"), ("degree", "--")):
+            points = []
+            for metric in data.removal_metrics():
+                match = REMOVAL.match(metric)
+                if match.group(1) != strategy:
+                    continue
+                row = rows[rows["metric"] == metric]
+                if not row.empty:
+                    points.append((int(match.group(2)) / 100, row))
+            if not points:
+                continue
+            start = rows[rows["metric"] == "largest_component_fraction"]
+            if not start.empty:
+                points.insert(0, (0.0, start))
+            x = [p for p, _ in points]
+            mean = [float(r["mean"].iloc[0]) for _, r in points]
+            lows = [_interval(r)[0] for _, r in points]
+            if all(low is not None for low in lows):
+                axes.fill_between(x, [low[0] for low in lows],
+                                  [_interval(r)[1][0] for _, r in points],
+                                  color=data.colours[rule], alpha=0.18, linewidth=0)
+            how = "random" if strategy == "random" else "highest degree first"
+            axes.plot(x, mean, style, color=data.colours[rule], marker="o", markersize=4,
+                      linewidth=2, label=f"{rule}, {how}")
+    top = max([int(REMOVAL.match(m).group(2)) / 100 for m in data.removal_metrics()] + [0.5])
+    axes.plot([0, top], [1, 1 - top], color="0.6", linestyle=":", linewidth=1.2,
+              label="upper bound: every survivor connected")
+    axes.set_xlim(-0.02, top + 0.03)
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_title("Largest component as nodes are removed (band: 95% CI)")
+    axes.set_xlabel("nodes removed (fraction of all nodes)")
+    axes.set_ylabel("largest component (fraction of all nodes)")
+
+
+def _sweep_panel(axes, data, rows, metric):
+    for rule in data.rules:
+        part = rows[rows["rule"] == rule].sort_values(data.sweep, kind="mergesort")
+        if part.empty:
+            continue
+        low, high = _interval(part)
+        if low is not None:
+            axes.fill_between(part[data.sweep], low, high, color=data.colours[rule],
+                              alpha=0.22, linewidth=0)
+        axes.plot(part[data.sweep], part["mean"], color=data.colours[rule], marker="o",
+                  markersize=4, label=rule)
+    axes.set_xlabel(labels.axis(data.sweep))
+    if labels.is_integer(data.sweep):
+        integer_ticks(axes.xaxis)
+    axes.legend(loc="best", fontsize=8)
+
+
+def _short(value, metric):
+    if labels.is_integer(metric) or float(value).is_integer():
+        return f"{int(round(value)):,}"
+    return f"{value:.4g}"
 
 
 def _runs_long(folder):
     """runs.csv as rule, seed, metric, value rows, whichever shape the file has."""
-    frame = folder.table("runs.csv", ("rule",))
+    frame = folder.table("runs.csv")
+    if "rule" not in frame.columns:
+        frame = frame.assign(rule="this run")
     frame = frame.assign(rule=frame["rule"].astype(str))
     if "seed" not in frame.columns:
         frame = frame.assign(seed=frame.groupby("rule").cumcount())
@@ -68,28 +291,26 @@ def _runs_long(folder):
         long = frame[["rule", "seed", "metric", "value"]].copy()
         long["metric"] = long["metric"].astype(str)
     else:
-        # A column with one value in every row is a setting of the runs (join_requests, loss),
-        # not a result that could differ between rules.
-        metrics = [c for c in frame.columns if c not in RUN_KEYS and frame[c].dtype.kind in "fiu"
-                   and frame[c].nunique(dropna=False) > 1]
+        metrics = [c for c in frame.columns if c not in RUN_KEYS and labels.is_result(c) and
+                   frame[c].dtype.kind in "fiu"]
         if not metrics:
-            raise MissingFile("runs.csv has no metric that differs between runs")
+            raise MissingFile("runs.csv has no measured column")
         long = frame.melt(id_vars=["rule", "seed"], value_vars=metrics, var_name="metric",
                           value_name="value")
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
-    return long
+    return long[long["metric"].map(labels.is_result)]
 
 
 def _stats_from_runs(runs):
     rows = []
-    for (rule, metric), values in runs.groupby(["rule", "metric"], sort=True):
+    for (rule, metric), values in runs.groupby(["rule", "metric"], sort=False):
         v = values["value"].dropna().to_numpy(dtype=float)
         if len(v) == 0:
             continue
         mean = float(v.mean())
         std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
         half = _t95(len(v) - 1) * std / math.sqrt(len(v)) if len(v) > 1 else 0.0
-        rows.append({"rule": rule, "metric": metric, "mean": mean, "std": std,
+        rows.append({"rule": rule, "metric": metric, "mean": mean, "stddev": std,
                      "ci95_low": mean - half, "ci95_high": mean + half, "runs": len(v)})
     if not rows:
         raise MissingFile("runs.csv has no values")
@@ -117,58 +338,8 @@ def _sweep_column(stats):
 
 def _interval(rows):
     if "ci95_low" in rows.columns and "ci95_high" in rows.columns:
-        return rows["ci95_low"].to_numpy(dtype=float), rows["ci95_high"].to_numpy(dtype=float)
+        low = rows["ci95_low"].to_numpy(dtype=float)
+        high = rows["ci95_high"].to_numpy(dtype=float)
+        if np.isfinite(low).any():
+            return low, high
     return None, None
-
-
-def _rules_figure(metric, rows, points, rules, colours):
-    figure, axes = plt.subplots(figsize=(max(6.0, 1.6 * len(rules) + 3.0), 4.8))
-    positions = {rule: i for i, rule in enumerate(rules)}
-    seed_count = 0
-    for rule in rules:
-        row = rows[rows["rule"].astype(str) == rule]
-        if row.empty or not row["mean"].notna().any():
-            continue
-        x = positions[rule]
-        mean = float(row["mean"].iloc[0])
-        low, high = _interval(row)
-        if low is not None and np.isfinite(low[0]) and np.isfinite(high[0]):
-            axes.fill_between([x - 0.3, x + 0.3], low[0], high[0], color=colours[rule], alpha=0.25,
-                              linewidth=0)
-        axes.hlines(mean, x - 0.3, x + 0.3, color=colours[rule], linewidth=3)
-        if points is not None:
-            values = points[points["rule"] == rule]["value"].dropna().to_numpy(dtype=float)
-            seed_count = max(seed_count, len(values))
-            jitter = np.random.default_rng(positions[rule]).uniform(-0.2, 0.2, len(values))
-            axes.scatter(x + jitter, values, s=16, color=colours[rule], edgecolors="black",
-                         linewidths=0.4, zorder=3)
-    axes.set_xticks(range(len(rules)), rules)
-    axes.set_xlim(-0.6, len(rules) - 0.4)
-    axes.set_xlabel("join rule")
-    axes.set_ylabel(labels.axis(metric))
-    axes.set_title(f"{labels.name(metric).capitalize()} by join rule")
-    handles = [Line2D([0], [0], color="0.3", linewidth=3, label="mean over seeds"),
-               Patch(color="0.3", alpha=0.25, label="95% confidence interval")]
-    if seed_count:
-        handles.append(Line2D([0], [0], marker="o", color="white", markerfacecolor="0.5",
-                              markeredgecolor="black", markersize=6, label="one seed"))
-    axes.legend(handles=handles, loc="best")
-    axes.grid(axis="x", visible=False)
-    return figure
-
-
-def _sweep_figure(metric, rows, sweep, colours):
-    figure, axes = plt.subplots()
-    for rule in sorted(rows["rule"].astype(str).unique()):
-        part = rows[rows["rule"].astype(str) == rule].sort_values(sweep, kind="mergesort")
-        low, high = _interval(part)
-        if low is not None:
-            axes.fill_between(part[sweep], low, high, color=colours[rule], alpha=0.22,
-                              linewidth=0)
-        axes.plot(part[sweep], part["mean"], color=colours[rule], marker="o", markersize=4,
-                  label=f"{rule} (mean, band: 95% CI)" if low is not None else rule)
-    axes.set_xlabel(labels.axis(sweep))
-    axes.set_ylabel(labels.axis(metric))
-    axes.set_title(f"{labels.name(metric).capitalize()} against {labels.name(sweep)}")
-    axes.legend(loc="best")
-    return figure

@@ -21,12 +21,15 @@ class MissingFile(Exception):
 
 # Columns whose values must be numbers when present. Anything else is carried along untouched.
 NUMERIC_COLUMNS = {
-    "value", "degree", "count", "source", "target", "node", "clustering", "component", "core",
+    "value", "degree", "count", "clustering", "component", "core",
     "fraction_removed", "largest_component_fraction", "largest_component_fraction_std", "time_s",
-    "live_nodes", "edges", "mean_degree", "components", "seed", "mean", "std", "ci95_low",
-    "ci95_high", "node",
+    "live_nodes", "edges", "mean_degree", "components", "seed", "mean", "std", "stddev",
+    "ci95_low", "ci95_high", "start_s", "end_s",
 }
-NON_NEGATIVE_COLUMNS = {"degree", "count", "source", "target", "node"}
+NON_NEGATIVE_COLUMNS = {"degree", "count"}
+# Node ids: the simulator's indices (non-negative integers), or whatever names an edge list
+# given to `p2p analyze` used ("alice", "10.0.0.7:4000"), kept as text.
+ID_COLUMNS = {"source", "target", "node"}
 
 
 class OutputFolder:
@@ -83,17 +86,31 @@ class OutputFolder:
         for column in frame.columns:
             if column in NUMERIC_COLUMNS:
                 frame[column] = _numbers(frame[column], path, column)
+        ids = [c for c in frame.columns if c in ID_COLUMNS]
+        if ids and all(pd.to_numeric(frame[c], errors="coerce").notna().all() for c in ids):
+            for column in ids:
+                frame[column] = _numbers(frame[column], path, column, non_negative=True)
+        else:
+            for column in ids:
+                frame[column] = _names(frame[column], path, column)
         return frame
 
 
-def _numbers(series, path, column):
+def _names(series, path, column):
+    if series.isna().any():
+        row = int(series.isna().to_numpy().nonzero()[0][0])
+        raise MalformedFile(f"{path}: column {column}, data row {row + 1}: empty")
+    return series.astype(str)
+
+
+def _numbers(series, path, column, non_negative=False):
     values = pd.to_numeric(series, errors="coerce")
     bad = values.isna() & series.notna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise MalformedFile(
             f"{path}: column {column}, data row {row + 1}: {series.iloc[row]!r} is not a number")
-    if column in NON_NEGATIVE_COLUMNS:
+    if non_negative or column in NON_NEGATIVE_COLUMNS:
         if values.isna().any():
             row = int(values.isna().to_numpy().nonzero()[0][0])
             raise MalformedFile(f"{path}: column {column}, data row {row + 1}: empty")

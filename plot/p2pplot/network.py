@@ -5,14 +5,17 @@ The layout is seeded and built from nodes and edges in sorted order, so the same
 gives the same picture whatever the row order of its files.
 """
 
-import networkx as nx
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib import colors
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .folder import MalformedFile, MissingFile
+
+# networkx is imported by the functions that build graphs: a run too large to draw never pays
+# for importing it.
 
 BRIDGE_COLOUR = "#D55E00"
 ENTRY_COLOUR = "#CC0000"
@@ -22,9 +25,10 @@ EDGE_COLOUR = "0.55"
 def load_graph(folder):
     """The undirected graph of edges.csv, with any node listed only in nodes.csv (an isolated
     node) added."""
+    import networkx as nx
     try:
         edges = folder.table("edges.csv", ("source", "target"))
-        pairs = sorted({(min(int(s), int(t)), max(int(s), int(t)))
+        pairs = sorted({(min(_id(s), _id(t)), max(_id(s), _id(t)))
                         for s, t in zip(edges["source"], edges["target"]) if s != t})
     except MissingFile:
         if not folder.has("edges.csv"):
@@ -34,7 +38,7 @@ def load_graph(folder):
     if folder.has("nodes.csv"):
         try:
             nodes = folder.table("nodes.csv", ("node",))
-            graph.add_nodes_from(sorted(int(n) for n in nodes["node"]))
+            graph.add_nodes_from(sorted(_id(n) for n in nodes["node"]))
         except MissingFile:
             pass
     graph.add_nodes_from(sorted({n for pair in pairs for n in pair}))
@@ -43,6 +47,11 @@ def load_graph(folder):
     ordered.add_nodes_from(sorted(graph.nodes))
     ordered.add_edges_from(sorted(graph.edges))
     return ordered
+
+
+def _id(value):
+    """A node id as the graph keys it: an int for the simulator's indices, else the name."""
+    return value if isinstance(value, str) else int(value)
 
 
 def node_count(folder):
@@ -75,10 +84,12 @@ def entry_node(folder, graph, requested):
     if requested is not None:
         if requested == "none":
             return None
-        try:
-            node = int(requested)
-        except ValueError:
-            raise MalformedFile(f"--entry {requested}: not a node id") from None
+        node = requested
+        if not any(isinstance(v, str) for v in graph.nodes):
+            try:
+                node = int(requested)
+            except ValueError:
+                raise MalformedFile(f"--entry {requested}: not a node id") from None
         if node not in graph:
             raise MalformedFile(f"--entry {node}: no such node in {folder.file('edges.csv')}")
         return node
@@ -87,7 +98,7 @@ def entry_node(folder, graph, requested):
         if "entry" in nodes.columns:
             marked = nodes[nodes["entry"].astype(str).str.lower().isin(["1", "true", "yes"])]
             if not marked.empty:
-                return int(marked["node"].iloc[0])
+                return _id(marked["node"].iloc[0])
     summary = folder.summary()
     if "entry_node" in summary:
         return int(summary["entry_node"])
@@ -96,6 +107,7 @@ def entry_node(folder, graph, requested):
 
 
 def layout(graph, seed=7):
+    import networkx as nx
     if graph.number_of_nodes() == 0:
         return {}
     n = graph.number_of_nodes()
@@ -104,6 +116,7 @@ def layout(graph, seed=7):
 
 
 def bridge_set(graph):
+    import networkx as nx
     return {tuple(sorted(e)) for e in nx.bridges(graph)}
 
 
@@ -172,6 +185,15 @@ def frame_limits(axes, positions):
 
 
 def network_drawing(folder, writer, limit, requested_entry=None):
+    figure, axes = plt.subplots(figsize=(8.5, 7.5))
+    draw_overlay(figure, axes, folder, limit, requested_entry)
+    writer.save(figure, "network")
+
+
+def draw_overlay(figure, axes, folder, limit, requested_entry=None, legend_columns=3,
+                 short=False):
+    """The overlay of `folder` on `axes`, with its degree colour bar and key."""
+    import networkx as nx
     check_drawable(folder, limit)
     graph = load_graph(folder)
     n = graph.number_of_nodes()
@@ -182,24 +204,28 @@ def network_drawing(folder, writer, limit, requested_entry=None):
     entry = entry_node(folder, graph, requested_entry)
     bridges = bridge_set(graph)
     positions = layout(graph)
-    figure, axes = plt.subplots(figsize=(8.5, 7.5))
     scatter = draw(axes, graph, positions, entry=entry, bridges=bridges)
     frame_limits(axes, positions)
     bar = figure.colorbar(scatter, ax=axes, shrink=0.7, pad=0.02)
     bar.set_label("degree (connections per node; size too)")
+    bar.locator = MaxNLocator(integer=True)  # degrees are whole numbers
+    bar.update_ticks()
     components = nx.number_connected_components(graph)
-    axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
-                   f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}, "
-                   f"{components} component{'s' if components != 1 else ''}")
+    bridge_words = f"{len(bridges)} bridge{'s' if len(bridges) != 1 else ''}"
+    if short:
+        axes.set_title(f"The overlay: {n} nodes, {bridge_words}")
+    else:
+        axes.set_title(f"The overlay: {n} nodes, {graph.number_of_edges()} connections, "
+                       f"{bridge_words}, {components} component{'s' if components != 1 else ''}")
     # Below the drawing, where it can hide no node.
     axes.legend(handles=legend_handles(entry, bridges), loc="upper center",
-                bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
-    writer.save(figure, "network")
+                bbox_to_anchor=(0.5, 0.0), ncol=legend_columns, frameon=False)
 
 
 def component_colours(graph, palette):
     """One colour per connected component: the largest gets the first colour; ties and order by
     the smallest node id, so colours are stable."""
+    import networkx as nx
     parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
     result = {}
     for index, part in enumerate(parts):

@@ -1,7 +1,7 @@
 """One look for every figure, and saving that gives the same bytes for the same input.
 
-Matplotlib stamps its version into PNG files and a date and random ids into SVG files; both are
-pinned here so that a figure changes only when the data does.
+Matplotlib stamps its version into PNG files, a date and random ids into SVG files and a date
+into PDF files; all are pinned here so that a figure changes only when the data does.
 """
 
 import os
@@ -10,6 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display is needed or consulted
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 # Sized to stay legible when a README shows the PNG about 700 pixels wide.
 FIGSIZE = (8.0, 5.0)
@@ -38,11 +40,39 @@ def apply():
         "svg.fonttype": "path",
         "path.simplify": True,
         "figure.max_open_warning": 0,
+        "pdf.compression": 6,
     })
 
 
 def colour(index):
     return PALETTE[index % len(PALETTE)]
+
+
+def integer_ticks(axis):
+    """Ticks at whole numbers only: a count of nodes or hops has no 2.5."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def plain_log_ticks(axes):
+    """Log axes labelled 0.01, 0.1, 1, 10 rather than 10^-2: as readable, and it spares the
+    typesetting engine matplotlib would otherwise start for the exponents."""
+    for axis in (axes.xaxis, axes.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            # Less than a decade shown: label the 2, 3, 5 between the powers of ten too.
+            axis.set_minor_formatter(FuncFormatter(
+                lambda v, _, axis=axis: f"{v:g}" if _narrow(axis) and
+                round(v / 10 ** np.floor(np.log10(v) + 1e-9)) in (2, 3, 5) else ""))
+
+
+def _narrow(axis):
+    low, high = sorted(axis.get_view_interval())
+    return low > 0 and high / low < 30
+
+
+def in_order(values):
+    """Distinct values in the order they first appear: rules keep the order the user gave."""
+    return list(dict.fromkeys(str(v) for v in values))
 
 
 class FigureWriter:
@@ -60,10 +90,20 @@ class FigureWriter:
     def save(self, figure, stem):
         self.texts[stem] = _texts(figure)
         os.makedirs(self.out_dir, exist_ok=True)
+        # The tight bounding box is measured once and reused by every format: measuring it
+        # costs a layout pass over every text, as much as drawing the figure.
+        bbox = figure.get_tightbbox(figure.canvas.get_renderer()).padded(0.15)
         for fmt in self.formats:
             path = os.path.join(self.out_dir, f"{stem}.{fmt}")
-            figure.savefig(path, format=fmt, metadata=_fixed_metadata(fmt), bbox_inches="tight",
-                           pad_inches=0.15)
+            # Written aside and renamed into place: an interrupted run leaves no half a figure.
+            partial = f"{path}.partial-{os.getpid()}"
+            try:
+                figure.savefig(partial, format=fmt, metadata=_fixed_metadata(fmt),
+                               bbox_inches=bbox)
+                os.replace(partial, path)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
             self.written.append(path)
             if not self.quiet:
                 print(path)
@@ -75,17 +115,26 @@ def _fixed_metadata(fmt):
         return {"Software": None}
     if fmt == "svg":
         return {"Date": None, "Creator": None}
+    if fmt == "pdf":
+        return {"CreationDate": None, "Producer": None, "Creator": None}
     return {}
 
 
 def _texts(figure):
+    """What a figure says: its title, each panel's title, axis labels, tick labels and number of
+    labelled series, every legend entry (a panel's or the figure's) and the colour bars' ticks."""
     axes = [a for a in figure.axes if a.get_visible() and a.get_label() != "<colorbar>"]
-    legends = [t.get_text() for a in axes if a.get_legend() is not None
-               for t in a.get_legend().get_texts()]
+    bars = [a for a in figure.axes if a.get_label() == "<colorbar>"]
+    legends = [a.get_legend() for a in axes if a.get_legend() is not None] + figure.legends
     suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
     return {
         "title": suptitle or " / ".join(a.get_title() for a in axes if a.get_title()),
         "axes": [{"title": a.get_title(), "x": a.get_xlabel(), "y": a.get_ylabel(),
-                  "drawing": not a.axison} for a in axes],
-        "legend": legends,
+                  "drawing": not a.axison, "table": bool(a.tables),
+                  "series": len(a.get_legend_handles_labels()[1]),
+                  "xticks": [t.get_text() for t in a.get_xticklabels()],
+                  "yticks": [float(v) for v in a.get_yticks()] if a.axison and
+                  a.get_yscale() == "linear" else []} for a in axes],
+        "legend": [t.get_text() for legend in legends for t in legend.get_texts()],
+        "colorbar_ticks": [float(v) for bar in bars for v in bar.get_yticks()],
     }

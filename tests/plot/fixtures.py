@@ -148,29 +148,32 @@ def history_folder(path, nodes=40, seed=1):
     return path, len(pieces)
 
 
-def compare_folder(path, seeds=5):
-    """A folder as `p2p compare` writes it: runs.csv (wide) and comparison.csv."""
+def compare_folder(path, seeds=5, rules=("inverse_degree", "random_walk")):
+    """A folder as `p2p compare` writes it: runs.csv (wide) and comparison.csv, the rules in
+    the order given (as --rules gives them)."""
     os.makedirs(path, exist_ok=True)
     metrics = ["mean_degree", "average_clustering", "largest_component_fraction", "diameter"]
     runs = []
-    for rule, want in (("inverse_degree", 3), ("random_walk", 2)):
+    for index, rule in enumerate(rules):
+        want = 3 - index % 2
         for seed in range(1, seeds + 1):
-            graph = grown_graph(40, seed * 7 + want, want)
+            graph = grown_graph(40, seed * 7 + want + 10 * index, want)
             runs.append((rule, seed, 2 * graph.number_of_edges() / 40,
                          nx.average_clustering(graph), _largest_fraction(graph, 40),
                          nx.diameter(graph) if nx.is_connected(graph) else float("nan")))
     _write(os.path.join(path, "runs.csv"), ["rule", "seed", *metrics],
            [(r[0], r[1], *[repr(v) for v in r[2:]]) for r in runs])
     rows = []
-    for rule in ("inverse_degree", "random_walk"):
+    for rule in rules:
         for i, metric in enumerate(metrics):
             values = [r[2 + i] for r in runs if r[0] == rule]
             mean = sum(values) / len(values)
             std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
             half = 2.776 * std / len(values) ** 0.5
-            rows.append((rule, metric, repr(mean), repr(std), repr(mean - half), repr(mean + half)))
+            rows.append((rule, metric, len(values), repr(mean), repr(std), repr(mean - half),
+                         repr(mean + half)))
     _write(os.path.join(path, "comparison.csv"),
-           ["rule", "metric", "mean", "std", "ci95_low", "ci95_high"], rows)
+           ["rule", "metric", "runs", "mean", "stddev", "ci95_low", "ci95_high"], rows)
     return path
 
 

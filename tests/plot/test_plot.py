@@ -2,35 +2,42 @@
 bytes, a missing file skips one figure, a malformed file is a one-line error.
 
 Run one behaviour: python3 test_plot.py Plot.test_renders_every_figure_as_valid_images
-The environment gives P2P_BIN (the built p2p) and P2P_SOURCE_DIR (the repository).
+The environment gives P2P_BIN (the built p2p), P2P_SOURCE_DIR (the repository) and P2P_PLOT_DIR
+(where that p2p finds the plotting script).
 """
 
 import contextlib
 import filecmp
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ElementTree
 
+import numpy as np
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("P2P_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-SCRIPT = os.path.join(SOURCE, "plot", "p2p_plot.py")
+PLOT_DIR = os.path.join(SOURCE, "plot")
+SCRIPT = os.path.join(PLOT_DIR, "p2p_plot.py")
 BIN = os.environ.get("P2P_BIN", "")
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(SOURCE, "plot"))
+sys.path.insert(0, PLOT_DIR)
 
 import fixtures  # noqa: E402
-from p2pplot import cli  # noqa: E402
+from p2pplot import cli, labels  # noqa: E402
 
 RUN_FIGURES = ["degree_distribution", "clustering_vs_degree", "resilience", "timeseries",
                "broadcasts", "network"]
-COMPARE_FIGURES = ["compare_average_clustering", "compare_diameter",
-                   "compare_largest_component_fraction", "compare_mean_degree"]
+COMPARE_FIGURES = ["compare_structure"]
+# A figure with something on it: a blank page, or one holding only a title, stays below this
+# variance of its grey levels (checked against such pages in test_blank_pages_fail_the_check).
+PIXEL_VARIANCE_FLOOR = 150.0
 
 
 def plot_process(*args):
@@ -39,13 +46,19 @@ def plot_process(*args):
                           timeout=120)
 
 
-def plot(*args):
+def plot(*args, written=None):
     """The same entry point called in this process: the result of plot_process, without paying
     for a fresh interpreter and fresh matplotlib imports on every call."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main([str(a) for a in args])
+        status = cli.main([str(a) for a in args], written=written)
     return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
+
+
+def pixel_variance(path):
+    with Image.open(path) as image:
+        grey = np.asarray(image.convert("L"), dtype=float)
+    return float(grey.var())
 
 
 def check_png(test, path):
@@ -58,8 +71,7 @@ def check_png(test, path):
         width, height = image.size
         # Readable where a README shows it, yet not a poster.
         test.assertTrue(500 <= width <= 2500 and 300 <= height <= 2500, (path, image.size))
-        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
-        test.assertTrue(colours is None or len(colours) > 20, f"{path} is nearly blank")
+    test.assertGreater(pixel_variance(path), PIXEL_VARIANCE_FLOOR, f"{path} is nearly blank")
     test.assertGreater(os.path.getsize(path), 10_000, path)
 
 
@@ -71,6 +83,17 @@ def check_svg(test, path):
     test.assertGreater(float(root.get("width")[:-2]), 300, path)
     # A figure with axes, labels and data has many drawn paths.
     test.assertGreater(sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}path")), 30, path)
+
+
+def check_words(test, stem, said):
+    """A title; every chart's axes labelled; a legend wherever a panel has several series."""
+    test.assertTrue(said["title"].strip(), f"{stem}: no title")
+    charts = [a for a in said["axes"] if not a["drawing"]]
+    test.assertTrue(all(a["y"].strip() for a in charts), (stem, said["axes"]))
+    if charts:
+        test.assertTrue(any(a["x"].strip() for a in charts), (stem, said["axes"]))
+    if any(a["series"] > 1 for a in said["axes"]):
+        test.assertTrue(said["legend"], f"{stem}: several series and no legend")
 
 
 class Plot(unittest.TestCase):
@@ -108,24 +131,163 @@ class Plot(unittest.TestCase):
         compare = fixtures.compare_folder(os.path.join(self.dir, "compare"))
         words = {}
         for folder in (run, compare):
-            status = cli.main([folder, "--quiet", "--format", "png"], written=words)
+            status = plot(folder, "--quiet", "--format", "png", written=words).returncode
             self.assertEqual(status, 0)
         self.assertEqual(sorted(words), sorted(RUN_FIGURES + COMPARE_FIGURES))
         for stem, said in words.items():
             with self.subTest(stem):
-                self.assertTrue(said["title"].strip(), "no title")
-                self.assertTrue(said["legend"], "no legend")
-                charts = [a for a in said["axes"] if not a["drawing"]]
-                self.assertTrue(all(a["y"].strip() for a in charts), said["axes"])
-                if charts:
-                    self.assertTrue(any(a["x"].strip() for a in charts), said["axes"])
+                check_words(self, stem, said)
         self.assertTrue(any(t.startswith("mean degree") for t in
                             words["degree_distribution"]["legend"]))
         self.assertTrue(any("random failures" in t for t in words["resilience"]["legend"]))
         self.assertTrue(any("entry node" in t for t in words["network"]["legend"]))
         self.assertTrue(any("95% confidence" in t for t in
-                            words["compare_mean_degree"]["legend"]))
+                            words["compare_structure"]["legend"]))
         self.assertIn("virtual time (s)", [a["x"] for a in words["timeseries"]["axes"]])
+        # Panel titles are words, never raw column names.
+        for said in words.values():
+            for axes in said["axes"]:
+                self.assertNotIn("_", axes["title"], axes)
+
+    def test_every_metric_p2p_writes_has_a_label(self):
+        """Every name the C++ writes as a summary metric, a comparison metric or a CSV column
+        is in the label table (read from the sources, so a new metric without a label fails)."""
+        names = set()
+        for path in ("analysis/report.cpp", "runner/sim_command.cpp",
+                     "runner/compare_command.cpp", "runner/analyze_command.cpp"):
+            with open(os.path.join(SOURCE, path)) as f:
+                text = f.read()
+            names.update(re.findall(r'\b(?:add|set)\("([a-z0-9_]+)"', text))
+            # Header rows written as string literals: "a,b,c\n" (possibly split in two).
+            for header in re.findall(r'"([a-z0-9_,]+)(?:\\n)?"', text):
+                if "," in header:
+                    names.update(n for n in header.split(",") if n)
+            listed = re.search(r"kMetrics = \{(.*?)\};", text, re.S)
+            if listed:
+                names.update(re.findall(r'"([a-z0-9_]+)"', listed.group(1)))
+        # The resilience curves' summary rows: `<strategy>_removal_half_fraction`.
+        names.update(f"{strategy}_removal_half_fraction" for strategy in ("random", "degree"))
+        self.assertGreater(len(names), 60, sorted(names))
+        unlabelled = sorted(n for n in names if not labels.known(n))
+        self.assertEqual(unlabelled, [], "metrics p2p writes without a label in labels.py")
+        for name in names:
+            self.assertTrue(labels.name(name) and labels.unit(name), name)
+
+    def test_rules_keep_the_order_given(self):
+        compare = fixtures.compare_folder(os.path.join(self.dir, "compare"),
+                                          rules=("walk_z", "seed_a", "middle_m"))
+        words = {}
+        self.assertEqual(plot(compare, "--quiet", "--format", "png", written=words).returncode, 0)
+        for stem, said in words.items():
+            for axes in said["axes"]:
+                if axes["xticks"] and axes["x"] == "join rule":
+                    self.assertEqual(axes["xticks"], ["walk_z", "seed_a", "middle_m"], stem)
+
+    def test_identifiers_are_never_averaged(self):
+        folder = os.path.join(self.dir, "seeds")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "runs.csv"), "w") as f:
+            f.write("seed,rule,scenario,join_requests,max_hops,loss,nodes,mean_degree,"
+                    "flood_origin,flood_coverage\n"
+                    "1,seed,default,4,64,0,50,3.1,17,1\n2,seed,default,4,64,0,50,3.3,42,0.98\n"
+                    "3,seed,default,4,64,0,50,2.9,5,1\n")
+        words = {}
+        result = plot(folder, "--quiet", "--format", "png", written=words)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        titles = [a["title"] for said in words.values() for a in said["axes"]]
+        self.assertIn("Mean degree", titles)
+        self.assertIn("Flood coverage", titles)
+        for identifier in ("Flood origin", "Seed", "Maximum hops", "JOIN_REQs per newcomer"):
+            self.assertNotIn(identifier, titles)
+
+    def test_integer_quantities_get_integer_ticks(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
+        words = {}
+        self.assertEqual(plot(run, "--quiet", "--format", "png", written=words).returncode, 0)
+        bar = words["network"]["colorbar_ticks"]
+        self.assertTrue(bar and all(t == int(t) for t in bar), bar)
+        counts = {a["title"]: a["yticks"] for a in words["timeseries"]["axes"]}
+        for title in ("Live nodes", "Connections", "Connected components"):
+            self.assertTrue(all(t == int(t) for t in counts[title]), (title, counts[title]))
+
+    def test_too_few_samples_are_said_not_drawn(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=30, seed=3)
+        with open(os.path.join(run, "timeseries.csv"), "w") as f:
+            f.write("time_s,live_nodes,edges\n2.5,30,60\n")
+        result = plot(run, "--only", "timeseries", "--format", "png")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("1 sample,", result.stderr)
+        self.assertIn("--sample-every", result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(run, "timeseries.png")))
+
+    def test_a_few_broadcasts_are_one_table(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=30, seed=3)
+        with open(os.path.join(run, "broadcasts.csv"), "w") as f:
+            f.write("broadcast,time_s,origin,reachable,deliveries,coverage,messages,duplicates,"
+                    "latency_p50_ms,max_hops,finished\n0,3.2,17,29,29,1,120,61,64.5,5,1\n")
+        words = {}
+        result = plot(run, "--only", "broadcasts", "--format", "png", written=words)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        axes = words["broadcasts"]["axes"]
+        self.assertEqual(len(axes), 1, axes)
+        self.assertTrue(axes[0]["table"])
+        check_png(self, os.path.join(run, "broadcasts.png"))
+
+    def test_time_series_mark_the_scenario_phases(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
+        with open(os.path.join(run, "phases.csv"), "w") as f:
+            f.write("phase,start_s,end_s,detail\narrivals,0.01,0.3,30 nodes\n"
+                    "mass_failure,0.35,0.35,30% by degree\npartition,0.4,0.5,50% cut off\n"
+                    "churn,9,12,\n")
+        words = {}
+        self.assertEqual(plot(run, "--only", "timeseries", "--format", "png",
+                              written=words).returncode, 0)
+        legend = " | ".join(words["timeseries"]["legend"])
+        self.assertIn("arrivals (30 nodes) 0.01-0.3 s", legend)
+        self.assertIn("mass failure (30% by degree) at 0.35 s", legend)
+        self.assertIn("partition (50% cut off) 0.4 s, healed at 0.5 s", legend)
+        self.assertNotIn("churn", legend, "a phase after the last sample is not marked")
+
+    def test_summary_page_for_a_run_and_a_comparison(self):
+        run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
+        compare = fixtures.compare_folder(os.path.join(self.dir, "compare"))
+        for folder, panels in ((run, 6), (compare, 3)):
+            words = {}
+            result = plot(folder, "--summary", "--quiet", written=words)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(sorted(words), ["summary"])
+            self.assertEqual(len(words["summary"]["axes"]), panels, words["summary"]["axes"])
+            check_words(self, "summary", words["summary"])
+            check_png(self, os.path.join(folder, "summary.png"))
+            check_svg(self, os.path.join(folder, "summary.svg"))
+            with open(os.path.join(folder, "summary.pdf"), "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+
+    def test_animation_removes_what_its_title_says(self):
+        import networkx as nx
+        from p2pplot import animation
+
+        star = nx.star_graph(6)  # node 0, the entry, holds every link
+        star.add_edge(1, 2)
+        order = animation.removal_order(star, "degree")
+        self.assertEqual(order[:3], [0, 1, 2], "highest degree first, the entry included")
+        self.assertIn("highest degree first", animation.loss_title("degree", 3, 7))
+        self.assertIn("at random", animation.loss_title("random", 3, 7))
+        self.assertEqual(sorted(animation.removal_order(star, "random", seed=3)),
+                         sorted(star.nodes))
+
+    def test_blank_pages_fail_the_check(self):
+        import matplotlib.pyplot as plt
+
+        blank = os.path.join(self.dir, "blank.png")
+        Image.new("RGB", (800, 500), "white").save(blank)
+        titled = os.path.join(self.dir, "titled.png")
+        figure = plt.figure(figsize=(8, 5))
+        figure.suptitle("A title over nothing")
+        figure.savefig(titled)
+        plt.close(figure)
+        for path in (blank, titled):
+            self.assertLess(pixel_variance(path), PIXEL_VARIANCE_FLOOR, path)
 
     def test_same_input_gives_identical_files(self):
         first = fixtures.run_folder(os.path.join(self.dir, "a"), nodes=40, seed=5)
@@ -332,8 +494,47 @@ class Plot(unittest.TestCase):
                 self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
 
 
+EVERY_PHASE = """# Every kind of phase p2p sim knows, in 4 s of virtual time.
+sample_every_s = 0.1
+end_s = 4
+
+[[arrivals]]
+count = 60
+interval_ms = 10
+
+[[churn]]
+at_s = 1
+until_s = 1.6
+session = { distribution = "exponential", mean_s = 2 }
+replace = true
+
+[[mass_failure]]
+at_s = 2
+fraction = 0.25
+order = "degree"
+
+[[partition]]
+at_s = 2.5
+until_s = 3
+fraction = 0.5
+
+[[broadcasts]]
+at_s = 0.8
+until_s = 3.6
+rate_per_s = 3
+process = "fixed"
+
+[snapshots]
+every_s = 0.5
+until_s = 4
+"""
+
+
 @unittest.skipUnless(BIN and os.path.exists(BIN), "P2P_BIN (the built p2p) is not given")
 class PlotCommand(unittest.TestCase):
+    """`p2p plot` as users run it, on folders the real `p2p sim`, `compare` and `analyze`
+    write."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="p2p-plot-command-")
         self.dir = self.tmp.name
@@ -341,8 +542,31 @@ class PlotCommand(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def p2p(self, *args):
-        return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
+    def p2p(self, *args, binary=None, env=None):
+        return subprocess.run([binary or BIN, *map(str, args)], capture_output=True, text=True,
+                              timeout=170, env=env)
+
+    def made(self, *args):
+        result = self.p2p(*args)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result
+
+    def plotted(self, folder, *args):
+        """Plots `folder` with the real p2p, then checks every PNG it wrote; returns what
+        p2p printed and, from the same entry point in this process, each figure's words."""
+        result = self.made("plot", folder, "--format", "png", *args)
+        pngs = [line for line in result.stdout.split() if line.endswith(".png")]
+        self.assertTrue(pngs, result.stdout)
+        for path in pngs:
+            with self.subTest(png=os.path.basename(path)):
+                check_png(self, path)
+        words = {}
+        self.assertEqual(plot(folder, "--quiet", "--format", "png", *args,
+                              written=words).returncode, 0)
+        for stem, said in words.items():
+            with self.subTest(words=stem):
+                check_words(self, stem, said)
+        return result, words
 
     def test_passes_arguments_and_exit_status_through(self):
         folder = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=30, seed=1)
@@ -358,66 +582,179 @@ class PlotCommand(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
 
+    def test_finds_the_plot_directory_beside_the_executable(self):
+        """No source path is compiled in: $P2P_PLOT_DIR, else ../share/p2p/plot (an install),
+        else share/p2p/plot (a build tree) beside the executable; else a one-line error."""
+        env = {k: v for k, v in os.environ.items() if k != "P2P_PLOT_DIR"}
+        prefix = os.path.join(self.dir, "prefix")
+        binary = os.path.join(prefix, "bin", "p2p")
+        os.makedirs(os.path.dirname(binary))
+        shutil.copy2(BIN, binary)
+        missing = self.p2p("plot", "--help", binary=binary, env=env)
+        self.assertEqual(missing.returncode, 2, missing.stderr)
+        self.assertEqual(len(missing.stderr.splitlines()), 1, missing.stderr)
+        self.assertIn("P2P_PLOT_DIR", missing.stderr)
+        self.assertNotIn(SOURCE, missing.stderr, "no source path may be compiled in")
+        with open(BIN, "rb") as f:
+            self.assertNotIn(os.path.join(SOURCE, "plot").encode(), f.read())
+        found = self.p2p("plot", "--help", binary=binary, env=dict(env, P2P_PLOT_DIR=PLOT_DIR))
+        self.assertEqual(found.returncode, 0, found.stderr)
+        self.assertIn("--summary", found.stdout)
+        for layout in (("bin", "share", "p2p", "plot"), ("share", "p2p", "plot")):
+            with self.subTest(layout="/".join(layout)):
+                link = os.path.join(prefix, *layout)
+                os.makedirs(os.path.dirname(link), exist_ok=True)
+                os.symlink(PLOT_DIR, link)
+                found = self.p2p("plot", "--help", binary=binary, env=env)
+                self.assertEqual(found.returncode, 0, found.stderr)
+                self.assertIn("--summary", found.stdout)
+                os.remove(link)
+
     def test_same_seed_gives_the_same_figures(self):
-        if "sim" not in self.p2p("--help").stdout:
-            self.skipTest("this p2p has no sim subcommand")
         made = []
         for name in ("first", "second"):
             out = os.path.join(self.dir, name)
-            result = self.p2p("sim", "--nodes", "80", "--seed", "11", "--out", out)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            result = self.p2p("plot", out, "--quiet", "--animate", os.path.join(out, "grow.gif"))
-            self.assertEqual(result.returncode, 0, result.stderr)
+            self.made("sim", "--nodes", "80", "--seed", "11", "--sample-every", "0.1", "--out",
+                      out)
+            self.made("plot", out, "--quiet", "--format", "png,svg,pdf", "--animate",
+                      os.path.join(out, "grow.gif"))
+            self.made("plot", out, "--quiet", "--summary")
             made.append(out)
-        figures = sorted(f for f in os.listdir(made[0]) if not f.endswith(".csv"))
-        self.assertIn("network.svg", figures)
-        self.assertIn("grow.gif", figures)
+        figures = sorted(f for f in os.listdir(made[0]) if not f.endswith(".csv") and
+                         os.path.isfile(os.path.join(made[0], f)))
+        for expected in ("network.svg", "timeseries.pdf", "grow.gif", "summary.pdf"):
+            self.assertIn(expected, figures)
         for name in figures:
             self.assertTrue(filecmp.cmp(os.path.join(made[0], name), os.path.join(made[1], name),
                                         shallow=False), f"{name} differs for the same seed")
 
+    def test_plots_a_real_sim_folder(self):
+        out = os.path.join(self.dir, "sim")
+        self.made("sim", "--nodes", "150", "--seed", "3", "--sample-every", "0.2", "--out", out)
+        result, words = self.plotted(out)
+        self.assertEqual(result.stderr, "", "a sampled run skips no figure")
+        self.assertEqual(sorted(words), sorted(RUN_FIGURES))
+        # One final flood: a table, not six one-bar charts.
+        self.assertEqual([a["table"] for a in words["broadcasts"]["axes"]], [True])
+        self.assertIn("arrivals (149 nodes) 0.01-1.49 s", words["timeseries"]["legend"])
+        _, words = self.plotted(out, "--summary")
+        self.assertEqual(len(words["summary"]["axes"]), 6)
+
+    def test_default_run_says_it_has_one_sample(self):
+        out = os.path.join(self.dir, "default")
+        self.made("sim", "--nodes", "100", "--seed", "2", "--out", out)
+        result, words = self.plotted(out)
+        self.assertNotIn("timeseries", words)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertIn("timeseries.csv has 1 sample", result.stderr)
+
+    def test_plots_a_scenario_with_every_phase(self):
+        scenario = os.path.join(self.dir, "every_phase.toml")
+        with open(scenario, "w") as f:
+            f.write(EVERY_PHASE)
+        out = os.path.join(self.dir, "phases")
+        self.made("sim", "--scenario", scenario, "--seed", "4", "--out", out)
+        gif = os.path.join(out, "history.gif")
+        result, words = self.plotted(out, "--animate", gif)
+        legend = " | ".join(words["timeseries"]["legend"])
+        for phase in ("arrivals (60 nodes) 0-0.59 s", "churn 1-1.6 s",
+                      "mass failure (25% by degree) at 2 s",
+                      "partition (50% cut off) 2.5 s, healed at 3 s",
+                      "broadcasts (3 per s) 0.8-3.6 s"):
+            self.assertIn(phase, legend)
+        # Many broadcasts: distributions, one panel per measure.
+        self.assertGreater(len(words["broadcasts"]["axes"]), 1)
+        with Image.open(gif) as image:
+            self.assertGreaterEqual(image.n_frames, 8)
+
+    def test_plots_a_real_compare_folder(self):
+        out = os.path.join(self.dir, "compare")
+        # Not alphabetical: the figures must keep this order.
+        self.made("compare", "--rules", "random_walk,seed", "--seeds", "1..3", "--nodes", "60",
+                  "--crash", "0.2", "--jobs", "1", "--quiet", "--out", out)
+        result, words = self.plotted(out)
+        self.assertEqual(result.stderr, "", "a compare folder needs no run files")
+        self.assertEqual(sorted(words), ["compare_flood", "compare_joining",
+                                         "compare_resilience", "compare_structure"])
+        for stem, said in words.items():
+            for axes in said["axes"]:
+                if axes["x"] == "join rule":
+                    self.assertEqual(axes["xticks"], ["random_walk", "seed"], stem)
+        legend = words["compare_resilience"]["legend"]
+        self.assertEqual(legend[0], "random_walk, random")
+        self.assertIn("seed, highest degree first", legend)
+        titles = [a["title"] for said in words.values() for a in said["axes"]]
+        self.assertIn("Flood messages per delivery", titles)
+        self.assertIn("Entry's share of links", titles)
+        _, words = self.plotted(out, "--summary")
+        self.assertEqual(len(words["summary"]["axes"]), 6)
+
+    def test_seeds_folder_never_averages_identifiers(self):
+        out = os.path.join(self.dir, "seeds")
+        self.made("sim", "--nodes", "60", "--seeds", "1..3", "--jobs", "1", "--quiet", "--out",
+                  out)
+        with open(os.path.join(out, "runs.csv")) as f:
+            self.assertIn("flood_origin", f.readline())
+        _, words = self.plotted(out)
+        titles = [a["title"] for said in words.values() for a in said["axes"]]
+        self.assertIn("Mean degree", titles)
+        self.assertNotIn("Flood origin", titles)
+        self.assertNotIn("Seed", titles)
+
+    def test_plots_a_real_analyze_folder_with_named_nodes(self):
+        edges = os.path.join(self.dir, "named.csv")
+        names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+        with open(edges, "w") as f:
+            f.write("source,target\n")
+            for i, a in enumerate(names):
+                for b in names[i + 1:i + 3]:
+                    f.write(f"{a},{b}\n")
+            f.write("heidi,ivan\n")
+        out = os.path.join(self.dir, "analyzed")
+        self.made("analyze", edges, "--out", out)
+        result, words = self.plotted(out)
+        self.assertIn("network", words)
+        self.assertIn("9 nodes", words["network"]["axes"][0]["title"])
+        self.assertIn("1 bridge", words["network"]["axes"][0]["title"])
+
+    def test_every_metric_a_real_run_writes_has_a_label(self):
+        scenario = os.path.join(self.dir, "every_phase.toml")
+        with open(scenario, "w") as f:
+            f.write(EVERY_PHASE)
+        sim = os.path.join(self.dir, "sim")
+        self.made("sim", "--scenario", scenario, "--seed", "5", "--loss", "0.01", "--out", sim)
+        compare = os.path.join(self.dir, "compare")
+        self.made("compare", "--rules", "seed,hyparview", "--seeds", "1..2", "--nodes", "40",
+                  "--crash", "0.2", "--jobs", "1", "--quiet", "--out", compare)
+        seen = set()
+        import pandas as pd
+
+        for folder in (sim, compare):
+            for name in os.listdir(folder):
+                if name.endswith(".csv"):
+                    table = pd.read_csv(os.path.join(folder, name))
+                    seen.update(table.columns)
+                    if "metric" in table.columns:
+                        seen.update(table["metric"].astype(str))
+        self.assertIn("packets_lost", seen)
+        self.assertIn("lcc_after_crash", seen)
+        self.assertEqual(sorted(n for n in seen if not labels.known(n)), [])
+
     def test_animates_a_simulated_failure_from_its_snapshots(self):
-        if "--scenario" not in self.p2p("sim", "--help").stdout:
-            self.skipTest("this p2p sim has no --scenario")
         scenario = os.path.join(self.dir, "failure.toml")
         with open(scenario, "w") as f:
             f.write("end_s = 3\n[[arrivals]]\ncount = 40\ninterval_ms = 10\n"
                     "[[mass_failure]]\nat_s = 1\nfraction = 0.3\norder = \"degree\"\n"
                     "[snapshots]\nevery_s = 0.25\nuntil_s = 3\n")
         out = os.path.join(self.dir, "failure")
-        made = self.p2p("sim", "--scenario", scenario, "--seed", "2", "--out", out)
-        self.assertEqual(made.returncode, 0, made.stderr)
+        self.made("sim", "--scenario", scenario, "--seed", "2", "--out", out)
         snapshots = sorted(os.listdir(os.path.join(out, "snapshots")))
         self.assertGreaterEqual(len(snapshots), 10, snapshots)
         gif = os.path.join(out, "failure.gif")
-        result = self.p2p("plot", out, "--only", "network", "--format", "png", "--animate", gif)
-        self.assertEqual(result.returncode, 0, result.stderr)
+        self.made("plot", out, "--only", "network", "--format", "png", "--animate", gif)
         with Image.open(gif) as image:
             # One frame per snapshot, and the final graph when the run ended later.
             self.assertIn(image.n_frames, (len(snapshots), len(snapshots) + 1))
-
-    def test_plots_what_p2p_itself_wrote(self):
-        """The contract, end to end: a folder from `p2p sim` (or `p2p analyze` while the
-        simulator has no CLI) plots without a notice for the files it writes."""
-        out = os.path.join(self.dir, "real")
-        commands = self.p2p("--help").stdout
-        if " sim " in commands or "\n  sim" in commands:
-            made = self.p2p("sim", "--nodes", "60", "--seed", "3", "--out", out)
-        elif "analyze" in commands:
-            source = fixtures.run_folder(os.path.join(self.dir, "source"), nodes=60, seed=3)
-            made = self.p2p("analyze", os.path.join(source, "edges.csv"), "--out", out)
-        else:
-            self.skipTest("this p2p has neither sim nor analyze")
-        self.assertEqual(made.returncode, 0, made.stderr)
-        result = self.p2p("plot", out, "--format", "png", "--animate",
-                          os.path.join(out, "grow.gif"))
-        self.assertEqual(result.returncode, 0, result.stderr)
-        for stem in ("degree_distribution", "network"):
-            check_png(self, os.path.join(out, stem + ".png"))
-        for name in ("degree_distribution", "nodes", "resilience", "edges"):
-            if os.path.exists(os.path.join(out, name + ".csv")):
-                self.assertNotIn(f"no {name}.csv", result.stderr)
-        self.assertTrue(os.path.getsize(os.path.join(out, "grow.gif")) > 10_000)
 
 
 if __name__ == "__main__":

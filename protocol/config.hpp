@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "protocol/join_rule.hpp"
+#include "protocol/seen_set.hpp"
 #include "protocol/time.hpp"
 
 namespace p2p {
@@ -16,9 +17,13 @@ struct Config {
   // A JOIN_REQ passed on this many times is dropped. The seed has no limit, so a request could
   // circle forever; 64 hops leaves a walk with acceptance near 1/9 a (8/9)^64 < 0.1% chance.
   int max_hops = 64;
-  // Message ids remembered for flood suppression. Bounded so memory cannot grow with traffic;
-  // an id older than this many newer ones may be delivered again.
-  std::uint32_t seen_capacity = 4096;
+  // Message ids remembered for flood suppression: each for a time to live, within a budget of
+  // ids so memory cannot grow with traffic. A message older than the time to live, or pushed out
+  // early by a full budget, may be delivered again.
+  SeenPolicy seen;
+  // A chat message travels at most this many links from its author, so a storm of copies dies
+  // out even if a node forgets an id.
+  int message_hops = 64;
   // Which node accepts a JOIN_REQ. The seed's rule by default, so earlier figures stay comparable.
   RulePtr rule = parse_join_rule("seed");
   // Rules that keep asking (every built-in but seed): below this many links a node asks for more

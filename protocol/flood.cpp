@@ -11,17 +11,19 @@ void Node::on_say(const Say& in, Effects& out) {
   p.origin = self_;
   p.id = rng_.next();
   p.text = in.text;
-  seen_.insert(p.id, config_->seen_capacity);
+  seen_.insert(p.id, now_, config_->seen);
   out.push_back(Note{NoteKind::MessageOriginated, self_, p.id});
   flood(p, 0, out);
 }
 
 void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
-  if (!seen_.insert(packet.id, config_->seen_capacity)) {
+  if (!seen_.insert(packet.id, now_, config_->seen)) {
     out.push_back(Note{NoteKind::DuplicateMessage, packet.origin, packet.id});
     return;
   }
   out.push_back(Deliver{packet.origin, packet.id, packet.text});
+  // This copy crossed hops + 1 links; the next would cross one more.
+  if (packet.hops + 1 >= config_->message_hops) return;  // delivered, not forwarded further
   Packet fwd = packet;
   if (fwd.hops < 255) ++fwd.hops;
   // The seed announces to every connection, the one the message came from included; the other

@@ -1,33 +1,53 @@
 #pragma once
-// The message ids a node has seen, bounded: the oldest id is forgotten once `capacity` newer ones
-// have arrived. A lookup is O(1): an open-addressing table indexes a FIFO ring of the ids. Empty
-// (no heap at all) until the first message, so idle simulated nodes cost nothing.
+// The message ids a node has seen, each kept for a time to live, within a budget of ids. An id
+// leaves when its time is up, or earlier, oldest first, when the budget is full (counted, since a
+// message still circulating could then be delivered again). Lookups are O(1): an open-addressing
+// table indexes a ring of (id, time seen) in arrival order. Empty (no heap at all) until the
+// second message, so idle simulated nodes cost nothing.
 #include <cstdint>
 #include <vector>
 
+#include "protocol/time.hpp"
+
 namespace p2p {
+
+// How long ids are kept and how many at most. A budget of 0 remembers nothing.
+struct SeenPolicy {
+  Time ttl = 600 * kSecond;
+  std::uint32_t budget = 1u << 20;  // 16 MiB of entries at most
+};
 
 class SeenSet {
  public:
-  // Returns true if `id` was new (and remembers it), false if it was seen already. `capacity`
-  // must be the same on every call; 0 remembers nothing.
-  bool insert(std::uint64_t id, std::uint32_t capacity);
+  // Returns true if `id` was new (and remembers it, seen at `now`), false if it was seen within
+  // the time to live. `now` never decreases between calls; `policy` is the same on every call.
+  bool insert(std::uint64_t id, Time now, const SeenPolicy& policy);
   bool contains(std::uint64_t id) const;
-  std::size_t size() const { return ring_.empty() ? (has_first_ ? 1 : 0) : ring_.size(); }
+  std::size_t size() const { return count_; }
+  // Ids forgotten before their time because the budget was full.
+  std::uint64_t early_evictions() const { return early_; }
 
  private:
+  struct Entry {
+    std::uint64_t id;
+    Time seen;
+  };
   // The slot holding `id`, or the empty slot where it would go.
   std::size_t find_slot(std::uint64_t id) const;
   void erase_slot(std::size_t slot);
-  void grow();
+  void pop_oldest();
+  void grow(std::uint32_t budget);
 
-  std::vector<std::uint64_t> ring_;   // ids in arrival order; a ring once full, `next_` oldest
-  std::vector<std::uint32_t> slots_;  // linear probing; 1 + index into ring_, 0 when empty
-  // The first id is held inline: most simulated nodes see few messages, and a flood over a
-  // million nodes would otherwise allocate two small blocks in every node at once.
+  // The ring holds `count_` entries from `head_` on; it has half as many places as the table.
+  std::vector<Entry> ring_;
+  std::vector<std::uint32_t> slots_;  // linear probing; 1 + ring position, 0 when empty
+  // The first id is held inline (count_ == 1 with no ring): most simulated nodes see few
+  // messages, and a flood over a million nodes would otherwise allocate two blocks in each. It
+  // is kept until a second id arrives, which moves it into the ring as seen then.
   std::uint64_t first_ = 0;
-  std::uint32_t next_ = 0;
-  bool has_first_ = false;  // `first_` holds an id and the ring is still empty
+  std::uint32_t head_ = 0;
+  std::uint32_t count_ = 0;
+  std::uint64_t early_ = 0;
 };
 
 }  // namespace p2p

@@ -1,7 +1,9 @@
 // seed: the blog post's code as written, flaws included. A node accepts a JOIN_REQ with
 // probability 1/(degree+1), drawing before it checks that the request is not its own; a refused
 // request goes to any neighbour (the newcomer's own link included) with a fresh id; every JOIN_ACK
-// is kept; a chat message goes back over the link it came on too; no cap, no retries.
+// is kept (any_ack=1, the faithful reproduction; real peers run any_ack=0, which keeps only an
+// answer to a request of their own); a chat message goes back over the link it came on too; no
+// cap, no retries.
 #include "protocol/node_context.hpp"
 #include "protocol/rules/builtin.hpp"
 
@@ -11,8 +13,9 @@ namespace {
 class SeedRule final : public JoinRule {
  public:
   explicit SeedRule(const RuleParams& params)
-      : JoinRule(params,
-                 RuleTraits{.floods_back = true, .checks_acks = false, .keeps_asking = false}) {}
+      : JoinRule(params, RuleTraits{.floods_back = true,
+                                    .checks_acks = params.integer("any_ack") == 0,
+                                    .keeps_asking = false}) {}
 
   std::size_t link_cap(const Config&) const override { return 0; }
   int min_links(const Config&) const override { return 0; }
@@ -21,7 +24,9 @@ class SeedRule final : public JoinRule {
     const bool accepting = node.rng().uniform() < 1.0 / static_cast<double>(node.degree() + 1) &&
                            request.origin != node.self();
     if (accepting) {
-      node.accept(request);
+      Packet named = request;
+      if (named.ref != 0) named.id = named.ref;  // answer the newcomer's own id
+      node.accept(named);
     } else if (request.hops >= node.config().max_hops) {
       node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
     } else if (node.degree() == 0) {
@@ -29,7 +34,8 @@ class SeedRule final : public JoinRule {
     } else {
       const Link& next = node.links()[node.rng().below(node.degree())];
       // As the seed does, a passed-on request gets a fresh id, so it may be accepted if it
-      // returns.
+      // returns; the newcomer's own id rides in `ref`, so the answer can still name it.
+      if (request.ref == 0) request.ref = request.id;
       request.id = node.rng().next();
       ++request.hops;
       node.note(NoteKind::JoinForwarded, request.origin, request.id);
@@ -43,7 +49,9 @@ class SeedRule final : public JoinRule {
 RuleInfo seed_rule() {
   return {"seed",
           "the blog post's code as written: accept with 1/(degree+1), flaws included",
-          {},
+          {RuleParam::integer("any_ack", 1, 0, 1,
+                              "1: keep every JOIN_ACK, as the post's code does; 0: only an answer "
+                              "to a JOIN_REQ of ours still outstanding")},
           [](const RuleParams& p) { return std::make_unique<SeedRule>(p); }};
 }
 

@@ -218,7 +218,7 @@ TEST_P(SeenSetCapacity, StaysBoundedAndAgreesWithAFifoModel) {
     // Draw from a small range so repeats, evictions and re-insertions all happen often.
     const std::uint64_t id = rng.below(3 * cap);
     const bool fresh = model.count(id) == 0;
-    ASSERT_EQ(seen.insert(id, cap), fresh) << i;
+    ASSERT_EQ(seen.insert(id, i, SeenPolicy{kSecond * 1000000, cap}), fresh) << i;
     if (fresh) {
       fifo.push_back(id);
       model.insert(id);
@@ -231,6 +231,34 @@ TEST_P(SeenSetCapacity, StaysBoundedAndAgreesWithAFifoModel) {
     ASSERT_EQ(seen.size(), fifo.size());
   }
   for (std::uint64_t id = 0; id < 3 * cap; ++id) EXPECT_EQ(seen.contains(id), model.count(id) == 1);
+  EXPECT_GT(seen.early_evictions(), 0u) << "a full budget pushes ids out before their time";
+}
+
+TEST(SeenSet, ForgetsAnIdOnlyOnceItsTimeToLiveHasPassed) {
+  const SeenPolicy policy{10 * kSecond, 1000};
+  SeenSet seen;
+  // Ids 0..99 seen one per 100 ms; each is a duplicate until 10 s after it was seen, new after.
+  for (std::uint64_t id = 0; id < 100; ++id)
+    ASSERT_TRUE(seen.insert(id, Time(id) * 100 * kMillisecond, policy));
+  EXPECT_FALSE(seen.insert(5, 10 * kSecond, policy)) << "id 5 was seen at 0.5 s: kept until 10.5 s";
+  EXPECT_TRUE(seen.insert(5, 10 * kSecond + 600 * kMillisecond, policy)) << "forgotten after";
+  EXPECT_FALSE(seen.insert(99, 15 * kSecond, policy));
+  // At 15 s every id seen before 5 s is gone; ids seen after are kept (and id 5, seen again).
+  EXPECT_FALSE(seen.contains(10));
+  EXPECT_TRUE(seen.contains(60));
+  EXPECT_TRUE(seen.contains(5));
+  EXPECT_EQ(seen.early_evictions(), 0u);
+  EXPECT_EQ(seen.size(), 50u - 1 + 1) << "ids 50..99 and id 5";
+}
+
+TEST(SeenSet, TwelveThousandMessagesInFlightAreEachDeliveredOnce) {
+  // Four peers typing 3000 lines each: a count-bounded set of 4096 forgot ids still circulating.
+  SeenSet seen;
+  const SeenPolicy policy;
+  for (std::uint64_t id = 1; id <= 12000; ++id)
+    ASSERT_TRUE(seen.insert(id * 7919, Time(id), policy));
+  for (std::uint64_t id = 1; id <= 12000; ++id) ASSERT_FALSE(seen.insert(id * 7919, 20000, policy));
+  EXPECT_EQ(seen.early_evictions(), 0u);
 }
 // 1 and 2 cross the inline first id's hand-over to the ring at once.
 INSTANTIATE_TEST_SUITE_P(Capacities, SeenSetCapacity, ::testing::Values(1u, 2u, 3u, 300u));
@@ -239,9 +267,9 @@ TEST(SeenSet, IsEmptyUntilUsedAndHoldsIdZero) {
   SeenSet seen;
   EXPECT_FALSE(seen.contains(0));
   EXPECT_EQ(seen.size(), 0u);
-  EXPECT_TRUE(seen.insert(0, 4));
+  EXPECT_TRUE(seen.insert(0, 0, SeenPolicy{kSecond, 4}));
   EXPECT_TRUE(seen.contains(0));
-  EXPECT_FALSE(seen.insert(0, 4));
+  EXPECT_FALSE(seen.insert(0, 0, SeenPolicy{kSecond, 4}));
 }
 
 // ---- Rules ------------------------------------------------------------------------------------

@@ -270,14 +270,34 @@ TEST(Flood, OwnMessageComingBackIsNotDelivered) {
   EXPECT_TRUE(of_type<Send>(out).empty());
 }
 
-TEST(SeenSet, IsBoundedAndForgetsTheOldest) {
+TEST(SeenSet, IsBoundedAndForgetsTheOldestWhenTheBudgetIsFull) {
   SeenSet seen;
-  for (std::uint64_t id = 1; id <= 10; ++id) EXPECT_TRUE(seen.insert(id, 4));
+  const SeenPolicy policy{600 * kSecond, 4};
+  for (std::uint64_t id = 1; id <= 10; ++id) EXPECT_TRUE(seen.insert(id, 0, policy));
   EXPECT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen.early_evictions(), 6u);
   EXPECT_FALSE(seen.contains(6));
   EXPECT_TRUE(seen.contains(7));
   EXPECT_TRUE(seen.contains(10));
-  EXPECT_FALSE(seen.insert(9, 4));
+  EXPECT_FALSE(seen.insert(9, 0, policy));
+}
+
+TEST(Node, AMessageTravelsAtMostMessageHopsLinks) {
+  Config cfg;
+  cfg.message_hops = 3;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 2);
+  for (std::uint8_t hops : {std::uint8_t{1}, std::uint8_t{2}}) {
+    Packet m;
+    m.type = PacketType::Message;
+    m.origin = addr(99);
+    m.id = 100 + hops;
+    m.hops = hops;  // this copy crossed hops + 1 links
+    Effects out;
+    node.on_packet(0, node.links()[0].conn, m, out);
+    EXPECT_EQ(of_type<Deliver>(out).size(), 1u);
+    EXPECT_EQ(of_type<Send>(out).empty(), hops == 2) << "hops " << int(hops);
+  }
 }
 
 TEST(Node, SameSeedSameInputsGiveSameEffects) {

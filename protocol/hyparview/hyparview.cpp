@@ -27,6 +27,7 @@ struct HyParView::State final : RuleState {
   std::vector<Address> last_sent;  // the addresses that shuffle sent: evicted first for the reply
   std::uint32_t shuffles_done = 0;
   std::uint32_t repair_tries = 0;  // passive peers asked since the last link was lost
+  Time last_priority = -1;         // when a high-priority NEIGHBOR last made us drop a link
   bool shuffle_armed = false;
 };
 
@@ -57,7 +58,8 @@ HyParView::HyParView(const RuleParams& p)
       shuffle_period_(p.duration("shuffle_period_ms")),
       shuffles_(static_cast<int>(p.integer("shuffles"))),
       warmup_(static_cast<int>(p.integer("warmup"))),
-      neighbor_timeout_(p.duration("neighbor_timeout_ms")) {}
+      neighbor_timeout_(p.duration("neighbor_timeout_ms")),
+      priority_interval_(p.duration("priority_interval_ms")) {}
 
 RuleInfo HyParView::info() {
   return {
@@ -84,6 +86,9 @@ RuleInfo HyParView::info() {
                              "newcomer's contact"),
           RuleParam::millis("neighbor_timeout_ms", 2000, 1, 3600000,
                             "how long a NEIGHBOR request waits before its peer is taken for dead"),
+          RuleParam::millis("priority_interval_ms", 10000, 0, 3600000,
+                            "a full view drops a link for a high-priority NEIGHBOR at most once "
+                            "per this interval"),
       },
       [](const RuleParams& p) { return std::make_unique<HyParView>(p); }};
 }
@@ -280,11 +285,18 @@ bool HyParView::on_rule_packet(NodeContext& node, ConnId conn, const Link* link,
 
 void HyParView::on_neighbor(NodeContext& node, ConnId conn, const Packet& packet) const {
   const bool high = (packet.flags & kHighPriority) != 0;
-  if (packet.origin == node.self() || node.linked_to(packet.origin) ||
-      (!high && !node.below_cap())) {
+  State& s = state(node);
+  // A peer with no link left asks with high priority, and a full view makes room for it. That
+  // repair is rare; honoured at any rate, a handful of such packets would replace every honest
+  // link (an eclipse), so a full view does it at most once per priority_interval.
+  const bool room =
+      node.below_cap() ||
+      (high && (s.last_priority < 0 || node.now() - s.last_priority >= priority_interval_));
+  if (packet.origin == node.self() || node.linked_to(packet.origin) || !room) {
     node.close(conn, packet.origin);  // refused: the asker tries someone else
     return;
   }
+  if (!node.below_cap()) s.last_priority = node.now();
   make_room(node);
   node.add_link(conn, packet.origin);
   Packet ack;

@@ -84,6 +84,7 @@ class HyParView final : public JoinRule {
   int shuffles_;
   int warmup_;
   Time neighbor_timeout_;
+  Time priority_interval_;
 };
 
 }  // namespace p2p

@@ -516,6 +516,38 @@ TEST(HyParView, LowPriorityNeighborIsRefusedWhenFullHighIsTaken) {
   EXPECT_EQ(sends[1].packet.ref, 5u);
 }
 
+TEST(HyParView, FiveHighPriorityNeighborsDoNotReplaceTheWholeView) {
+  Config cfg = with_rule("hyparview:active=5,priority_interval_ms=10000");
+  Node node(addr(2), cfg, 1);
+  give_links(node, 5);
+  std::vector<Address> honest;
+  for (const Link& l : node.links()) honest.push_back(l.peer);
+  // The eclipse attempt: five NEIGHBOR packets with the high-priority flag, one after another.
+  for (std::uint32_t k = 0; k < 5; ++k) {
+    Packet n;
+    n.type = rule_message(HyParView::kNeighbor);
+    n.tag = cfg.rule->tag();
+    n.origin = addr(700 + k);
+    n.id = 70 + k;
+    n.flags = HyParView::kHighPriority;
+    Effects out;
+    node.on_packet(Time(k) * kMillisecond, kDriverConnBit | (60 + k), n, out);
+  }
+  std::size_t kept = 0;
+  for (const Address& a : honest) kept += node.linked_to(a) ? 1 : 0;
+  EXPECT_EQ(kept, 4u) << "one high-priority request is honoured per interval, not five";
+  // After the interval, a peer with no link left can be taken in again.
+  Packet late;
+  late.type = rule_message(HyParView::kNeighbor);
+  late.tag = cfg.rule->tag();
+  late.origin = addr(800);
+  late.id = 80;
+  late.flags = HyParView::kHighPriority;
+  Effects out;
+  node.on_packet(11 * kSecond, kDriverConnBit | 90, late, out);
+  EXPECT_TRUE(node.linked_to(addr(800)));
+}
+
 // The paper's FORWARDJOIN: sent with ttl = length to every other neighbour of the contact; a node
 // receiving ttl 0 (hops = length + 1) links the newcomer; ttl == passive_walk notes it passively.
 TEST(HyParView, ForwardJoinLinksAtTimeToLiveZeroAndNotesThePassiveViewAtItsLength) {

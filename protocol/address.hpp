@@ -18,6 +18,9 @@ struct Address {
   friend bool operator==(const Address&, const Address&) = default;
 
   bool is_v4_mapped() const;
+  // Something a peer could listen on: a port, and an address that is not unspecified (:: or
+  // 0.0.0.0). A packet naming an undialable origin is refused before anyone dials it.
+  bool dialable() const;
   static Address v4(std::uint32_t host_order_ip, std::uint16_t port);
 };
 

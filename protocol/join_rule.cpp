@@ -51,7 +51,13 @@ void JoinRule::on_connect(NodeContext& node, const Address& entry) const {
 
 void JoinRule::on_join_ack(NodeContext& node, ConnId conn, const Packet& ack) const {
   if (!traits_.checks_acks) {
-    // The seed's code keeps every JOIN_ACK and its connection.
+    // The seed's code keeps every JOIN_ACK and its connection; never one naming ourselves or
+    // nobody, which would be a link to no one.
+    if (ack.origin == node.self() || !ack.origin.dialable()) {
+      node.note(NoteKind::UnexpectedPacket, ack.origin, ack.id);
+      node.close(conn, ack.origin);
+      return;
+    }
     node.add_link(conn, ack.origin);
     return;
   }

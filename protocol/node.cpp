@@ -112,7 +112,7 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
   const JoinRule& rule = *config_->rule;
   const PacketType type = in.packet.type;
   NodeContext ctx(*this, out);
-  if (type == PacketType::JoinReq) {
+  if (type == PacketType::JoinReq && in.packet.origin.dialable()) {
     Packet request = in.packet;
     rule.on_join_request(ctx, in.conn, link, request);
     // The connection a JOIN_REQ arrived on is thrown away unless it is a neighbour's link.

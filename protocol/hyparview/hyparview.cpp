@@ -138,7 +138,7 @@ void HyParView::add_passive(NodeContext& node, const Address& a,
                             std::span<const Address> prefer_evicting) const {
   auto& passive = state(node).passive;
   const auto cap = static_cast<std::size_t>(passive_);
-  if (cap == 0 || a == node.self() || node.linked_to(a) ||
+  if (cap == 0 || a == node.self() || !a.dialable() || node.linked_to(a) ||
       std::find(passive.begin(), passive.end(), a) != passive.end())
     return;
   if (passive.size() >= cap) {
@@ -427,7 +427,7 @@ void HyParView::on_shuffle(NodeContext& node, ConnId conn, Packet packet) const 
   }
   // The walk ends here: answer with as many of our passive addresses, then keep theirs.
   std::vector<Address> mine = sample(node.rng(), state(node).passive, packet.peers.size());
-  if (packet.origin != node.self()) {
+  if (packet.origin != node.self() && packet.origin.dialable()) {
     Packet reply = message(node, kShuffleReply);
     reply.ref = packet.id;
     reply.peers = mine;

@@ -13,6 +13,8 @@ foreach(lib protocol codec analysis sim transport cli)
     list(APPEND _p2p_libraries ${lib})
     # The headers are C++20: a user's target gets the standard with the library.
     target_compile_features(${lib} PUBLIC cxx_std_20)
+    # Installed beside other projects' libraries: libp2p_sim.a, not libsim.a.
+    set_target_properties(${lib} PROPERTIES OUTPUT_NAME p2p_${lib})
   endif()
 endforeach()
 install(TARGETS ${_p2p_libraries} EXPORT p2pTargets

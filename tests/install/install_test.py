@@ -89,7 +89,7 @@ def install(args):
                if os.path.isdir(os.path.join(args.prefix, d))]
     libs = {f for d in libdirs for f in os.listdir(os.path.join(args.prefix, d))}
     for lib in LIBRARIES:
-        if not {f"lib{lib}.a", f"lib{lib}.so"} & libs:
+        if not {f"libp2p_{lib}.a", f"libp2p_{lib}.so"} & libs:
             fail(f"library {lib} not installed (found {sorted(libs)})")
     cmake_dirs = [os.path.join(args.prefix, d, "cmake", "p2p") for d in libdirs]
     cmake_dir = next((d for d in cmake_dirs if os.path.isdir(d)), None)
@@ -138,7 +138,7 @@ def no_source_path(args):
     # For now one source file reads the source tree's path: only the library it is compiled into
     # and the executable may hold it, and only that path.
     source = os.path.realpath(args.source)
-    expected = {f"bin/p2p holds {source}"} | {f"{d}/libcli.a holds {source}"
+    expected = {f"bin/p2p holds {source}"} | {f"{d}/libp2p_cli.a holds {source}"
                                              for d in ("lib", "lib64", "lib/x86_64-linux-gnu")}
     if found and args.source_path_in_binary and set(found) <= expected:
         print(f"SKIP: {args.source_path_in_binary} still reads the source tree's path, so these "

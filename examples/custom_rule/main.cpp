@@ -1,7 +1,11 @@
-// A program of its own that links the installed p2p. With no arguments it simulates a few small
-// networks through the library and prints one row per run; with arguments it is the full `p2p`
-// command line (`custom_rule sim --nodes 200`, `custom_rule --help`).
+// A program of its own that links the installed p2p and adds a join rule none of the built-ins
+// is: `sqrt_degree` accepts a JOIN_REQ with probability 1/sqrt(degree+1), between the seed's
+// 1/(degree+1) and always. With no arguments it simulates small networks under that rule and two
+// built-in ones and prints one row per run; with arguments it is the full `p2p` command line with
+// the rule added (`custom_rule sim --rule sqrt_degree`, `custom_rule compare --rules
+// seed,sqrt_degree`, `custom_rule --help`).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
@@ -10,11 +14,29 @@
 
 #include <p2p/protocol/config.hpp>
 #include <p2p/protocol/join_rule.hpp>
+#include <p2p/protocol/walk_rule.hpp>
 #include <p2p/runner/cli.hpp>
 #include <p2p/sim/network.hpp>
 #include <p2p/sim/scenario.hpp>
 
 namespace {
+
+// A walk like inverse_degree's (never back to the newcomer, never a second link to a peer), with a
+// gentler acceptance: high-degree nodes refuse less often than under 1/(degree+1).
+class SqrtDegree final : public p2p::WalkRule {
+ public:
+  using WalkRule::WalkRule;
+  static p2p::RuleInfo info() {
+    return {"sqrt_degree",
+            "accept with 1/sqrt(degree+1) on a walk (examples/custom_rule)",
+            {p2p::WalkRule::walk_warmup()},
+            {}};
+  }
+  bool accepts(p2p::NodeContext& node, const p2p::Packet& request) const override {
+    const double u = node.rng().uniform();
+    return eligible(node, request) && u < 1.0 / std::sqrt(static_cast<double>(node.degree() + 1));
+  }
+};
 
 struct Row {
   std::string rule;  // the canonical spec, every parameter spelled out
@@ -62,10 +84,11 @@ Row simulate(const std::string& spec, std::uint32_t nodes, std::uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  p2p::register_rule<SqrtDegree>();
   if (argc > 1) return p2p::cli::main(argc, argv);
 
   constexpr std::uint32_t kNodes = 2000;
-  const std::vector<std::string> rules{"seed", "random_walk"};
+  const std::vector<std::string> rules{"sqrt_degree", "inverse_degree", "random_walk"};
   std::cout << kNodes << " nodes, the default scenario of `p2p sim`\n"
             << std::left << std::setw(34) << "rule" << std::right << std::setw(5) << "seed"
             << std::setw(8) << "links" << std::setw(13) << "mean_degree" << std::setw(12)

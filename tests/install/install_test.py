@@ -16,6 +16,7 @@ import sys
 SKIP = 77  # ctest's SKIP_RETURN_CODE for these tests
 LAYERS = ["protocol", "analysis", "sim", "transport"]
 LIBRARIES = ["protocol", "codec", "analysis", "sim", "transport", "cli"]
+USER_RULE = "sqrt_degree"  # the rule examples/custom_rule defines
 
 
 def fail(message):
@@ -207,8 +208,10 @@ def summary(out):
 
 
 def example_without_arguments(args):
-    """Run with no arguments, the example simulates through the library and prints one row per
-    (rule, seed); every row agrees with the installed `p2p sim` on the same rule and seed."""
+    """Run with no arguments, the example simulates through the library, under its own rule and
+    two built-in ones, and prints one row per (rule, seed); every row agrees with `p2p sim` on the
+    same rule and seed (the installed p2p for a built-in rule, the example's own command line for
+    its rule, which the installed p2p does not know)."""
     r = run_ok([example(args)])
     lines = r.stdout.splitlines()
     header = next((i for i, line in enumerate(lines) if line.split()[:2] == ["rule", "seed"]),
@@ -223,13 +226,18 @@ def example_without_arguments(args):
     if len(rows) < 4 or any(len(row) != len(columns) for row in rows):
         fail(f"expected a row per rule and seed, got:\n{r.stdout}")
     rules = sorted({row["rule"].split(":")[0] for row in rows})
-    if len(rules) < 2:
-        fail(f"expected at least two rules, got {rules}")
+    if len(rules) < 3 or USER_RULE not in rules:
+        fail(f"expected {USER_RULE} and two built-in rules, got {rules}")
     p2p = os.path.join(args.prefix, "bin", "p2p")
+    r = run([p2p, "sim", "--nodes", "20", "--rule", USER_RULE, "--quiet",
+             "--out", os.path.join(args.work, "sim-oracle", "unknown")])
+    if r.returncode != 2 or USER_RULE not in r.stderr:
+        fail(f"the installed p2p should not know {USER_RULE}: exit {r.returncode}, {r.stderr!r}")
     for k, row in enumerate(rows):
         out = os.path.join(args.work, "sim-oracle", str(k))
         shutil.rmtree(out, ignore_errors=True)
-        run_ok([p2p, "sim", "--nodes", "2000", "--seed", row["seed"], "--rule", row["rule"],
+        program = example(args) if row["rule"].split(":")[0] == USER_RULE else p2p
+        run_ok([program, "sim", "--nodes", "2000", "--seed", row["seed"], "--rule", row["rule"],
                 "--resilience-runs", "1", "--quiet", "--out", out])
         s = summary(out)
         wanted = {"links": s["edges"], "max_degree": s["max_degree"],
@@ -251,6 +259,9 @@ def example_command_line(args):
     for command in ("sim", "compare", "analyze", "peer", "plot"):
         if not re.search(rf"^\s+{command}\s", r.stdout, re.MULTILINE):
             fail(f"--help does not list {command}:\n{r.stdout}")
+    r = run_ok([example(args), "rules"])
+    if not re.search(rf"^\s*{USER_RULE}\b", r.stdout, re.MULTILINE):
+        fail(f"`rules` does not list the example's {USER_RULE}:\n{r.stdout}")
     r = run_ok([example(args), "--version"])
     if r.stdout.strip() != f"p2p {args.version}":
         fail(f"--version says {r.stdout.strip()!r}")

@@ -11,8 +11,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -89,7 +89,10 @@ std::string printable(std::string_view text) {
     }
     // The length a lead byte announces, and the smallest code point of that length (overlong
     // forms are invalid); surrogates and values past U+10FFFF are invalid too.
-    const int len = b0 >= 0xc2 && b0 <= 0xdf ? 2 : (b0 & 0xf0) == 0xe0 ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+    const int len = b0 >= 0xc2 && b0 <= 0xdf   ? 2
+                    : (b0 & 0xf0) == 0xe0      ? 3
+                    : b0 >= 0xf0 && b0 <= 0xf4 ? 4
+                                               : 0;
     std::uint32_t cp = len == 2 ? b0 & 0x1f : len == 3 ? b0 & 0x0f : b0 & 0x07;
     bool ok = len > 0 && i + len <= text.size();
     for (int k = 1; ok && k < len; ++k) {

@@ -13,6 +13,16 @@ OutFrame::~OutFrame() {
   if (budget_) budget_->refund(cost_);
 }
 
+void OutFrame::append(std::span<const std::uint8_t> more) {
+  bytes_.insert(bytes_.end(), more.begin(), more.end());
+  const std::size_t cost = bytes_.capacity() + kOverhead;
+  if (budget_) {
+    budget_->charge(cost);
+    budget_->refund(cost_);
+  }
+  cost_ = cost;
+}
+
 FrameRef OutFrame::encode(const Packet& packet, std::shared_ptr<WriteBudget> budget) {
   std::vector<std::uint8_t> bytes;
   if (!codec::encode(packet, bytes)) return nullptr;

@@ -44,6 +44,9 @@ class OutFrame {
   OutFrame(const OutFrame&) = delete;
   OutFrame& operator=(const OutFrame&) = delete;
 
+  // Appends `more` (a connection's own block of small frames, never shared); the budget follows.
+  void append(std::span<const std::uint8_t> more);
+
   std::span<const std::uint8_t> bytes() const { return bytes_; }
   std::size_t size() const { return bytes_.size(); }
   std::size_t cost() const { return cost_; }

@@ -14,6 +14,11 @@ namespace {
 // whole for every write.
 constexpr std::size_t kMaxGatherFrames = 64;
 constexpr std::size_t kMaxGatherBytes = 256 * 1024;
+// Frames smaller than this are copied into a block of the session's own rather than queued by
+// reference: a chat line is a few dozen bytes, and a write per 64 of them would cost far more in
+// system calls than the copies save in memory. A block is closed at this size.
+constexpr std::size_t kCopyBelow = 1024;
+constexpr std::size_t kBlockSize = 64 * 1024;
 
 }  // namespace
 
@@ -81,7 +86,16 @@ bool Session::send(FrameRef frame) {
     return false;
   }
   queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
+  if (frame->size() >= kCopyBelow) {
+    block_.reset();
+    queue_.push_back(std::move(frame));
+  } else {
+    if (!block_ || block_->size() + frame->size() > kBlockSize) {
+      block_ = std::make_shared<OutFrame>(std::vector<std::uint8_t>(), budget_);
+      queue_.push_back(block_);
+    }
+    block_->append(frame->bytes());
+  }
   last_sent_ = Clock::now();
   flush();
   return true;
@@ -110,6 +124,7 @@ void Session::abort() {
   socket_.close(ignored);
   timer_.cancel();
   if (!write_in_flight_) queue_.clear();
+  block_.reset();
 }
 
 void Session::read() {
@@ -187,6 +202,7 @@ void Session::write_some() {
     if (gather_.size() == kMaxGatherFrames || bytes >= kMaxGatherBytes) break;
     const auto b = f->bytes().subspan(skip);
     skip = 0;
+    if (f == block_) block_.reset();  // its bytes are the socket's now: no more appends
     gather_.emplace_back(b.data(), b.size());
     bytes += b.size();
   }
@@ -245,6 +261,7 @@ void Session::end(std::string_view fault) {
   // Frames not in a write go now, so their memory is back in the budget at once; the ones in
   // flight go when the aborted write completes.
   if (!write_in_flight_) queue_.clear();
+  block_.reset();
   queued_bytes_ = 0;
   // Reported later, from the event loop, so an owner that is inside a call into this session
   // (a send that overflowed) is never re-entered.

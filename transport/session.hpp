@@ -149,6 +149,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t head_written_ = 0;  // bytes of queue_.front() the socket has taken
   std::size_t queued_bytes_ = 0;  // bytes in queue_ not yet taken
   std::vector<asio::const_buffer> gather_;
+  // The queue's last element when it is a block of this session's own that small frames are
+  // copied into (null once a write has taken it: the socket may be reading its bytes).
+  std::shared_ptr<OutFrame> block_;
   asio::steady_timer timer_;
   Clock::time_point armed_for_;  // when the armed wait ends
   Clock::time_point started_;

@@ -13,10 +13,11 @@ loop is bounded in count and time; attackers bind their own loopback addresses (
                printed. With --strict it also fails on any duplicate: that part is the protocol's
                seen set, expected to fail until it remembers ids for a time rather than a count.
 
-    under_attack.py --p2p build/p2p CASE [--rss-mb N] [--strict]
+    under_attack.py --p2p build/p2p CASE [--rss-mb N] [--strict] [--no-keep-alives]
 """
 import argparse
 import os
+import select
 import socket
 import struct
 import sys
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer_procs import Cluster  # noqa: E402
 
 DROPS = ("write queue over", "write memory budget", "timed out writing")
+KEEP_ALIVE = b"\x00\x00\x00\x01\x01"
 
 
 def check(cond, message):
@@ -54,7 +56,7 @@ def rss_kb(pid, field):
     return 0
 
 
-def test_non_reading(exe, rss_mb):
+def test_non_reading(exe, rss_mb, keep_alives=True):
     with Cluster(exe) as c:
         target = c.start("--seed", "1")
         port = port_of(target)
@@ -66,23 +68,35 @@ def test_non_reading(exe, rss_mb):
             s.sendall(packet(2, 20000 + i, 1 + i))  # JOIN_ACK: the seed rule keeps it as a link
             sinks.append(s)
         c.wait(lambda: sum("link up" in l for l in target.err) >= 100, 10.0, "100 links")
-        feeder = socket.create_connection(("127.0.0.1", port), timeout=5,
+        feeder = socket.create_connection(("127.0.0.1", port), timeout=20,
                                           source_address=("127.0.2.1", 0))
         feeder.sendall(packet(2, 30000, 999))
         stop = threading.Event()
 
         def drain():  # the feeder reads what is flooded back to it, as an honest link would
-            feeder.settimeout(0.2)
             while not stop.is_set():
+                ready, _, _ = select.select([feeder], [], [], 0.2)
                 try:
-                    if not feeder.recv(1 << 16):
+                    if ready and not feeder.recv(1 << 16):
                         return
-                except socket.timeout:
-                    pass
                 except OSError:
                     return
         t = threading.Thread(target=drain)
         t.start()
+
+        def pump():  # the peer prints every message: keep its output pipes flowing meanwhile
+            last = 0.0
+            while not stop.is_set():
+                c.pump(0.05)
+                if keep_alives and time.monotonic() - last > 1.0:  # the sinks stay alive: they never read, but
+                    last = time.monotonic()        # they send keep-alives, as a smart attacker would
+                    for s in sinks:
+                        try:
+                            s.send(KEEP_ALIVE)
+                        except OSError:
+                            pass
+        tp = threading.Thread(target=pump)
+        tp.start()
         text = b"x" * 60000
         start = time.monotonic()
         sent = 0
@@ -90,23 +104,33 @@ def test_non_reading(exe, rss_mb):
             for i in range(1500):
                 if time.monotonic() - start > 60:
                     break
-                feeder.sendall(packet(0, 30000, 10**6 + i, text))
+                try:
+                    feeder.sendall(packet(0, 30000, 10**6 + i, text))
+                except OSError as e:  # the peer stopped reading us, or dropped us
+                    print(f"non_reading: feeder stopped after {sent} messages: {e}")
+                    break
                 sent += 1
-                if i % 50 == 0:
-                    c.pump(0.01)
         finally:
-            c.pump(1.0)
+            time.sleep(1.0)
             peak = rss_kb(target.proc.pid, "VmHWM")
             stop.set()
             t.join()
-        dropped = sum(any(d in l for d in DROPS) for l in target.err)
+            tp.join()
+        reasons = {}
+        for l in target.err:
+            if " closed: " in l:
+                why = l.split(" closed: ", 1)[1].split(" (")[0]
+                reasons[why] = reasons.get(why, 0) + 1
+        dropped = sum(n for why, n in reasons.items() if any(d in why for d in DROPS))
+        if os.environ.get("UNDER_ATTACK_VERBOSE"):
+            print("\n".join(target.err[-20:]))
         check(target.proc.poll() is None, "the peer died")
         for s in sinks:
             s.close()
         feeder.close()
     mb = peak / 1024
     print(f"non_reading: {sent} messages of 60 KB into a peer with 100 non-reading links: "
-          f"peak RSS {mb:.1f} MB; {dropped} links dropped as not reading")
+          f"peak RSS {mb:.1f} MB; {dropped} links dropped as not reading; closes: {reasons}")
     check(mb <= rss_mb, f"peak RSS {mb:.1f} MB over {rss_mb} MB")
     print("non_reading: ok")
 
@@ -202,10 +226,12 @@ def main():
     ap.add_argument("case", choices=["non_reading", "lockout", "heavy_chat"])
     ap.add_argument("--rss-mb", type=float, default=64.0)
     ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--no-keep-alives", action="store_true",
+                    help="non_reading: the sinks send no keep-alives (for builds before them)")
     args = ap.parse_args()
     exe = os.path.abspath(args.p2p)
     if args.case == "non_reading":
-        test_non_reading(exe, args.rss_mb)
+        test_non_reading(exe, args.rss_mb, not args.no_keep_alives)
     elif args.case == "lockout":
         test_lockout(exe)
     else:

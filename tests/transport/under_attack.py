@@ -56,9 +56,9 @@ def rss_kb(pid, field):
     return 0
 
 
-def test_non_reading(exe, rss_mb, keep_alives=True):
+def test_non_reading(exe, rss_mb, keep_alives=True, peer_args=()):
     with Cluster(exe) as c:
-        target = c.start("--seed", "1")
+        target = c.start("--seed", "1", *peer_args)
         port = port_of(target)
         sinks = []
         for i in range(100):
@@ -137,7 +137,7 @@ def test_non_reading(exe, rss_mb, keep_alives=True):
 
 def test_lockout(exe):
     with Cluster(exe) as c:
-        target = c.start("--seed", "1", "--quiet")
+        target = c.start("--seed", "1")
         port = port_of(target)
         stop = threading.Event()
         opened = [0]
@@ -171,6 +171,8 @@ def test_lockout(exe):
         t.start()
         try:
             c.pump(10.0)  # the attack settles in: every slot held, reopened before it times out
+            full = [l for l in target.err if "evicting" in l or "refused connection" in l]
+            check(full, "the attack never filled the inbound slots")
             newcomer = c.start("--seed", "2", "--quiet")
             start = time.monotonic()
             c.join(newcomer, target, attempts=8)
@@ -179,8 +181,9 @@ def test_lockout(exe):
             stop.set()
             t.join()
         check(target.proc.poll() is None, "the peer died")
+        evicted = sum("evicting" in l for l in target.err)
     print(f"lockout: newcomer linked {took:.2f} s after its first connect while 600 connections "
-          f"reopened every 9 s ({opened[0]} opened in all)")
+          f"reopened every 9 s ({opened[0]} opened in all, {evicted} evicted)")
     print("lockout: ok")
 
 
@@ -228,10 +231,12 @@ def main():
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--no-keep-alives", action="store_true",
                     help="non_reading: the sinks send no keep-alives (for builds before them)")
+    ap.add_argument("--peer-arg", action="append", default=[],
+                    help="non_reading: a flag for the peer under test (repeat for more)")
     args = ap.parse_args()
     exe = os.path.abspath(args.p2p)
     if args.case == "non_reading":
-        test_non_reading(exe, args.rss_mb, not args.no_keep_alives)
+        test_non_reading(exe, args.rss_mb, not args.no_keep_alives, args.peer_arg)
     elif args.case == "lockout":
         test_lockout(exe)
     else:

@@ -46,6 +46,10 @@ std::uint64_t network_group(const Address& a) {
 }
 
 std::optional<std::uint64_t> choose_inbound_to_evict(std::span<const InboundCandidate> candidates) {
+  const InboundCandidate* closing = nullptr;
+  for (const auto& c : candidates)
+    if (c.closing && (!closing || older(c, *closing))) closing = &c;
+  if (closing) return closing->serial;
   std::vector<InboundCandidate> v(candidates.begin(), candidates.end());
 
   protect(

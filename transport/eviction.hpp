@@ -2,6 +2,8 @@
 // Which inbound connection gives its slot to a newcomer when every inbound slot is taken. Pure, so
 // the policy is tested without sockets.
 //
+// A connection already being closed goes first (the longest-closing), with no protection: it holds
+// a slot only until the other side finishes, which a hostile one may never do.
 // An attacker who holds every slot (by reopening connections faster than they time out) must not
 // keep newcomers out, and must not be able to push out the neighbours that make the peer useful.
 // So a connection is protected, in this order, if it is
@@ -27,6 +29,7 @@ struct InboundCandidate {
   std::optional<std::chrono::steady_clock::time_point> last_useful;
   bool sent_packet = false;  // at least one valid packet arrived
   bool linked = false;       // the Node holds it as a link
+  bool closing = false;      // already being closed, waiting for the other side to finish
   std::uint64_t group = 0;   // network_group() of its address
 };
 

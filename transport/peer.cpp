@@ -172,7 +172,7 @@ bool Peer::make_inbound_room(const std::string& newcomer) {
     if (s->done() || !s->inbound()) continue;
     candidates.push_back(
         InboundCandidate{serial, s->started(), s->last_useful, s->got_packet(),
-                         std::binary_search(linked.begin(), linked.end(), s->conn()),
+                         std::binary_search(linked.begin(), linked.end(), s->conn()), !s->open(),
                          network_group(s->remote_address())});
   }
   const auto victim = choose_inbound_to_evict(candidates);

@@ -84,7 +84,7 @@ TEST(FrameReader, ABadFrameEndsTheStream) {
 InboundCandidate candidate(std::uint64_t serial, int age_s, bool talked, bool linked = false,
                            std::uint64_t group = 1) {
   const auto t0 = Clock::time_point{} + std::chrono::hours(1);
-  return {serial, t0 - std::chrono::seconds(age_s), std::nullopt, talked, linked, group};
+  return {serial, t0 - std::chrono::seconds(age_s), std::nullopt, talked, linked, false, group};
 }
 
 TEST(Eviction, TheLongestSilentGoesFirst) {
@@ -109,6 +109,14 @@ TEST(Eviction, UsefulRareAndLongLivedNeighboursAreProtected) {
   // A connection the Node does not hold as a link goes before any that it does.
   c.push_back(candidate(70, 3, true, false, 7));
   EXPECT_EQ(choose_inbound_to_evict(c), 70u);
+}
+
+TEST(Eviction, AConnectionBeingClosedGoesBeforeAnyOther) {
+  std::vector<InboundCandidate> c = {candidate(1, 9, false), candidate(2, 5, true, true),
+                                     candidate(3, 4, true, false)};
+  c[1].last_useful = c[1].started;
+  c[1].closing = c[2].closing = true;
+  EXPECT_EQ(choose_inbound_to_evict(c), 2u);  // the longest-closing, useful or not
 }
 
 TEST(Eviction, NothingWhenEveryoneIsProtected) {

@@ -382,8 +382,8 @@ void add_peer_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(64, 1 << 20));
   cmd->add_option("--write-budget-kib", flags->write_budget_kib,
-                  "bytes (KiB) of frames waiting in all write queues together (a message sent "
-                  "to every link counts once); past it the longest queues are dropped")
+                  "bytes (KiB) of frames waiting in all write queues together (a frame shared by "
+                  "several links counts once); past it the longest queues are dropped")
       ->capture_default_str()
       ->check(CLI::Range(256, 1 << 22));
   cmd->add_option("--max-sessions", flags->max_sessions,

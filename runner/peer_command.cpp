@@ -11,7 +11,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -43,6 +45,14 @@ struct PeerFlags {
   int max_connections = 0;
   int stall_timeout_ms = 10000;
   std::size_t write_queue_kib = 4096;
+  std::size_t max_sessions = transport::PeerOptions{}.max_sessions;
+  std::size_t max_inbound = 0;
+  std::size_t write_budget_kib = transport::PeerOptions{}.write_budget_bytes / 1024;
+  int idle_timeout_ms = static_cast<int>(transport::SessionLimits{}.idle_timeout.count());
+  double dial_rate = transport::PeerOptions{}.dial_rate;
+  double dial_burst = transport::PeerOptions{}.dial_burst;
+  int misbehaviour_threshold = transport::PeerOptions{}.misbehaviour_threshold;
+  double refuse_seconds = 600;
 };
 
 void print_line(std::FILE* f, const std::string& line) {
@@ -51,13 +61,60 @@ void print_line(std::FILE* f, const std::string& line) {
   std::fflush(f);
 }
 
-// Text from the network is shown as-is except for control characters, which could otherwise
-// move the cursor or rewrite the user's screen.
+// Text from the network is shown as-is except for what could move the cursor, rewrite the
+// user's screen or make a line read differently from what it holds: every C0 control (tab
+// included) and DEL print as \xHH, every C1 control and every bidirectional override, embedding,
+// isolate or mark as \uHHHH, a backslash as \\ (so an escape cannot be faked), and each byte that
+// is not part of valid UTF-8 as U+FFFD.
 std::string printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) c = '?';
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto escape = [&](std::uint32_t cp, int digits) {
+    out += digits == 2 ? "\\x" : "\\u";
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xf];
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (b0 < 0x80) {
+      if (b0 < 0x20 || b0 == 0x7f)
+        escape(b0, 2);
+      else if (b0 == '\\')
+        out += "\\\\";
+      else
+        out += static_cast<char>(b0);
+      ++i;
+      continue;
+    }
+    // The length a lead byte announces, and the smallest code point of that length (overlong
+    // forms are invalid); surrogates and values past U+10FFFF are invalid too.
+    const int len = b0 >= 0xc2 && b0 <= 0xdf   ? 2
+                    : (b0 & 0xf0) == 0xe0      ? 3
+                    : b0 >= 0xf0 && b0 <= 0xf4 ? 4
+                                               : 0;
+    std::uint32_t cp = len == 2 ? b0 & 0x1f : len == 3 ? b0 & 0x0f : b0 & 0x07;
+    bool ok = len > 0 && i + len <= text.size();
+    for (int k = 1; ok && k < len; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      ok = (b & 0xc0) == 0x80;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    ok = ok && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
+         !(cp >= 0xd800 && cp <= 0xdfff);
+    if (!ok) {
+      out += "\xef\xbf\xbd";  // U+FFFD for this one byte; decoding resumes at the next
+      ++i;
+      continue;
+    }
+    const bool c1 = cp >= 0x80 && cp <= 0x9f;
+    const bool bidi = cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+                      (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    if (c1 || bidi)
+      escape(cp, 4);
+    else
+      out.append(text.substr(i, len));
+    i += len;
   }
   return out;
 }
@@ -191,6 +248,18 @@ void run_peer(const PeerFlags& flags) {
   }
   options.limits.stall_timeout = std::chrono::milliseconds(flags.stall_timeout_ms);
   options.limits.write_queue_bytes = flags.write_queue_kib * 1024;
+  options.limits.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
+  options.max_sessions = flags.max_sessions;
+  options.max_inbound = flags.max_inbound;
+  if (flags.max_inbound > flags.max_sessions)
+    throw UsageError("--max-inbound: " + std::to_string(flags.max_inbound) +
+                     " is more than --max-sessions " + std::to_string(flags.max_sessions));
+  options.write_budget_bytes = flags.write_budget_kib * 1024;
+  options.dial_rate = flags.dial_rate;
+  options.dial_burst = flags.dial_burst;
+  options.misbehaviour_threshold = flags.misbehaviour_threshold;
+  options.refuse_for =
+      std::chrono::milliseconds(static_cast<std::int64_t>(flags.refuse_seconds * 1000));
 
   const bool quiet = flags.quiet;
   transport::PeerOutput output;
@@ -317,6 +386,43 @@ void add_peer_command(CLI::App& app) {
                   "dropped as not reading")
       ->capture_default_str()
       ->check(CLI::Range(64, 1 << 20));
+  cmd->add_option("--write-budget-kib", flags->write_budget_kib,
+                  "bytes (KiB) of frames waiting in all write queues together (a frame shared by "
+                  "several links counts once); past it the longest queues are dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(256, 1 << 22));
+  cmd->add_option("--max-sessions", flags->max_sessions,
+                  "connections held at once, inbound and outbound, dials included")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 60000));
+  cmd->add_option("--max-inbound", flags->max_inbound,
+                  "of those, the most others may open; a newcomer beyond it takes the slot of an "
+                  "inbound connection chosen by the eviction policy (0: three quarters of "
+                  "--max-sessions)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
+  cmd->add_option("--idle-timeout-ms", flags->idle_timeout_ms,
+                  "drop a neighbour from which nothing, not even a keep-alive, arrived for this "
+                  "long; keep-alives go out after a third of it without sending (0: neither)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600 * 1000));
+  cmd->add_option("--dial-rate", flags->dial_rate,
+                  "dials per second one neighbour's packets may cause (after --dial-burst at "
+                  "once); one beyond is not made and counts as misbehaviour")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1000.0));
+  cmd->add_option("--dial-burst", flags->dial_burst, "see --dial-rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--misbehaviour-threshold", flags->misbehaviour_threshold,
+                  "score at which a neighbour is closed and its address refused (a bad frame "
+                  "scores 100, an unexpected packet or a refused dial 10; 0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--refuse-seconds", flags->refuse_seconds,
+                  "how long a misbehaving neighbour's address is refused")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 7.0 * 86400));
   cmd->callback([flags] { run_peer(*flags); });
 }
 

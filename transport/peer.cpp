@@ -1,11 +1,13 @@
 #include "transport/peer.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/v6_only.hpp>
 #include <system_error>
 #include <type_traits>
 
 #include "protocol/codec.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/eviction.hpp"
 
 namespace p2p::transport {
 
@@ -115,10 +117,17 @@ void Peer::accept() {
       return;
     }
     boost::system::error_code ignored;
-    if (sessions_.size() >= options_.max_sessions) {
-      const auto from = socket.remote_endpoint(ignored);
-      log("refused connection from " + (ignored ? std::string("?") : to_string(address_of(from))) +
-          ": " + std::to_string(options_.max_sessions) + " connections already open");
+    const auto from_ep = socket.remote_endpoint(ignored);
+    const std::string from = ignored ? std::string("?") : to_string(address_of(from_ep));
+    if (!ignored && refused_.refused(address_of(from_ep), AdmissionClock::now())) {
+      log("refused connection from " + from + ": address refused after misbehaving");
+      socket.close(ignored);
+      accept();
+      return;
+    }
+    if (!make_inbound_room(from)) {
+      log("refused connection from " + from +
+          ": no free slot (every inbound connection is protected)");
       socket.close(ignored);
       accept();
       return;
@@ -136,9 +145,112 @@ void Peer::accept() {
 std::shared_ptr<Session> Peer::make_session(tcp::socket socket, ConnId conn) {
   const std::uint64_t serial = ++last_serial_;
   auto s = std::make_shared<Session>(io_, std::move(socket), serial, conn,
-                                     static_cast<SessionOwner&>(*this), options_.limits);
+                                     static_cast<SessionOwner&>(*this), options_.limits, budget_);
   sessions_.emplace(serial, s);
   return s;
+}
+
+std::size_t Peer::inbound_cap() const {
+  const std::size_t cap =
+      options_.max_inbound > 0 ? options_.max_inbound : options_.max_sessions * 3 / 4;
+  return std::max<std::size_t>(1, std::min(cap, options_.max_sessions));
+}
+
+bool Peer::make_inbound_room(const std::string& newcomer) {
+  std::size_t live = 0, inbound = 0;
+  for (const auto& [serial, s] : sessions_) {
+    live += !s->done();
+    inbound += !s->done() && s->inbound();
+  }
+  if (inbound < inbound_cap() && live < options_.max_sessions) return true;
+  if (inbound == 0) return false;
+  std::vector<ConnId> linked;
+  for (const Link& l : node_->links()) linked.push_back(l.conn);
+  std::sort(linked.begin(), linked.end());
+  std::vector<InboundCandidate> candidates;
+  for (const auto& [serial, s] : sessions_) {
+    if (s->done() || !s->inbound()) continue;
+    candidates.push_back(
+        InboundCandidate{serial, s->started(), s->last_useful, s->got_packet(),
+                         std::binary_search(linked.begin(), linked.end(), s->conn()), !s->open(),
+                         network_group(s->remote_address())});
+  }
+  const auto victim = choose_inbound_to_evict(candidates);
+  if (!victim) return false;
+  Session& s = *sessions_.at(*victim);
+  log("evicting inbound connection " + s.remote() + " to make room for " + newcomer);
+  s.fail("evicted to make room for a newcomer");
+  return true;
+}
+
+Session* Peer::cause() const {
+  if (cause_serial_ == 0) return nullptr;
+  const auto it = sessions_.find(cause_serial_);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void Peer::punish(Session& s, int points, std::string_view why) {
+  if (options_.misbehaviour_threshold <= 0 || points <= 0) return;
+  s.score += points;
+  if (s.score < options_.misbehaviour_threshold) return;
+  Address ip = s.remote_address();
+  ip.port = 0;
+  refused_.refuse(ip, AdmissionClock::now() + options_.refuse_for);
+  log("refusing " + s.remote() + "'s address for " +
+      std::to_string(options_.refuse_for.count() / 1000) + " s: misbehaving (" + std::string(why) +
+      ")");
+  if (!s.done()) s.fail("misbehaving: " + std::string(why));
+}
+
+const char* Peer::refuse_dial(const Address& to) {
+  if (const char* why = why_undialable(to, node_->self(), listening_.port())) return why;
+  if (refused_.refused(to, AdmissionClock::now())) return "address refused after misbehaving";
+  std::size_t live = 0;
+  for (const auto& [serial, s] : sessions_) live += !s->done();
+  if (live >= options_.max_sessions) return "connection budget full";
+  if (Session* c = cause()) {
+    const auto now = AdmissionClock::now();
+    auto it = dial_rates_.find(c->serial());
+    if (it == dial_rates_.end())
+      it = dial_rates_.emplace(c->serial(), DialRate(options_.dial_rate, options_.dial_burst, now))
+               .first;
+    if (!it->second.take(now)) {
+      punish(*c, kScoreDialFlood, "too many dials caused by its packets");
+      return "too many dials caused by one neighbour";
+    }
+  }
+  return nullptr;
+}
+
+void Peer::refuse_open(ConnId conn, const Address& to, const char* why) {
+  log("not dialling " + to_string(to) + ": " + why);
+  // As for a failed dial: the Node forgets the link it has just added.
+  if (conn != 0) feed(Closed{conn});
+}
+
+FrameRef Peer::frame_for(const Packet& packet) {
+  // The Node floods by one Send per link with equal packets, one after another.
+  if (framed_ && framed_packet_ && *framed_packet_ == packet) return framed_;
+  framed_ = OutFrame::encode(packet, budget_);
+  framed_packet_ = framed_ ? &packet : nullptr;
+  return framed_;
+}
+
+void Peer::enforce_write_budget() {
+  // A connection with less than this queued is not what fills the budget; dropping it would free
+  // nothing that others do not share.
+  constexpr std::size_t kVictimQueue = 64 * 1024;
+  while (budget_->used() > options_.write_budget_bytes) {
+    Session* worst = nullptr;
+    for (auto& [serial, s] : sessions_)
+      if (!s->done() && s->queued_bytes() >= kVictimQueue &&
+          (!worst || s->queued_bytes() > worst->queued_bytes()))
+        worst = s.get();
+    if (!worst) return;
+    worst->fail("write memory budget of " + std::to_string(options_.write_budget_bytes) +
+                " bytes exceeded; dropped the longest queue (" +
+                std::to_string(worst->queued_bytes()) + " bytes)");
+  }
 }
 
 void Peer::feed(Input input) {
@@ -148,10 +260,19 @@ void Peer::feed(Input input) {
   while (!inputs_.empty()) {
     Input in = std::move(inputs_.front());
     inputs_.pop_front();
+    cause_serial_ = 0;
+    if (const auto* p = std::get_if<PacketIn>(&in)) {
+      const auto it = by_conn_.find(p->conn);
+      if (it != by_conn_.end()) cause_serial_ = it->second->serial();
+    }
     effects_.clear();
     node_->handle(now(), in, effects_);
     for (Effect& e : effects_) apply(e);
+    framed_.reset();
+    framed_packet_ = nullptr;
+    enforce_write_budget();
   }
+  cause_serial_ = 0;
   effects_.clear();
   feeding_ = false;
 }
@@ -163,11 +284,15 @@ void Peer::apply(Effect& effect) {
         if constexpr (std::is_same_v<T, Send>) {
           auto it = by_conn_.find(e.conn);
           // A connection already gone has its Closed on the way to the Node.
-          if (it != by_conn_.end() && !it->second->send(e.packet) &&
-              e.packet.text.size() > codec::kMaxTextSize)
+          if (it == by_conn_.end()) return;
+          FrameRef frame = frame_for(e.packet);
+          if (!frame)
             log("packet too large to send to " + to_string(e.peer));
+          else
+            it->second->send(std::move(frame));
         } else if constexpr (std::is_same_v<T, SendOnce>) {
           if (leaving_) return;
+          if (const char* why = refuse_dial(e.to)) return refuse_open(0, e.to, why);
           auto s = make_session(tcp::socket(io_), 0);
           if (!s->send(e.packet)) {
             s->abort();
@@ -179,6 +304,7 @@ void Peer::apply(Effect& effect) {
           s->dial(endpoint_of(e.to));
         } else if constexpr (std::is_same_v<T, Open>) {
           if (leaving_) return;
+          if (const char* why = refuse_dial(e.to)) return refuse_open(e.conn, e.to, why);
           auto s = make_session(tcp::socket(io_), e.conn);
           by_conn_[e.conn] = s.get();
           s->send(e.packet);
@@ -192,10 +318,16 @@ void Peer::apply(Effect& effect) {
           by_conn_.erase(it);
           s->close();
         } else if constexpr (std::is_same_v<T, Deliver>) {
+          if (Session* c = cause()) c->last_useful = Session::Clock::now();
           if (output_.deliver) output_.deliver(e);
         } else if constexpr (std::is_same_v<T, WakeAt>) {
           schedule(e.at, e.timer);
         } else if constexpr (std::is_same_v<T, Note>) {
+          if (Session* c = cause()) {
+            if (e.kind == NoteKind::LinkUp) c->last_useful = Session::Clock::now();
+            if (e.kind == NoteKind::UnexpectedPacket)
+              punish(*c, kScoreUnexpectedPacket, "unexpected packets");
+          }
           if (output_.note) output_.note(e);
         } else {
           static_assert(sizeof(T) == 0, "an Effect the peer does not carry out");
@@ -214,6 +346,9 @@ void Peer::on_packet(Session& s, Packet packet) {
 void Peer::on_session_end(Session& s, std::string_view fault) {
   const std::shared_ptr<Session> keep = sessions_.at(s.serial());
   sessions_.erase(s.serial());
+  dial_rates_.erase(s.serial());
+  if (const auto bad = s.bad_frame(); bad && *bad != codec::DecodeStatus::BadVersion)
+    punish(s, kScoreBadFrame, std::string("bad frame: ") + codec::to_string(*bad));
   auto it = by_conn_.find(s.conn());
   const bool node_knows = s.conn() != 0 && it != by_conn_.end() && it->second == &s;
   if (node_knows) by_conn_.erase(it);

@@ -20,6 +20,8 @@
 
 #include "protocol/config.hpp"
 #include "protocol/node.hpp"
+#include "transport/admission.hpp"
+#include "transport/out_frame.hpp"
 #include "transport/session.hpp"
 
 namespace p2p::transport {
@@ -37,9 +39,26 @@ struct PeerOptions {
   std::uint64_t seed = 0;
   Config config;
   SessionLimits limits;
-  // Connections of every kind held at once; an accepted one beyond it is closed at once, so a flood
-  // of connections cannot exhaust descriptors or memory.
+  // Connections of every kind held at once, inbound and outbound, dials included: a flood of
+  // connections or of packets that cause dials cannot exhaust descriptors or memory. A dial beyond
+  // it is not made (the Node is told Closed, as for a failed dial).
   std::size_t max_sessions = 512;
+  // Of those, the most that others may open to us; 0 means three quarters of max_sessions, so
+  // the Node's own dials always have room. When they are all taken, a newcomer takes the slot of
+  // the inbound connection the eviction policy picks (transport/eviction.hpp), or is refused if
+  // every one is protected.
+  std::size_t max_inbound = 0;
+  // Bytes of encoded frames waiting in all write queues together (a frame shared by several
+  // queues counts once). Past it, the connections with the longest queues are dropped.
+  std::size_t write_budget_bytes = 32 << 20;
+  // Dials caused by one neighbour's packets (a JOIN_REQ accepted, a shuffle answered): `dial_burst`
+  // at once, then `dial_rate` a second. One beyond is not made and adds to its score.
+  double dial_rate = 5.0;
+  double dial_burst = 20.0;
+  // Misbehaviour: a neighbour whose score reaches this is closed and its IP address refused, for
+  // inbound connections and dials alike, for `refuse_for`. 0 disables scoring.
+  int misbehaviour_threshold = 100;
+  std::chrono::milliseconds refuse_for{10 * 60 * 1000};
   // How long a graceful leave waits for connections to finish closing.
   std::chrono::milliseconds leave_grace{2000};
 };
@@ -77,6 +96,14 @@ class Peer final : private SessionOwner {
   void leave(std::function<void()> done);
 
   std::size_t open_connections() const { return sessions_.size(); }
+  // Bytes of encoded frames held by all write queues together, as charged to the budget.
+  std::size_t write_memory() const { return budget_->used(); }
+  bool refuses(const Address& a) const { return refused_.refused(a, AdmissionClock::now()); }
+
+  // What each kind of misbehaviour adds to a neighbour's score.
+  static constexpr int kScoreBadFrame = 100;         // a frame the codec refuses (not a version)
+  static constexpr int kScoreUnexpectedPacket = 10;  // the Node's UnexpectedPacket note
+  static constexpr int kScoreDialFlood = 10;         // a dial refused for the neighbour's rate
 
  private:
   void accept();
@@ -89,6 +116,16 @@ class Peer final : private SessionOwner {
   void arm_wake();
   void on_wake();
   void maybe_finish_leave();
+  // Why a dial the Node asked for is not made, or nullptr to make it.
+  const char* refuse_dial(const Address& to);
+  void refuse_open(ConnId conn, const Address& to, const char* why);
+  Session* cause() const;
+  void punish(Session& s, int points, std::string_view why);
+  void enforce_write_budget();
+  std::size_t inbound_cap() const;
+  // Makes room for one more inbound connection; false if none may be evicted.
+  bool make_inbound_room(const std::string& newcomer);
+  FrameRef frame_for(const Packet& packet);
 
   void on_packet(Session& s, Packet packet) override;
   void on_session_end(Session& s, std::string_view fault) override;
@@ -112,6 +149,16 @@ class Peer final : private SessionOwner {
   std::uint64_t last_serial_ = 0;
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::map<ConnId, Session*> by_conn_;
+
+  // Frames of all write queues are charged here; dial rates by session serial; refused addresses.
+  std::shared_ptr<WriteBudget> budget_ = std::make_shared<WriteBudget>();
+  std::map<std::uint64_t, DialRate> dial_rates_;
+  RefusedAddresses refused_;
+  // The session whose packet the Node is handling (0: the input came from elsewhere), and the
+  // last Send's packet and frame, so that one packet sent to every link is encoded once.
+  std::uint64_t cause_serial_ = 0;
+  const Packet* framed_packet_ = nullptr;
+  FrameRef framed_;
 
   // Inputs waiting for the Node; fed one at a time so that a reaction to an effect never re-enters
   // the Node in the middle of another input.

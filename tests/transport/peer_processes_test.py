@@ -7,6 +7,9 @@
   hostile  bad frames of every kind, half a frame, and silence against a running peer: each such
            connection is closed with one log line while the peer keeps chatting.
   exits    `quit`, `exit`, end of input, SIGINT and SIGTERM each end a peer with status 0.
+  frozen   a neighbour stopped with SIGSTOP is dropped within the idle timeout while idle.
+  escapes  control characters, C1 controls, bidi overrides and invalid UTF-8 in chat text are
+           printed escaped.
 """
 import argparse
 import os
@@ -113,16 +116,18 @@ def test_hostile(exe):
             ("timed out waiting for a first packet", b""),
         ]
         results = []
-        for expected, data in cases:
+        for host, (expected, data) in enumerate(cases, start=20):
             mark = len(target.err)
             start = time.monotonic()
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            # Each from its own address: a bad frame gets its sender's address refused.
+            with socket.create_connection(("127.0.0.1", port), timeout=2,
+                                          source_address=(f"127.0.0.{host}", 0)) as s:
                 if data:
                     s.sendall(data)
                 closed = closed_by_peer(s, 3.0)
             elapsed = time.monotonic() - start
             c.wait(lambda: any(expected in l for l in target.err[mark:]), 3.0, expected)
-            lines = [l for l in target.err[mark:] if "closed:" in l]
+            lines = [l for l in target.err[mark:] if " closed: " in l]
             check(closed, f"{expected}: connection left open")
             check(len(lines) == 1 and expected in lines[0], f"{expected}: logged {lines}")
             results.append((expected, elapsed))
@@ -157,16 +162,80 @@ def test_exits(exe):
     print("exits: ok")
 
 
+def test_frozen(exe):
+    """A neighbour stopped with SIGSTOP (its kernel still acknowledges, the process says nothing)
+    is dropped within the idle timeout although the link is idle."""
+    timeout_ms = 1500
+    with Cluster(exe) as c:
+        a = c.start("--seed", "1", "--idle-timeout-ms", str(timeout_ms))
+        b = c.start("--seed", "2", "--idle-timeout-ms", str(timeout_ms))
+        c.join(b, a)
+        c.pump(2.0 * timeout_ms / 1000)  # idle for longer than the timeout: keep-alives hold it
+        check(b.address in c.neighbours(a), "an idle link was dropped")
+        check(not any("silent too long" in l for l in a.err + b.err), "a live peer was dropped")
+        mark = len(a.err)
+        os.kill(b.proc.pid, signal.SIGSTOP)
+        start = time.monotonic()
+        try:
+            c.wait(lambda: any("silent too long" in l for l in a.err[mark:]), 3 * timeout_ms / 1000,
+                   "the frozen neighbour to be dropped")
+            elapsed = time.monotonic() - start
+            c.wait(lambda: b.address not in c.neighbours(a), 2.0, "the link to leave the list")
+        finally:
+            os.kill(b.proc.pid, signal.SIGCONT)
+        check(elapsed <= timeout_ms / 1000 + 0.5, f"dropped after {elapsed:.2f} s")
+        c.quit_all()
+    print(f"frozen: dropped {elapsed * 1000:.0f} ms after SIGSTOP (idle timeout {timeout_ms} ms)")
+    print("frozen: ok")
+
+
+def expected_escape(raw):
+    """What a peer must print for chat bytes `raw`, worked out independently with Python's codec."""
+    out = []
+    text = raw.decode("utf-8", "replace")
+    bidi = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    for ch in text:
+        cp = ord(ch)
+        if cp < 0x20 or cp == 0x7F:
+            out.append(f"\\x{cp:02x}")
+        elif 0x80 <= cp <= 0x9F or cp in bidi:
+            out.append(f"\\u{cp:04x}")
+        elif ch == "\\":
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def test_escapes(exe):
+    """Controls, C1 controls, bidi overrides and invalid UTF-8 in chat text are printed escaped."""
+    raw = (b"a\x1b[2J\x1b]0;owned\x07\tb\xc2\x85c\xe2\x80\xaed\xe2\x81\xa6e\xd8\x9c"
+           b"\xff\xc0\xaff\\g \xe4\xb8\xad\xf0\x9f\x99\x82 \xed\xa0\x80 end")
+    with Cluster(exe) as c:
+        a = c.start("--seed", "1")
+        b = c.start("--seed", "2")
+        c.join(b, a)
+        b.proc.stdin.write(raw + b"\n")
+        want = b.address + " -> " + expected_escape(raw)
+        c.wait(lambda: any(l.endswith(" end") for l in a.out), 5.0, "the message")
+        got = next(l for l in a.out if l.endswith(" end"))
+        check(got == want, f"printed {got!r}, expected {want!r}")
+        check(all(ord(ch) >= 0x20 for ch in got), "a control character was printed raw")
+        c.quit_all()
+    print("escapes: ok")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--p2p", required=True, help="path to the p2p executable")
-    ap.add_argument("case", choices=[*RULES, "hostile", "exits"])
+    ap.add_argument("case", choices=[*RULES, "hostile", "exits", "frozen", "escapes"])
     args = ap.parse_args()
     if args.case in RULES:
         test_deliver(args.p2p, args.case)
     else:
-        {"hostile": test_hostile, "exits": test_exits}[args.case](args.p2p)
+        {"hostile": test_hostile, "exits": test_exits, "frozen": test_frozen,
+         "escapes": test_escapes}[args.case](args.p2p)
 
 
 if __name__ == "__main__":

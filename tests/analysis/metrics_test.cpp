@@ -165,11 +165,14 @@ Graph largest_piece(const Graph& g) {
 }
 
 TEST(Paths, BatchedSearchesMatchOneSearchPerSourceOnEveryShape) {
-  // Several batches of 64 sources and a partial last one; shapes whose levels go top-down only
-  // (path, grid), switch to bottom-up (random, star) or both (the random graph's giant component).
+  // Several batches of 64 sources and a partial last one. Shallow graphs run batched, over many
+  // levels (a 15 x 15 grid, a cycle) or a few that switch to bottom-up (random, star, complete);
+  // deep ones (a long path, a 23 x 23 grid: first eccentricity above 32) one search per source.
   const std::vector<std::pair<const char*, Graph>> graphs{
       {"path", path(301)},
-      {"grid", grid(23)},
+      {"grid 23", grid(23)},
+      {"grid 15", grid(15)},
+      {"cycle", cycle(60)},
       {"star", star(150)},
       {"complete", complete(70)},
       {"random", largest_piece(random_graph(700, 2100, 5))}};

@@ -87,34 +87,35 @@ class Parser {
     if (count != 2) {
       fail("expected 2 fields (source, target), found " + std::to_string(count));
     }
-    const NodeId a = id(fields[0]);
-    const NodeId b = id(fields[1]);
-    edges_.push_back({a, b});
+    ends_.push_back(key(fields[0]));
+    ends_.push_back(key(fields[1]));
   }
 
   EdgeList finish() {
     if (format_ == Format::unknown) throw EdgeListError("empty input: no edges");
-    if (edges_.empty()) throw EdgeListError("no edges in the input");
+    if (ends_.empty()) throw EdgeListError("no edges in the input");
     EdgeList list;
-    list.node_count = names_.size() + numbers_.size();
     // Renumber in id order so the output lists nodes the way the input names them.
-    std::vector<NodeId> order(list.node_count);
-    std::iota(order.begin(), order.end(), NodeId{0});
+    std::vector<NodeId> rank;  // by key
     if (numeric_ == Numeric::yes) {
-      std::vector<std::uint64_t> ids(list.node_count);
-      for (const auto& [value, index] : numbers_) ids[index] = value;
-      std::sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
-      for (NodeId i : order) list.labels.push_back(std::to_string(ids[i]));
+      rank = number_ranks(list);
     } else {
+      list.node_count = names_.size();
       std::vector<std::string> ids(list.node_count);
       for (auto& [name, index] : names_) ids[index] = name;
+      names_ = {};
+      std::vector<NodeId> order(list.node_count);
+      std::iota(order.begin(), order.end(), NodeId{0});
       std::sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return ids[a] < ids[b]; });
       for (NodeId i : order) list.labels.push_back(std::move(ids[i]));
+      rank.resize(list.node_count);
+      for (std::size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<NodeId>(i);
     }
-    std::vector<NodeId> rank(list.node_count);
-    for (std::size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<NodeId>(i);
-    list.edges = std::move(edges_);
-    for (Edge& e : list.edges) e = {rank[e.source], rank[e.target]};
+    list.edges.resize(ends_.size() / 2);
+    for (std::size_t i = 0; i < list.edges.size(); ++i) {
+      list.edges[i] = {rank[ends_[2 * i]], rank[ends_[2 * i + 1]]};
+    }
+    ends_ = {};
     return list;
   }
 
@@ -126,7 +127,9 @@ class Parser {
   enum class Format { unknown, csv, whitespace };
   enum class Numeric { unknown, yes, no };
 
-  NodeId id(std::string_view field) {
+  // What an end is stored as until finish(): an integer id's value, or a string id's index in
+  // order of first appearance.
+  std::uint64_t key(std::string_view field) {
     if (format_ == Format::csv && field.size() >= 2 && field.front() == '"' &&
         field.back() == '"') {
       field = field.substr(1, field.size() - 2);
@@ -140,33 +143,66 @@ class Parser {
            (digits ? " is an integer but earlier ids are not"
                    : " is not an integer like earlier ids"));
     }
-    const std::size_t next = names_.size() + numbers_.size();
     if (digits) {
       std::uint64_t value = 0;
       const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
       if (error != std::errc{} || end != field.data() + field.size()) {
         fail("node id " + quoted(field) + " is out of range");
       }
-      const auto [it, added] = numbers_.try_emplace(value, static_cast<NodeId>(next));
-      if (added) check_capacity(next);
-      return it->second;
+      return value;
     }
+    const std::size_t next = names_.size();
     const auto [it, added] = names_.try_emplace(std::string(field), static_cast<NodeId>(next));
-    if (added) check_capacity(next);
+    if (added && next >= std::numeric_limits<NodeId>::max()) {
+      fail("more nodes than 32-bit ids can hold");
+    }
     return it->second;
   }
 
-  void check_capacity(std::size_t index) const {
-    if (index >= std::numeric_limits<NodeId>::max()) fail("more nodes than 32-bit ids can hold");
+  // Integer ids: ranks by value, filling list.node_count and list.labels; ends_ become indices
+  // into the returned table. Ids that are dense enough (the usual case: a crawl's or a
+  // simulator's indices) are ranked through a table indexed by value, in linear time; others are
+  // sorted.
+  std::vector<NodeId> number_ranks(EdgeList& list) {
+    const std::uint64_t top = *std::max_element(ends_.begin(), ends_.end());
+    std::vector<NodeId> rank;
+    if (top < 4 * ends_.size() + 65536) {
+      constexpr NodeId absent = std::numeric_limits<NodeId>::max();
+      rank.assign(top + 1, absent);
+      for (std::uint64_t v : ends_) rank[v] = 0;
+      std::uint64_t count = 0;
+      for (std::uint64_t v = 0; v <= top; ++v) {
+        if (rank[v] == absent) continue;
+        if (count >= absent) throw EdgeListError("more nodes than 32-bit ids can hold");
+        rank[v] = static_cast<NodeId>(count++);
+        list.labels.push_back(std::to_string(v));
+      }
+      list.node_count = count;
+      return rank;
+    }
+    std::vector<std::uint64_t> ids(ends_);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.size() >= std::numeric_limits<NodeId>::max()) {
+      throw EdgeListError("more nodes than 32-bit ids can hold");
+    }
+    list.node_count = ids.size();
+    for (std::uint64_t v : ids) list.labels.push_back(std::to_string(v));
+    // Replace each end by its rank, so the caller's table lookup is the identity.
+    for (std::uint64_t& v : ends_) {
+      v = static_cast<std::uint64_t>(std::lower_bound(ids.begin(), ids.end(), v) - ids.begin());
+    }
+    rank.resize(ids.size());
+    std::iota(rank.begin(), rank.end(), NodeId{0});
+    return rank;
   }
 
   Format format_ = Format::unknown;
   Numeric numeric_ = Numeric::unknown;
   bool first_data_line_ = true;
   std::size_t number_ = 0;
-  std::unordered_map<std::uint64_t, NodeId> numbers_;  // lookup only; never iterated for output
-  std::unordered_map<std::string, NodeId> names_;
-  std::vector<Edge> edges_;
+  std::unordered_map<std::string, NodeId> names_;  // iterated only to fill a table by index
+  std::vector<std::uint64_t> ends_;                // two keys per edge, see key()
 };
 
 }  // namespace

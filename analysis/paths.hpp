@@ -18,7 +18,12 @@ struct PathStats {
 };
 
 // `g` must be connected with at least two nodes. Exact when node_count <= exact_limit, else
-// `samples` sources drawn from (seed, stream) plus double sweeps for the diameter.
+// `samples` sources drawn from (seed, stream) plus double sweeps (a search from the node farthest
+// from each of the first 64 sources) for the diameter. The searches run 64 sources at a time,
+// the batches shared among up to `threads` threads (0: one per hardware thread); the result is the
+// same for every thread count.
+PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
+                     std::uint64_t seed, unsigned threads);
 PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
                      std::uint64_t seed);
 

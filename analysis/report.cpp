@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@
 #include "analysis/degrees.hpp"
 #include "analysis/paths.hpp"
 #include "analysis/spectral.hpp"
+#include "analysis/tasks.hpp"
 
 namespace p2p::analysis {
 
@@ -35,28 +37,43 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
   auto add = [&r](std::string name, double value) {
     r.summary.emplace_back(std::move(name), value);
   };
+  auto phase = [&options](const std::string& name) {
+    if (options.progress) options.progress(name);
+  };
+
+  // The per-node passes are independent: run them side by side, each into its own result, and
+  // add their rows afterwards in a fixed order.
+  phase("degrees, clustering, components, cuts, cores");
+  DegreeStats degrees;
+  std::optional<double> assortativity;
+  Clustering triangles;
+  Components components;
+  Cuts cut;
+  run_tasks(
+      {[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
+       [&] { r.core_number = core_numbers(g); }, [&] { components = connected_components(g); },
+       [&] {
+         degrees = degree_stats(g);
+         assortativity = degree_assortativity(g);
+       }},
+      options.threads);
+
   add("nodes", static_cast<double>(n));
   add("edges", static_cast<double>(g.edge_count()));
   add("self_loops_dropped", static_cast<double>(g.self_loops_dropped()));
   add("duplicate_edges_dropped", static_cast<double>(g.duplicates_dropped()));
-
-  const DegreeStats degrees = degree_stats(g);
   r.degree_distribution = degrees.distribution;
   if (n > 0) {
     add("min_degree", static_cast<double>(degrees.min));
     add("mean_degree", degrees.mean);
     add("max_degree", static_cast<double>(degrees.max));
   }
-
-  Clustering triangles = clustering(g);
   r.clustering = std::move(triangles.local);
   if (n > 0) {
     add("average_clustering", triangles.average);
     add("transitivity", triangles.transitivity);
     add("triangles", static_cast<double>(triangles.total_triangles));
   }
-
-  Components components = connected_components(g);
   add("components", static_cast<double>(components.count()));
   if (n > 0) {
     const std::size_t largest = components.size[components.largest];
@@ -64,39 +81,57 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
     add("largest_component_nodes", static_cast<double>(largest));
   }
   add("isolated_nodes", static_cast<double>(degrees.isolated));
-
-  Cuts cut = cuts(g);
   add("bridges", static_cast<double>(cut.bridges.size()));
   add("articulation_points", static_cast<double>(cut.articulation_points));
   r.articulation_point = std::move(cut.articulation);
-
-  r.core_number = core_numbers(g);
   if (n > 0) {
     add("max_core_number",
         static_cast<double>(*std::max_element(r.core_number.begin(), r.core_number.end())));
   }
+  if (assortativity) add("degree_assortativity", *assortativity);
 
-  if (auto assortativity = degree_assortativity(g)) add("degree_assortativity", *assortativity);
-
+  // The resilience orders, shortest paths and the spectrum are independent: one task each.
   // Distances and the spectrum are defined on one connected piece: the largest component.
-  if (n > 0 && components.size[components.largest] >= 2 && (options.paths || options.spectral)) {
-    const std::vector<NodeId> members = components.members(components.largest);
-    const Graph core = members.size() == n ? Graph{} : induced_subgraph(g, members);
-    const Graph& lcc = members.size() == n ? g : core;
-    if (options.paths) {
-      const PathStats paths =
-          path_stats(lcc, options.exact_path_limit, options.path_samples, options.seed);
-      add("mean_shortest_path", paths.mean_distance);
-      add("diameter", static_cast<double>(paths.diameter));
-      if (!paths.exact) add("path_samples", static_cast<double>(paths.samples));
-    }
-    if (options.spectral && members.size() <= options.spectral_limit) {
-      if (auto lambda2 = algebraic_connectivity(lcc)) add("algebraic_connectivity", *lambda2);
-    }
+  phase("shortest paths, resilience");
+  ResilienceOrders orders(g, options.seed, options.resilience_runs);
+  std::vector<std::function<void()>> tasks;
+  std::optional<PathStats> paths;
+  std::optional<double> lambda2;
+  std::vector<NodeId> members;
+  Graph core;
+  const bool connected_piece = n > 0 && components.size[components.largest] >= 2;
+  if (connected_piece && (options.paths || options.spectral)) {
+    members = components.members(components.largest);
+    if (members.size() < n) core = induced_subgraph(g, members);
   }
-  r.component = std::move(components.id);
+  const Graph& lcc = members.size() == n ? g : core;
+  if (connected_piece && options.paths) {
+    tasks.emplace_back([&] {
+      paths = path_stats(lcc, options.exact_path_limit, options.path_samples, options.seed, 1);
+    });
+  }
+  const bool spectral = connected_piece && options.spectral;
+  if (spectral && members.size() <= options.spectral_limit) {
+    tasks.emplace_back([&] { lambda2 = algebraic_connectivity(lcc); });
+  } else if (spectral) {
+    r.skipped.push_back({"algebraic_connectivity",
+                         "the largest component has " + std::to_string(members.size()) +
+                             " nodes, above the limit of " + std::to_string(options.spectral_limit),
+                         "--spectral-up-to " + std::to_string(members.size())});
+  }
+  for (std::size_t i = 0; i < orders.count(); ++i) {
+    tasks.emplace_back([&orders, i] { orders.compute(i); });
+  }
+  run_tasks(tasks, options.threads);
 
-  r.resilience = resilience_curves(g, options.seed, options.resilience_runs);
+  if (paths) {
+    add("mean_shortest_path", paths->mean_distance);
+    add("diameter", static_cast<double>(paths->diameter));
+    if (!paths->exact) add("path_samples", static_cast<double>(paths->samples));
+  }
+  if (lambda2) add("algebraic_connectivity", *lambda2);
+  r.component = std::move(components.id);
+  r.resilience = orders.curves();
   for (const ResilienceCurve& curve : r.resilience) {
     if (curve.half_fraction && (curve.strategy != "random" || curve.runs > 0)) {
       add(curve.strategy + "_removal_half_fraction", *curve.half_fraction);
@@ -214,6 +249,9 @@ void print_summary(std::ostream& os, const Report& r) {
     const auto& name = r.summary[i].first;
     os << name << std::string(width - name.size() + 2, ' ')
        << std::string(value_width - values[i].size(), ' ') << values[i] << '\n';
+  }
+  for (const SkippedMetric& m : r.skipped) {
+    os << m.metric << " skipped: " << m.reason << "; " << m.how_to_ask << " computes it\n";
   }
 }
 

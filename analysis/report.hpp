@@ -2,6 +2,7 @@
 // The topology report: every metric of a graph, and the output folder it is written to.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -24,9 +25,24 @@ struct ReportOptions {
   bool paths = true;     // mean_shortest_path and diameter
   bool spectral = true;  // algebraic_connectivity
   // The Lanczos iterations converge slowly on large hub-heavy graphs (the spectrum's width grows
-  // with the largest degree while the gap above lambda_2 shrinks): above this largest-component
-  // size algebraic_connectivity is omitted unless the limit is raised.
-  std::size_t spectral_limit = 200000;
+  // with the largest degree while the gap above lambda_2 shrinks): seconds at 20,000 nodes, most
+  // of a simulation's report at 100,000. Above this largest-component size algebraic_connectivity
+  // is skipped unless the limit is raised, and Report::skipped says so.
+  std::size_t spectral_limit = 20000;
+  // Threads for the report's independent passes (resilience orders, path batches, the per-node
+  // metrics); 0 means one per hardware thread. The report is the same for every value.
+  unsigned threads = 0;
+  // Called from the calling thread as each phase starts, with the phase's name (for a progress
+  // line); may be empty.
+  std::function<void(const std::string& phase)> progress;
+};
+
+// A metric the options left out although the graph has it: which, why, and the option that asks
+// for it (the command-line flag both commands use).
+struct SkippedMetric {
+  std::string metric;
+  std::string reason;
+  std::string how_to_ask;
 };
 
 // All results of compute_report. `summary` holds summary.csv's rows in order (names from
@@ -40,6 +56,7 @@ struct Report {
   std::vector<std::uint32_t> core_number;
   std::vector<std::uint8_t> articulation_point;
   std::vector<ResilienceCurve> resilience;
+  std::vector<SkippedMetric> skipped;
 };
 
 Report compute_report(const Graph& g, const ReportOptions& options);
@@ -50,7 +67,7 @@ Report compute_report(const Graph& g, const ReportOptions& options);
 void write_report(const std::filesystem::path& dir, const Graph& g, const Report& r,
                   std::span<const std::string> labels = {});
 
-// The summary as an aligned two-column table for a terminal.
+// The summary as an aligned two-column table for a terminal, then one line per skipped metric.
 void print_summary(std::ostream& os, const Report& r);
 
 // Shortest text that reads back as the same double (integral values print as integers).

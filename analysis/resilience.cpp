@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
 
 #include "analysis/random.hpp"
+#include "analysis/tasks.hpp"
 
 namespace p2p::analysis {
 namespace {
@@ -20,6 +22,7 @@ class Percolation {
  public:
   explicit Percolation(std::size_t n) : link_(n, 0) {}
   bool present(NodeId v) const { return link_[v] != 0; }
+  void prefetch(NodeId v) const { __builtin_prefetch(&link_[v]); }
   void add(NodeId v) { link_[v] = -1; }
   NodeId find(NodeId v) {
     while (link_[v] > 0) {
@@ -68,7 +71,22 @@ std::vector<std::uint32_t> largest_component_by_removal(const Graph& g,
   std::uint32_t best = 0;
   const auto offsets = g.offsets();
   const auto targets = g.targets();
+  // Nodes come in random order, so every step would wait on memory three times over: for the
+  // node's offsets, its neighbour list, and its neighbours' union-find entries. Asking for each a
+  // few steps ahead keeps those loads in flight together.
+  constexpr std::size_t kAhead = 16;
   for (std::size_t k = n; k-- > 0;) {
+    if (k >= kAhead) __builtin_prefetch(&offsets[order[k - kAhead]]);
+    if (k >= kAhead / 2) {
+      const NodeId u = order[k - kAhead / 2];
+      __builtin_prefetch(&targets[offsets[u]]);
+      sets.prefetch(u);
+    }
+    if (k >= kAhead / 4) {
+      const NodeId u = order[k - kAhead / 4];
+      const std::uint64_t end = std::min(offsets[u + 1], offsets[u] + 16);  // hubs: the first few
+      for (std::uint64_t i = offsets[u]; i < end; ++i) sets.prefetch(targets[i]);
+    }
     const NodeId v = order[k];
     sets.add(v);
     best = std::max<std::uint32_t>(best, 1);
@@ -99,9 +117,26 @@ std::vector<NodeId> random_removal_order(const Graph& g, std::uint64_t seed, std
   return order;
 }
 
-std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs) {
-  const std::size_t n = g.node_count();
-  std::vector<ResilienceCurve> curves;
+ResilienceOrders::ResilienceOrders(const Graph& g, std::uint64_t seed, int runs)
+    : g_(g),
+      seed_(seed),
+      runs_(std::max(runs, 0)),
+      fractions_(g.node_count() > 0 ? runs_ + 1 : 0, std::vector<double>(kSteps + 1)),
+      below_half_(fractions_.size()) {}
+
+void ResilienceOrders::compute(std::size_t i) {
+  const std::size_t n = g_.node_count();
+  const bool by_degree = i + 1 == fractions_.size();
+  const auto largest = largest_component_by_removal(
+      g_, by_degree ? degree_removal_order(g_) : random_removal_order(g_, seed_, i));
+  for (int step = 0; step <= kSteps; ++step) {
+    fractions_[i][step] = largest[removed_at_step(step, n)] / static_cast<double>(n);
+  }
+  below_half_[i] = first_below_half(largest, n);
+}
+
+std::vector<ResilienceCurve> ResilienceOrders::curves() const {
+  const std::size_t n = g_.node_count();
   auto make_points = [&](ResilienceCurve& curve) {
     for (int step = 0; step <= kSteps; ++step) {
       ResiliencePoint p;
@@ -110,47 +145,56 @@ std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t see
       curve.points.push_back(p);
     }
   };
-
-  ResilienceCurve random{"random", std::max(runs, 0), {}, std::nullopt};
+  ResilienceCurve random{"random", runs_, {}, std::nullopt};
   make_points(random);
-  if (runs > 0 && n > 0) {
-    // Per run and step, kept whole so the deviation is a two-pass sum without cancellation.
-    std::vector<std::vector<double>> fractions(kSteps + 1, std::vector<double>(runs));
+  ResilienceCurve degree{"degree", 1, {}, std::nullopt};
+  make_points(degree);
+  const std::size_t orders = fractions_.size();
+  if (orders > 1) {
+    // Mean and deviation over runs in a fixed order, two passes so the deviation has no
+    // cancellation.
     double half_sum = 0;
-    for (int r = 0; r < runs; ++r) {
-      const auto largest = largest_component_by_removal(
-          g, random_removal_order(g, seed, static_cast<std::uint64_t>(r)));
-      for (int step = 0; step <= kSteps; ++step) {
-        const double f = largest[removed_at_step(step, n)] / static_cast<double>(n);
-        fractions[step][r] = f;
-      }
-      half_sum += static_cast<double>(first_below_half(largest, n)) / static_cast<double>(n);
+    for (std::size_t r = 0; r + 1 < orders; ++r) {
+      half_sum += static_cast<double>(below_half_[r]) / static_cast<double>(n);
     }
     for (int step = 0; step <= kSteps; ++step) {
       double mean = 0;
-      for (double f : fractions[step]) mean += f;
-      mean /= runs;
+      for (std::size_t r = 0; r + 1 < orders; ++r) mean += fractions_[r][step];
+      mean /= runs_;
       double squares = 0;
-      for (double f : fractions[step]) squares += (f - mean) * (f - mean);
+      for (std::size_t r = 0; r + 1 < orders; ++r) {
+        squares += (fractions_[r][step] - mean) * (fractions_[r][step] - mean);
+      }
       random.points[step].mean = mean;
-      random.points[step].stddev = std::sqrt(squares / runs);
+      random.points[step].stddev = std::sqrt(squares / runs_);
     }
-    random.half_fraction = half_sum / runs;
+    random.half_fraction = half_sum / runs_;
   }
-  curves.push_back(std::move(random));
-
-  ResilienceCurve degree{"degree", 1, {}, std::nullopt};
-  make_points(degree);
-  if (n > 0) {
-    const auto largest = largest_component_by_removal(g, degree_removal_order(g));
+  if (orders > 0) {
     for (int step = 0; step <= kSteps; ++step) {
-      degree.points[step].mean = largest[removed_at_step(step, n)] / static_cast<double>(n);
+      degree.points[step].mean = fractions_[orders - 1][step];
     }
-    degree.half_fraction =
-        static_cast<double>(first_below_half(largest, n)) / static_cast<double>(n);
+    degree.half_fraction = static_cast<double>(below_half_[orders - 1]) / static_cast<double>(n);
   }
+  std::vector<ResilienceCurve> curves;
+  curves.push_back(std::move(random));
   curves.push_back(std::move(degree));
   return curves;
+}
+
+std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs,
+                                               unsigned threads) {
+  ResilienceOrders orders(g, seed, runs);
+  std::vector<std::function<void()>> tasks;
+  for (std::size_t i = 0; i < orders.count(); ++i) {
+    tasks.emplace_back([&orders, i] { orders.compute(i); });
+  }
+  run_tasks(tasks, threads);
+  return orders.curves();
+}
+
+std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs) {
+  return resilience_curves(g, seed, runs, 1);
 }
 
 }  // namespace p2p::analysis

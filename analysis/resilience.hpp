@@ -39,7 +39,29 @@ struct ResilienceCurve {
   std::optional<double> half_fraction;
 };
 
-// `random` over `runs` orders (seeded streams 0..runs-1) and `degree` (one deterministic order).
+// The curves' removal orders as separate pieces of work, so a caller can run them beside other
+// passes: compute(i) for every i < count() (distinct i may run on different threads at once),
+// then curves(). Order i < runs is random stream i; the last is the degree order.
+class ResilienceOrders {
+ public:
+  ResilienceOrders(const Graph& g, std::uint64_t seed, int runs);
+  std::size_t count() const { return fractions_.size(); }
+  void compute(std::size_t i);
+  std::vector<ResilienceCurve> curves() const;
+
+ private:
+  const Graph& g_;
+  std::uint64_t seed_;
+  int runs_;
+  std::vector<std::vector<double>> fractions_;  // per order, the largest component at each step
+  std::vector<std::uint64_t> below_half_;       // per order, nodes removed when it fell below half
+};
+
+// `random` over `runs` orders (seeded streams 0..runs-1) and `degree` (one deterministic order),
+// the orders shared among `threads` threads (0: one per hardware thread) with the same result for
+// every thread count.
+std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs,
+                                               unsigned threads);
 std::vector<ResilienceCurve> resilience_curves(const Graph& g, std::uint64_t seed, int runs);
 
 }  // namespace p2p::analysis

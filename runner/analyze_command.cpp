@@ -1,5 +1,9 @@
 // `p2p analyze EDGES`: the topology report of a user's edge list.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -20,19 +24,55 @@ struct AnalyzeOptions {
   bool quiet = false;
 };
 
+// One line on a terminal's stderr naming the phase that runs and the time so far, rewritten in
+// place and erased at the end; silent when stderr is not a terminal, so logs hold only the output.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool on) : on_(on), start_(std::chrono::steady_clock::now()) {}
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  ~ProgressLine() { clear(); }
+  void show(const std::string& phase) {
+    if (!on_) return;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "\r\x1b[Kp2p analyze: %s (%.1f s)", phase.c_str(), seconds);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void clear() {
+    if (!shown_) return;
+    std::fputs("\r\x1b[K", stderr);
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
 void run_analyze(const AnalyzeOptions& o) {
   if (o.report.resilience_runs < 1) throw UsageError("--resilience-runs must be at least 1");
   if (o.report.path_samples < 1) throw UsageError("--path-samples must be at least 1");
+  ProgressLine progress(!o.quiet && isatty(STDERR_FILENO) != 0);
+  progress.show("reading " + o.edges);
   analysis::EdgeList list;
   try {
     list = analysis::read_edge_list(std::filesystem::path(o.edges));
   } catch (const analysis::EdgeListError& e) {
     throw UsageError(e.what());
   }
+  progress.show("building the graph");
   const analysis::Graph graph = analysis::Graph::from_edges(list.node_count, list.edges);
   list.edges = {};
-  const analysis::Report report = analysis::compute_report(graph, o.report);
+  analysis::ReportOptions ro = o.report;
+  ro.progress = [&progress](const std::string& phase) { progress.show(phase); };
+  const analysis::Report report = analysis::compute_report(graph, ro);
+  progress.show("writing " + o.out);
   analysis::write_report(o.out, graph, report, list.labels);
+  progress.clear();
   if (!o.quiet) {
     analysis::print_summary(std::cout, report);
     std::cout << "wrote " << (std::filesystem::path(o.out) / "").string()
@@ -70,9 +110,14 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_flag("--no-paths{false}", options->report.paths, "Skip mean_shortest_path and diameter");
   cmd->add_flag("--no-spectral{false}", options->report.spectral, "Skip algebraic_connectivity");
   cmd->add_option("--spectral-up-to", options->report.spectral_limit,
-                  "Largest-component size up to which algebraic_connectivity is computed")
+                  "Largest-component size up to which algebraic_connectivity is computed (its "
+                  "iterations take seconds on large hub-heavy graphs)")
       ->capture_default_str();
-  cmd->add_flag("--quiet", options->quiet, "Do not print the summary");
+  cmd->add_option("--threads", options->report.threads,
+                  "Threads for the report's independent passes (0: one per core); the output is "
+                  "the same for every value")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", options->quiet, "Do not print the summary or the progress line");
   cmd->callback([options] { run_analyze(*options); });
 }
 

@@ -40,6 +40,21 @@ TEST(EdgeList, ReadsStringIdsInByteOrder) {
   EXPECT_EQ(l.edges[1].target, 1u);
 }
 
+TEST(EdgeList, RanksSparseIntegerIdsInNumericOrder) {
+  // Ids far apart (beyond the table the dense case uses) go through the sorted path.
+  std::istringstream in("9000000000000 5\n5 70000000000\n70000000000 9000000000000\n");
+  const EdgeList list = read_edge_list(in);
+  EXPECT_EQ(list.node_count, 3u);
+  EXPECT_EQ(list.labels, (std::vector<std::string>{"5", "70000000000", "9000000000000"}));
+  ASSERT_EQ(list.edges.size(), 3u);
+  EXPECT_EQ(list.edges[0].source, 2u);
+  EXPECT_EQ(list.edges[0].target, 0u);
+  EXPECT_EQ(list.edges[1].source, 0u);
+  EXPECT_EQ(list.edges[1].target, 1u);
+  EXPECT_EQ(list.edges[2].source, 1u);
+  EXPECT_EQ(list.edges[2].target, 2u);
+}
+
 TEST(EdgeList, ReadsSnapWhitespaceWithComments) {
   const EdgeList l = parse("# Directed graph\n# FromNodeId\tToNodeId\n0\t1\n1   2\n\n# end\n2 0");
   EXPECT_EQ(l.node_count, 3u);

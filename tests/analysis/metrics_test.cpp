@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <deque>
+#include <limits>
 #include <numbers>
 
 #include "analysis/clustering.hpp"
@@ -17,6 +20,7 @@ namespace {
 
 using testing::complete;
 using testing::cycle;
+using testing::grid;
 using testing::path;
 using testing::random_graph;
 using testing::star;
@@ -122,6 +126,81 @@ TEST(Paths, OddCycleHasKnownMeanAndDiameter) {
   EXPECT_TRUE(s.exact);
   EXPECT_EQ(s.diameter, 50u);
   EXPECT_DOUBLE_EQ(s.mean_distance, 25.5);  // (k + 1) / 2 for n = 2k + 1
+}
+
+// The plain definition, one queue-based search per source: the reference for the batched searches.
+struct PlainDistances {
+  double mean = 0;
+  std::uint32_t diameter = 0;
+};
+PlainDistances plain_distances(const Graph& g) {
+  const std::size_t n = g.node_count();
+  constexpr std::uint32_t unseen = std::numeric_limits<std::uint32_t>::max();
+  std::uint64_t total = 0;
+  PlainDistances d;
+  for (NodeId s = 0; s < n; ++s) {
+    std::vector<std::uint32_t> dist(n, unseen);
+    std::deque<NodeId> queue{s};
+    dist[s] = 0;
+    while (!queue.empty()) {
+      const NodeId v = queue.front();
+      queue.pop_front();
+      total += dist[v];
+      d.diameter = std::max(d.diameter, dist[v]);
+      for (NodeId w : g.neighbors(v)) {
+        if (dist[w] == unseen) {
+          dist[w] = dist[v] + 1;
+          queue.push_back(w);
+        }
+      }
+    }
+  }
+  d.mean = static_cast<double>(total) / (static_cast<double>(n) * static_cast<double>(n - 1));
+  return d;
+}
+
+Graph largest_piece(const Graph& g) {
+  const Components c = connected_components(g);
+  return induced_subgraph(g, c.members(c.largest));
+}
+
+TEST(Paths, BatchedSearchesMatchOneSearchPerSourceOnEveryShape) {
+  // Several batches of 64 sources and a partial last one. Shallow graphs run batched, over many
+  // levels (a 15 x 15 grid, a cycle) or a few that switch to bottom-up (random, star, complete);
+  // deep ones (a long path, a 23 x 23 grid: first eccentricity above 32) one search per source.
+  const std::vector<std::pair<const char*, Graph>> graphs{
+      {"path", path(301)},
+      {"grid 23", grid(23)},
+      {"grid 15", grid(15)},
+      {"cycle", cycle(60)},
+      {"star", star(150)},
+      {"complete", complete(70)},
+      {"random", largest_piece(random_graph(700, 2100, 5))}};
+  for (const auto& [name, g] : graphs) {
+    const PlainDistances want = plain_distances(g);
+    for (unsigned threads : {1u, 3u}) {
+      const PathStats got = path_stats(g, 100000, 10, 1, threads);
+      EXPECT_TRUE(got.exact) << name;
+      EXPECT_EQ(got.samples, g.node_count()) << name;
+      EXPECT_EQ(got.diameter, want.diameter) << name << " threads " << threads;
+      EXPECT_NEAR(got.mean_distance, want.mean, 1e-12 * want.mean) << name;
+    }
+  }
+}
+
+TEST(Paths, SampledResultIsTheSameForEveryThreadCount) {
+  const Graph g = grid(60);
+  const PathStats one = path_stats(g, 100, 300, 7, 1);
+  EXPECT_FALSE(one.exact);
+  EXPECT_EQ(one.samples, 300u);
+  EXPECT_EQ(one.diameter, 118u);  // sweeps from the sources' farthest nodes reach the corners
+  for (unsigned threads : {2u, 5u}) {
+    const PathStats other = path_stats(g, 100, 300, 7, threads);
+    EXPECT_EQ(other.diameter, one.diameter);
+    EXPECT_EQ(other.mean_distance, one.mean_distance);
+  }
+  // The exact mean on a side x side grid is 2 (side + 1) / 3 = 40.67; 300 sources land close.
+  EXPECT_NEAR(one.mean_distance, 2.0 * 61 / 3, 1.5);
 }
 
 TEST(Paths, SampledDiameterIsALowerBoundFoundBySweeps) {

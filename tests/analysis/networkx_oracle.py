@@ -61,6 +61,9 @@ def graph(name):
         g = nx.gnm_random_graph(3000, 6000, seed=11)  # mean degree 4: a giant component plus debris
     elif name == "barabasi_albert":
         g = nx.barabasi_albert_graph(3000, 3, seed=12)
+    elif name == "grid":
+        # Lattice-like: every node at many distinct distances from the sampled sources.
+        g = nx.convert_node_labels_to_integers(nx.grid_2d_graph(55, 55), ordering="sorted")
     elif name == "watts_strogatz":
         g = nx.watts_strogatz_graph(3000, 6, 0.1, seed=13)
     else:

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <sstream>
 
 #include "test_graphs.hpp"
@@ -121,6 +123,28 @@ TEST_F(ReportFiles, SameGraphAndSeedGiveIdenticalBytes) {
   EXPECT_NE(slurp(a / "resilience.csv"), slurp(c / "resilience.csv"));
 }
 
+TEST_F(ReportFiles, EveryThreadCountGivesIdenticalBytes) {
+  const Graph g = random_graph(3000, 7000, 4);
+  ReportOptions options;
+  options.exact_path_limit = 500;  // several batches of sampled sources
+  options.path_samples = 200;
+  std::string first_dir;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    options.threads = threads;
+    const auto out = dir("threads" + std::to_string(threads));
+    write_report(out, g, compute_report(g, options));
+    if (first_dir.empty()) {
+      first_dir = out.string();
+      continue;
+    }
+    for (const char* f :
+         {"summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv", "resilience.csv"}) {
+      EXPECT_EQ(slurp(out / f), slurp(std::filesystem::path(first_dir) / f))
+          << f << " with " << threads << " threads";
+    }
+  }
+}
+
 TEST_F(ReportFiles, WritesTidyFilesWithLabels) {
   const std::vector<Edge> e{{1, 0}, {2, 1}, {0, 2}, {3, 3}};
   const Graph g = Graph::from_edges(4, e);
@@ -156,6 +180,40 @@ TEST(Report, PrintsAnAlignedTable) {
     EXPECT_EQ(line.size(), width) << line;
   }
   EXPECT_NE(os.str().find("diameter"), std::string::npos);
+}
+
+TEST(Report, CallsProgressForEachPhase) {
+  ReportOptions options;
+  std::vector<std::string> phases;
+  options.progress = [&phases](const std::string& phase) { phases.push_back(phase); };
+  compute_report(cycle(40), options);
+  ASSERT_GE(phases.size(), 2u);
+  EXPECT_NE(phases.front().find("clustering"), std::string::npos);
+  EXPECT_NE(phases.back().find("resilience"), std::string::npos);
+}
+
+TEST(Report, SaysOnceWhenAlgebraicConnectivityIsSkippedAndHowToAsk) {
+  ReportOptions options;
+  options.spectral_limit = 20;
+  const Report r = compute_report(cycle(30), options);
+  EXPECT_EQ(as_map(r).count("algebraic_connectivity"), 0u);
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(r.skipped[0].metric, "algebraic_connectivity");
+  std::ostringstream os;
+  print_summary(os, r);
+  const std::string text = os.str();
+  const auto at = text.find("algebraic_connectivity skipped");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.find("algebraic_connectivity skipped", at + 1), std::string::npos);
+  EXPECT_NE(text.find("--spectral-up-to 30"), std::string::npos) << text;
+
+  options.spectral_limit = 30;  // at the limit it is computed, and nothing is said
+  const Report computed = compute_report(cycle(30), options);
+  EXPECT_NEAR(as_map(computed).at("algebraic_connectivity"),
+              2 * (1 - std::cos(2 * std::numbers::pi / 30)), 1e-9);
+  EXPECT_TRUE(computed.skipped.empty());
+  options.spectral = false;  // asked not to compute it: nothing to say either
+  EXPECT_TRUE(compute_report(cycle(30), options).skipped.empty());
 }
 
 }  // namespace

@@ -33,6 +33,18 @@ inline Graph complete(NodeId n) {
   return Graph::from_edges(n, e);
 }
 
+// A side x side grid, nodes numbered row by row: the large-diameter, lattice-like extreme.
+inline Graph grid(NodeId side) {
+  std::vector<Edge> e;
+  for (NodeId r = 0; r < side; ++r) {
+    for (NodeId c = 0; c < side; ++c) {
+      if (c + 1 < side) e.push_back({r * side + c, r * side + c + 1});
+      if (r + 1 < side) e.push_back({r * side + c, (r + 1) * side + c});
+    }
+  }
+  return Graph::from_edges(side * side, e);
+}
+
 // G(n, m) with possible repeats (dropped by the Graph), from a fixed seed.
 inline Graph random_graph(NodeId n, std::size_t m, std::uint64_t seed) {
   Rng rng(seed, 0);

@@ -118,6 +118,29 @@ Time Scenario::planned_end() const {
   return t;
 }
 
+namespace {
+
+bool holds_link(const Network& net, std::uint32_t from, std::uint32_t to) {
+  for (const Link& l : net.node(from).links())
+    if (index_of(l.peer) == to) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
+    const Network& net) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t j : net.live())
+    for (const Link& l : net.node(j).links()) {
+      const std::uint32_t i = index_of(l.peer);
+      if (i < j && net.alive(i) && !holds_link(net, i, j)) out.emplace_back(i, j);
+    }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 TimeSample sample_topology(const Network& net) {
   TimeSample s;
   s.time = net.now();
@@ -135,18 +158,23 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  std::uint64_t ends = 0;
+  std::vector<std::uint32_t> higher;
   for (std::uint32_t i : net.live()) {
+    higher.clear();
     for (const Link& l : net.node(i).links()) {
       const std::uint32_t j = index_of(l.peer);
-      if (j >= net.size() || !net.alive(j)) continue;
-      ++ends;
+      if (j >= net.size() || j == i || !net.alive(j)) continue;
+      if (j > i)
+        higher.push_back(j);
+      else if (!holds_link(net, j, i))
+        ++s.edges;  // held by this, the higher end, only
       const std::uint32_t a = find(i), b = find(j);
       if (a != b) parent[std::max(a, b)] = std::min(a, b);
     }
+    std::sort(higher.begin(), higher.end());
+    s.edges += static_cast<std::uint64_t>(std::unique(higher.begin(), higher.end()) - higher.begin());
   }
-  s.edges = ends / 2;
-  s.mean_degree = s.live_nodes ? static_cast<double>(ends) / static_cast<double>(s.live_nodes) : 0;
+  s.mean_degree = s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
   std::vector<std::uint32_t> size(net.size(), 0);
   std::uint32_t largest = 0;
   for (std::uint32_t i : net.live()) {
@@ -224,12 +252,17 @@ class Driver {
       if (a.kind != Action::Kind::Sample) --work_left_;
       execute(a);
     }
-    if (sc_.end > 0)
-      advance_to(sc_.end);
-    else
-      advance_to(std::numeric_limits<Time>::max());
-
     ScenarioResult result;
+    if (sc_.end > 0) {
+      advance_to(sc_.end);
+      // The summary describes the network at the end the user set; the final flood runs after.
+      if (samples_.empty() || samples_.back().time != net_.now())
+        samples_.push_back(sample_topology(net_));
+      if (obs_.at_end) obs_.at_end(net_);
+    } else {
+      advance_to(std::numeric_limits<Time>::max());
+    }
+    result.end = net_.now();
     if (sc_.final_flood && !net_.live().empty()) {
       Rng flood_rng(derive_seed(seed, kScenarioSender, 0));
       result.flood_origin =
@@ -239,10 +272,13 @@ class Driver {
       result.flooded = true;
       result.flood_id = net_.last_said();
     }
-    if (samples_.empty() || samples_.back().time != net_.now())
-      samples_.push_back(sample_topology(net_));
+    result.flood_end = net_.now();
+    if (sc_.end == 0) {
+      if (samples_.empty() || samples_.back().time != net_.now())
+        samples_.push_back(sample_topology(net_));
+      result.end = net_.now();
+    }
     result.samples = std::move(samples_);
-    result.end = net_.now();
     return result;
   }
 

@@ -23,7 +23,7 @@ std::string sanitize(const std::string& s) {
   std::string out;
   for (char c : s)
     out +=
-        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == '='
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == '_' || c == '='
             ? c
             : '-';
   return out;

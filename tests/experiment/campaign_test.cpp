@@ -77,8 +77,9 @@ TEST(Study, BadFilesSayWhereAndWhat) {
             std::string::npos);
   EXPECT_NE(error_of(write_study("seeds.toml", "[sweep]\nseeds = [\"1\", \"2\"]\n")).find("seeds"),
             std::string::npos);
-  EXPECT_NE(error_of(write_study("both.toml", "nodes = 5\n[[arrivals]]\ncount = 3\n")).find("nodes"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(write_study("both.toml", "nodes = 5\n[[arrivals]]\ncount = 3\n")).find("nodes"),
+      std::string::npos);
   EXPECT_NE(error_of(fs::temp_directory_path() / "p2p-no-such-study.toml").find("No such file"),
             std::string::npos);
 }

@@ -25,10 +25,7 @@ struct CompareFlags {
   ex::RunSettings settings;
   std::vector<std::string> rules;
   std::string seeds = "1..5";
-  unsigned jobs = 0;
-  std::string out = "results";
-  bool force = false;
-  bool quiet = false;
+  OutputFlags output;
 };
 
 // The rows of the printed table (every metric is in runs.csv and comparison.csv).
@@ -116,19 +113,22 @@ void run_compare(CLI::App* cmd, const CompareFlags& f) {
   const ex::RunDescription& first = c.points.front().description;
   c.manifest = {"p2p compare", first.options(), {{"rule", "swept"}}, std::nullopt,
                 f.seeds,       first.file_name, first.file_text};
+  std::string rules;
   for (const ex::CampaignPoint& p : c.points)
-    c.manifest.options.emplace_back("rule", p.values[0].second);
+    rules += (rules.empty() ? "" : "; ") + p.values[0].second;
+  c.manifest.options.emplace_back("rules", rules);
+  const OutputFlags& o = f.output;
   const ex::CampaignResult r = as_usage([&] {
-    return ex::run_campaign(c, {f.out, f.jobs, f.force, f.quiet});
+    return ex::run_campaign(c, {o.out, o.jobs, o.force, o.quiet});
   });
-  ex::write_campaign_tables(c, r, f.out);
+  ex::write_campaign_tables(c, r, o.out);
   // comparison.csv: aggregate.csv under the name compare has always used.
-  ex::write_file(std::filesystem::path(f.out) / "comparison.csv", ex::aggregate_csv(c, r));
-  if (f.quiet) return;
+  ex::write_file(std::filesystem::path(o.out) / "comparison.csv", ex::aggregate_csv(c, r));
+  if (o.quiet) return;
   print_table(f, c, r);
   std::cerr << "p2p compare: " << r.ran << " runs"
             << (r.skipped ? ", " + std::to_string(r.skipped) + " reused" : "")
-            << "; wrote runs.csv, aggregate.csv and comparison.csv to " << f.out << "\n";
+            << "; wrote runs.csv, aggregate.csv and comparison.csv to " << o.out << "\n";
 }
 
 }  // namespace
@@ -161,30 +161,9 @@ void add_compare_command(CLI::App& app) {
   add_protocol_flags(cmd, s);
   add_network_flags(cmd, s);
   add_analysis_flags(cmd, s.analysis);
-  cmd->add_option("--crash", s.crash,
-                  "Share of nodes that crash at once after the scenario, in the second run of "
-                  "each cell (0: skip that run)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  cmd->add_option("--settle", s.settle_s,
-                  "Seconds after the scenario's planned end before the crash (retries run "
-                  "meanwhile)")
-      ->check(CLI::Range(0.0, 1e6))
-      ->capture_default_str();
-  cmd->add_option("--repair", s.repair_s,
-                  "Seconds the survivors have to mend before the last flood")
-      ->check(CLI::Range(0.0, 1e6))
-      ->capture_default_str();
-  cmd->add_option("--jobs,--threads,-j", flags->jobs,
-                  "Runs in parallel (0: one per core); the output is the same for any number")
-      ->check(CLI::Range(0u, 1024u))
-      ->capture_default_str();
-  cmd->add_option("--out,-o", flags->out, "Output folder (checked writable before simulating)")
-      ->capture_default_str();
-  cmd->add_flag("--force", flags->force,
-                "Reuse an --out folder holding another run's output, removing only the files "
-                "p2p writes");
-  cmd->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors");
+  add_crash_flags(cmd, s);
+  add_output_flags(cmd, flags->output, "--jobs,--threads,-j",
+                   "Output folder: one folder per run, runs.csv, aggregate.csv, comparison.csv");
   cmd->callback([cmd, flags] { run_compare(cmd, *flags); });
 }
 

@@ -15,22 +15,19 @@ namespace ex = p2p::experiment;
 
 struct RunFlags {
   std::string study;
-  std::string out;  // default: results/STUDY (the file's name without .toml)
-  unsigned jobs = 0;
-  bool force = false;
-  bool quiet = false;
+  OutputFlags output;  // out defaults to results/STUDY (the file's name without .toml)
 };
 
 void run_study(const RunFlags& f) {
   const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });
-  const std::filesystem::path out =
-      f.out.empty() ? std::filesystem::path("results") / std::filesystem::path(f.study).stem()
-                    : std::filesystem::path(f.out);
+  const std::filesystem::path out = f.output.out.empty() ? std::filesystem::path("results") /
+                                                               std::filesystem::path(f.study).stem()
+                                                         : std::filesystem::path(f.output.out);
   const ex::CampaignResult r = as_usage([&] {
-    return ex::run_campaign(c, {out, f.jobs, f.force, f.quiet});
+    return ex::run_campaign(c, {out, f.output.jobs, f.output.force, f.output.quiet});
   });
   ex::write_campaign_tables(c, r, out);
-  if (f.quiet) return;
+  if (f.output.quiet) return;
   std::cerr << "p2p run: " << c.points.size() << " points x " << c.seeds.size()
             << " seeds: " << r.ran << " run, " << r.skipped << " reused from before, on "
             << r.threads << " threads; wrote " << (out / "runs.csv").string() << " and "
@@ -48,15 +45,9 @@ void add_run_command(CLI::App& app) {
       "metric). Run the same command again to resume after an interruption. See "
       "docs/output.md and examples/study.toml.");
   cmd->add_option("STUDY", flags->study, "The study file (TOML)")->required();
-  cmd->add_option("--out,-o", flags->out,
-                  "Campaign folder (default results/NAME, NAME the study file's name)");
-  cmd->add_option("--jobs,-j", flags->jobs,
-                  "Runs in parallel (0: one per core); the output is the same for any number")
-      ->check(CLI::Range(0u, 1024u))
-      ->capture_default_str();
-  cmd->add_flag("--force", flags->force,
-                "Reuse a folder holding another campaign, removing only the files p2p writes");
-  cmd->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors");
+  flags->output.out.clear();
+  add_output_flags(cmd, flags->output, "--jobs,-j",
+                   "Campaign folder (default results/NAME, NAME the study file's name)");
   cmd->callback([flags] { run_study(*flags); });
 }
 

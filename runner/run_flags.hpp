@@ -99,6 +99,45 @@ inline void add_analysis_flags(CLI::App* cmd, analysis::ReportOptions& a) {
       ->capture_default_str();
 }
 
+// Where and how a command writes: --out, --jobs, --force, --quiet.
+struct OutputFlags {
+  std::string out = "results";
+  unsigned jobs = 0;  // 0: one per core
+  bool force = false;
+  bool quiet = false;
+};
+
+inline void add_output_flags(CLI::App* cmd, OutputFlags& o, const std::string& jobs_names,
+                             const std::string& out_help) {
+  cmd->add_option(jobs_names, o.jobs,
+                  "Runs in parallel (0: one per core); the output is the same for any number")
+      ->check(CLI::Range(0u, 1024u));
+  cmd->add_option("--out,-o", o.out, out_help + " (checked writable before simulating)")
+      ->capture_default_str();
+  cmd->add_flag("--force", o.force,
+                "Reuse an --out folder holding another run's output, removing only the files "
+                "p2p writes");
+  cmd->add_flag("--quiet,-q", o.quiet, "Print nothing but errors");
+}
+
+// The comparison's second run: a crash after the scenario, then a repair window.
+inline void add_crash_flags(CLI::App* cmd, experiment::RunSettings& s) {
+  cmd->add_option("--crash", s.crash,
+                  "Share of nodes that crash at once after the scenario, in the second run of "
+                  "each cell (0: skip that run)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--settle", s.settle_s,
+                  "Seconds after the scenario's planned end before the crash (retries run "
+                  "meanwhile)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--repair", s.repair_s,
+                  "Seconds the survivors have to mend before the last flood")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+}
+
 // Refuses `flag` when it was given together with `other` (both given on the command line).
 inline void refuse_together(CLI::App* cmd, const std::string& flag, const std::string& other,
                             const std::string& why) {

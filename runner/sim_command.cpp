@@ -25,10 +25,7 @@ struct SimFlags {
   ex::RunSettings settings;
   std::uint64_t seed = 1;
   std::string seeds;  // "A..B": replications
-  unsigned jobs = 0;
-  std::string out = "results";
-  bool force = false;
-  bool quiet = false;
+  OutputFlags output;
 };
 
 void run_replications(const SimFlags& f, const ex::RunDescription& d) {
@@ -37,24 +34,25 @@ void run_replications(const SimFlags& f, const ex::RunDescription& d) {
   c.seeds = as_usage([&] { return ex::parse_seed_range(f.seeds); });
   c.points.push_back({{}, d});
   c.manifest = {"p2p sim", d.options(), {}, std::nullopt, f.seeds, d.file_name, d.file_text};
-  ex::CampaignSettings s{f.out, f.jobs, f.force, f.quiet};
+  ex::CampaignSettings s{f.output.out, f.output.jobs, f.output.force, f.output.quiet};
   const ex::CampaignResult r = as_usage([&] { return ex::run_campaign(c, s); });
-  ex::write_campaign_tables(c, r, f.out);
-  if (f.quiet) return;
+  ex::write_campaign_tables(c, r, f.output.out);
+  if (f.output.quiet) return;
   std::cout << ex::runs_csv(c, r);
   std::cerr << "p2p sim: " << r.ran << " runs on " << r.threads << " threads"
             << (r.skipped ? ", " + std::to_string(r.skipped) + " reused from before" : "")
-            << "; wrote " << (fs::path(f.out) / "runs.csv").string() << " and aggregate.csv\n";
+            << "; wrote " << (fs::path(f.output.out) / "runs.csv").string()
+            << " and aggregate.csv\n";
 }
 
 void run_once(const SimFlags& f, const ex::RunDescription& d) {
   const ex::Manifest m{"p2p sim", d.options(), {}, f.seed, "", d.file_name, d.file_text};
-  const fs::path out(f.out);
-  as_usage([&] { return ex::prepare_output(out, ex::to_json(m), f.force); });
+  const fs::path out(f.output.out);
+  as_usage([&] { return ex::prepare_output(out, ex::to_json(m), f.output.force); });
   ex::install_stop_handlers();
   const fs::path partial = out / ".sim.partial";
   fs::remove_all(partial);
-  ex::ProgressLine line("sim", !f.quiet);
+  ex::ProgressLine line("sim", !f.output.quiet);
   const auto start = std::chrono::steady_clock::now();
   ex::RunHooks hooks;
   hooks.progress = [&](const sim::Network& n) {
@@ -74,19 +72,19 @@ void run_once(const SimFlags& f, const ex::RunDescription& d) {
   } catch (const ex::Stopped&) {
     fs::remove_all(partial);
     line.clear();
-    ex::exit_stopped("p2p sim: stopped; nothing was written to " + f.out);
+    ex::exit_stopped("p2p sim: stopped; nothing was written to " + f.output.out);
   } catch (...) {
     fs::remove_all(partial);
     throw;
   }
   line.clear();
   ex::commit_folder(partial, out);
-  if (f.quiet) return;
+  if (f.output.quiet) return;
   analysis::print_summary(std::cout, r.report);
   for (const std::string& note : ex::omitted_metrics(d, r.report))
     std::cerr << "p2p sim: " << note << "\n";
   std::cerr << "p2p sim: simulated " << r.events << " events in " << r.sim_seconds
-            << " s, analysed in " << r.analysis_seconds << " s; wrote " << f.out
+            << " s, analysed in " << r.analysis_seconds << " s; wrote " << f.output.out
             << "/ (simulation CPU time " << r.sim_cpu_seconds << " s, " << r.peak_pending
             << " events pending at most, peak memory " << std::lround(r.sim_peak_mib)
             << " MiB by then)\n";
@@ -121,14 +119,6 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--seeds", flags->seeds,
                   "Replications A..B: one run per seed into OUT/seed=S/, then OUT/runs.csv and "
                   "OUT/aggregate.csv; run again to resume after an interruption");
-  cmd->add_option("--jobs,-j", flags->jobs,
-                  "Threads for --seeds (0: the number of cores); the output does not depend on it")
-      ->check(CLI::Range(0u, 1024u));
-  cmd->add_option("--out,-o", flags->out, "Output folder (checked writable before simulating)")
-      ->capture_default_str();
-  cmd->add_flag("--force", flags->force,
-                "Reuse an --out folder holding another run's output, removing only the files "
-                "p2p writes");
   cmd->add_option("--rule", flags->settings.rule,
                   "Join rule NAME[:KEY=VALUE,...], one of: " + ex::known_rules() +
                       " (docs/join-rules.md); seed is the blog post's code, flaws included")
@@ -136,7 +126,8 @@ void add_sim_command(CLI::App& app) {
   add_protocol_flags(cmd, flags->settings);
   add_network_flags(cmd, flags->settings);
   add_analysis_flags(cmd, flags->settings.analysis);
-  cmd->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors");
+  add_output_flags(cmd, flags->output, "--jobs,-j",
+                   "Output folder: the run's report, or with --seeds one folder per seed");
   cmd->callback([cmd, flags] { run_sim(cmd, *flags); });
 }
 

@@ -22,10 +22,10 @@ namespace {
 std::string sanitize(const std::string& s) {
   std::string out;
   for (char c : s)
-    out +=
-        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == '_' || c == '='
-            ? c
-            : '-';
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ||
+                   c == '_' || c == '='
+               ? c
+               : '-';
   return out;
 }
 

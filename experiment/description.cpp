@@ -161,6 +161,7 @@ Options RunDescription::options() const {
   add("paths", s.analysis.paths ? "true" : "false");
   add("spectral", s.analysis.spectral ? "true" : "false");
   add("spectral_up_to", std::to_string(s.analysis.spectral_limit));
+  for (const CustomMetric& m : custom_metrics) add("custom_metric", m.name);
   if (s.comparison_measures) {
     add("crash", number(s.crash));
     add("settle_s", number(s.settle_s));

@@ -3,7 +3,9 @@
 // scenario), the latency and loss model and what to measure. Built once, from a command's flags
 // or from a study file, and the same whichever way it was built.
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "analysis/report.hpp"
 #include "experiment/manifest.hpp"
@@ -44,6 +46,16 @@ struct RunSettings {
   double repair_s = 60;
 };
 
+// A metric of the user's own, measured from C++ on the network at the scenario's end (before a
+// final flood that runs past end_s). It becomes a summary.csv row and a runs.csv column like a
+// built-in one; NaN leaves it out of that run.
+struct CustomMetric {
+  std::string name;  // snake_case, not a built-in metric's name
+  std::string unit;
+  std::string definition;
+  std::function<double(const sim::Network&)> measure;
+};
+
 struct RunDescription {
   RunSettings settings;  // resolved: a scenario file's values included
   Config config;
@@ -51,6 +63,7 @@ struct RunDescription {
   sim::Scenario scenario;
   std::string file_name;  // the scenario or study file the scenario came from, if any
   std::string file_text;
+  std::vector<CustomMetric> custom_metrics;
 
   // Every resolved option as (name, text), in a fixed order: what manifest.json records and what
   // tells two runs apart.

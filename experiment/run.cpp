@@ -161,10 +161,13 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
     throw_if_stopped();
     if (hooks.progress) hooks.progress(n);
   };
-  obs.at_end = [&](const sim::Network& n) {
+  std::vector<double> custom(d.custom_metrics.size());
+  auto capture = [&](const sim::Network& n) {
     at_end = live_edges(n);
     counters = n.counters();
+    for (std::size_t i = 0; i < custom.size(); ++i) custom[i] = d.custom_metrics[i].measure(n);
   };
+  obs.at_end = capture;
   if (!hooks.snapshot_dir.empty())
     obs.snapshot = [&](Time t, const sim::Network& n) {
       throw_if_stopped();
@@ -175,10 +178,7 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
                              analysis::compute_report(g, report_options(d, seed)), le.labels);
     };
   const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs);
-  if (!at_end) {
-    at_end = live_edges(*net);
-    counters = net->counters();
-  }
+  if (!at_end) capture(*net);
   RunResult r;
   r.samples = sr.samples;
   r.floods = net->floods();
@@ -229,6 +229,12 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
     out.add("packets_lost", static_cast<double>(c.packets_lost));
   if (c.packets_cut > 0) out.add("packets_cut", static_cast<double>(c.packets_cut));
 
+  for (std::size_t i = 0; i < custom.size(); ++i) {
+    const std::string& name = d.custom_metrics[i].name;
+    if (find_metric(name) != nullptr || !std::isnan(summary_value(r.report, name)))
+      throw std::invalid_argument("custom metric '" + name + "' has a built-in metric's name");
+    if (!std::isnan(custom[i])) r.report.summary.emplace_back(name, custom[i]);
+  }
   if (d.settings.comparison_measures) {
     const analysis::Graph& g = r.graph;
     out.add("duplicate_links", static_cast<double>(g.duplicates_dropped()));

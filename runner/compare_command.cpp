@@ -97,8 +97,7 @@ void print_table(const CompareFlags& f, const ex::Campaign& c, const ex::Campaig
 }
 
 void run_compare(CLI::App* cmd, const CompareFlags& f) {
-  for (const char* flag : {"--nodes", "--arrival-interval"})
-    refuse_together(cmd, flag, "--scenario", "the scenario file sets the arrivals");
+  refuse_ignored(cmd, f.settings);
   ex::Campaign c;
   c.command = "compare";
   c.parameters = {"rule"};

@@ -145,6 +145,16 @@ inline void refuse_together(CLI::App* cmd, const std::string& flag, const std::s
     throw UsageError(flag + " with " + other + ": " + why);
 }
 
+// Flags that would be silently ignored are refused.
+inline void refuse_ignored(CLI::App* cmd, const experiment::RunSettings& s) {
+  for (const char* flag : {"--nodes", "--arrival-interval"})
+    refuse_together(cmd, flag, "--scenario", "the scenario file sets the arrivals");
+  refuse_together(cmd, "--message", "--no-flood", "there is no final flood to carry it");
+  if (s.latency_model != "lognormal")
+    for (const std::string flag : {"--latency-mu", "--latency-sigma"})
+      if (cmd->count(flag) > 0) throw UsageError(flag + " needs --latency-model lognormal");
+}
+
 // Runs `f`, turning the library's invalid_argument (bad user input) into a UsageError.
 template <typename F>
 auto as_usage(F&& f) -> decltype(f()) {

@@ -91,8 +91,7 @@ void run_once(const SimFlags& f, const ex::RunDescription& d) {
 }
 
 void run_sim(CLI::App* cmd, const SimFlags& f) {
-  for (const char* flag : {"--nodes", "--arrival-interval"})
-    refuse_together(cmd, flag, "--scenario", "the scenario file sets the arrivals");
+  refuse_ignored(cmd, f.settings);
   refuse_together(cmd, "--seed", "--seeds", "give one seed or a range, not both");
   if (cmd->count("--jobs") > 0 && f.seeds.empty())
     throw UsageError("--jobs needs --seeds: a single run uses one thread");

@@ -121,5 +121,26 @@ rule = ["seed", "inverse_degree"]
   EXPECT_THROW(run_campaign(changed, {root / "j1", 1, false, true}), std::invalid_argument);
 }
 
+TEST(Campaign, ACustomMetricBecomesAColumn) {
+  Campaign c =
+      load_study(write_study("custom.toml", "seeds = \"1..2\"\nnodes = 40\nresilience_runs = 1\n"));
+  c.points[0].description.custom_metrics.push_back(
+      {"hub_degree", "links", "node 0's degree at the end",
+       [](const sim::Network& n) { return static_cast<double>(n.node(0).degree()); }});
+  const fs::path out = fs::temp_directory_path() / "p2p-campaign-test" / "custom";
+  fs::remove_all(out);
+  const CampaignResult r = run_campaign(c, {out, 1, false, true});
+  const std::string csv = runs_csv(c, r);
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_TRUE(header.ends_with(",hub_degree")) << header;
+  for (const Metrics& m : r.runs) {
+    ASSERT_EQ(m.back().first, "hub_degree");
+    EXPECT_GT(m.back().second, 0);
+  }
+  c.points[0].description.custom_metrics[0].name = "edges";
+  fs::remove_all(out);
+  EXPECT_THROW(run_campaign(c, {out, 1, false, true}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace p2p::experiment

@@ -196,6 +196,9 @@ def conventions(p2p, src, tmp):
                  ["sim", "--scenario", sc, "--nodes", "40"],
                  ["compare", "--scenario", sc, "--nodes", "40"],
                  ["sim", "--scenario", tmp],
+                 ["sim", "--no-flood", "--message", "hi"],
+                 ["sim", "--latency-mu", "2"],
+                 ["compare", "--latency-sigma", "2", "--latency-model", "uniform"],
                  ["sim", "--scenario", os.path.join(tmp, "missing.toml")],
                  ["run", os.path.join(tmp, "missing.toml")],
                  ["run", src + "/examples/study.toml", "--jobs", "-1"]):

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <queue>
+#include <span>
 #include <stdexcept>
 
 #include "sim/address.hpp"
@@ -120,24 +121,54 @@ Time Scenario::planned_end() const {
 
 namespace {
 
-bool holds_link(const Network& net, std::uint32_t from, std::uint32_t to) {
-  for (const Link& l : net.node(from).links())
-    if (index_of(l.peer) == to) return true;
-  return false;
-}
+// Every node's peers among live nodes, sorted (a doubled link appears twice), in one adjacency:
+// "does i hold a link to j" is then a binary search, even at a hub.
+class HeldLinks {
+ public:
+  explicit HeldLinks(const Network& net) : offset_(net.size() + 1, 0) {
+    for (std::uint32_t i : net.live())
+      for (const Link& l : net.node(i).links()) {
+        const std::uint32_t j = index_of(l.peer);
+        if (j < net.size() && j != i && net.alive(j)) ++offset_[i + 1];
+      }
+    for (std::size_t i = 1; i < offset_.size(); ++i) offset_[i] += offset_[i - 1];
+    peer_.resize(offset_.back());
+    for (std::uint32_t i : net.live()) {
+      std::size_t k = offset_[i];
+      for (const Link& l : net.node(i).links()) {
+        const std::uint32_t j = index_of(l.peer);
+        if (j < net.size() && j != i && net.alive(j)) peer_[k++] = j;
+      }
+      std::sort(peer_.begin() + static_cast<std::ptrdiff_t>(offset_[i]),
+                peer_.begin() + static_cast<std::ptrdiff_t>(offset_[i + 1]));
+    }
+  }
+  std::span<const std::uint32_t> of(std::uint32_t i) const {
+    return {peer_.data() + offset_[i], peer_.data() + offset_[i + 1]};
+  }
+  bool holds(std::uint32_t i, std::uint32_t j) const {
+    const auto p = of(i);
+    return std::binary_search(p.begin(), p.end(), j);
+  }
+
+ private:
+  std::vector<std::size_t> offset_;
+  std::vector<std::uint32_t> peer_;
+};
 
 }  // namespace
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
     const Network& net) {
+  const HeldLinks held(net);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (std::uint32_t j : net.live())
-    for (const Link& l : net.node(j).links()) {
-      const std::uint32_t i = index_of(l.peer);
-      if (i < j && net.alive(i) && !holds_link(net, i, j)) out.emplace_back(i, j);
-    }
+  for (std::uint32_t j : net.live()) {
+    const auto peers = held.of(j);
+    for (std::size_t k = 0; k < peers.size() && peers[k] < j; ++k)
+      if ((k == 0 || peers[k] != peers[k - 1]) && !held.holds(peers[k], j))
+        out.emplace_back(peers[k], j);
+  }
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -158,23 +189,20 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  std::vector<std::uint32_t> higher;
+  const HeldLinks held(net);
   for (std::uint32_t i : net.live()) {
-    higher.clear();
-    for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
-      if (j >= net.size() || j == i || !net.alive(j)) continue;
-      if (j > i)
-        higher.push_back(j);
-      else if (!holds_link(net, j, i))
-        ++s.edges;  // held by this, the higher end, only
+    const auto peers = held.of(i);
+    for (std::size_t k = 0; k < peers.size(); ++k) {
+      const std::uint32_t j = peers[k];
+      if (k > 0 && j == peers[k - 1]) continue;  // a doubled link is one edge
+      // Each edge once: at its lower end, or at its higher end when only that end holds it.
+      if (j > i || !held.holds(j, i)) ++s.edges;
       const std::uint32_t a = find(i), b = find(j);
       if (a != b) parent[std::max(a, b)] = std::min(a, b);
     }
-    std::sort(higher.begin(), higher.end());
-    s.edges += static_cast<std::uint64_t>(std::unique(higher.begin(), higher.end()) - higher.begin());
   }
-  s.mean_degree = s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
+  s.mean_degree =
+      s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
   std::vector<std::uint32_t> size(net.size(), 0);
   std::uint32_t largest = 0;
   for (std::uint32_t i : net.live()) {

@@ -159,16 +159,16 @@ class HeldLinks {
 }  // namespace
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
-    const Network& net) {
-  const HeldLinks held(net);
+    const Network& net, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lower) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (std::uint32_t j : net.live()) {
-    const auto peers = held.of(j);
-    for (std::size_t k = 0; k < peers.size() && peers[k] < j; ++k)
-      if ((k == 0 || peers[k] != peers[k - 1]) && !held.holds(peers[k], j))
-        out.emplace_back(peers[k], j);
-  }
+  for (std::uint32_t j : net.live())
+    for (const Link& l : net.node(j).links()) {
+      const std::uint32_t i = index_of(l.peer);
+      if (i < j && net.alive(i) && !std::binary_search(lower.begin(), lower.end(), std::pair{i, j}))
+        out.emplace_back(i, j);
+    }
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

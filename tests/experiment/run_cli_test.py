@@ -196,6 +196,7 @@ def conventions(p2p, src, tmp):
                  ["sim", "--scenario", sc, "--nodes", "40"],
                  ["compare", "--scenario", sc, "--nodes", "40"],
                  ["sim", "--scenario", tmp],
+                 ["sim", "--scenario", src + "/examples/study.toml"],  # a [sweep] needs p2p run
                  ["sim", "--no-flood", "--message", "hi"],
                  ["sim", "--latency-mu", "2"],
                  ["compare", "--latency-sigma", "2", "--latency-model", "uniform"],

@@ -5,8 +5,8 @@
 #include <limits>
 #include <numeric>
 #include <queue>
-#include <span>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "sim/address.hpp"
 
@@ -121,39 +121,30 @@ Time Scenario::planned_end() const {
 
 namespace {
 
-// Every node's peers among live nodes, sorted (a doubled link appears twice), in one adjacency:
-// "does i hold a link to j" is then a binary search, even at a hub.
+// Whether node i holds a link to node j: a scan of i's links, or for a hub (many links) a binary
+// search in a sorted copy made once, so a sample needs no second copy of the whole graph.
 class HeldLinks {
  public:
-  explicit HeldLinks(const Network& net) : offset_(net.size() + 1, 0) {
-    for (std::uint32_t i : net.live())
-      for (const Link& l : net.node(i).links()) {
-        const std::uint32_t j = index_of(l.peer);
-        if (j < net.size() && j != i && net.alive(j)) ++offset_[i + 1];
-      }
-    for (std::size_t i = 1; i < offset_.size(); ++i) offset_[i] += offset_[i - 1];
-    peer_.resize(offset_.back());
-    for (std::uint32_t i : net.live()) {
-      std::size_t k = offset_[i];
-      for (const Link& l : net.node(i).links()) {
-        const std::uint32_t j = index_of(l.peer);
-        if (j < net.size() && j != i && net.alive(j)) peer_[k++] = j;
-      }
-      std::sort(peer_.begin() + static_cast<std::ptrdiff_t>(offset_[i]),
-                peer_.begin() + static_cast<std::ptrdiff_t>(offset_[i + 1]));
+  explicit HeldLinks(const Network& net) : net_(net) {}
+  bool holds(std::uint32_t i, std::uint32_t j) {
+    const auto& links = net_.node(i).links();
+    if (links.size() <= kScanUpTo) {
+      for (const Link& l : links)
+        if (index_of(l.peer) == j) return true;
+      return false;
     }
-  }
-  std::span<const std::uint32_t> of(std::uint32_t i) const {
-    return {peer_.data() + offset_[i], peer_.data() + offset_[i + 1]};
-  }
-  bool holds(std::uint32_t i, std::uint32_t j) const {
-    const auto p = of(i);
-    return std::binary_search(p.begin(), p.end(), j);
+    std::vector<std::uint32_t>& sorted = hubs_[i];  // looked up only, never iterated
+    if (sorted.empty()) {
+      for (const Link& l : links) sorted.push_back(index_of(l.peer));
+      std::sort(sorted.begin(), sorted.end());
+    }
+    return std::binary_search(sorted.begin(), sorted.end(), j);
   }
 
  private:
-  std::vector<std::size_t> offset_;
-  std::vector<std::uint32_t> peer_;
+  static constexpr std::size_t kScanUpTo = 64;
+  const Network& net_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> hubs_;
 };
 
 }  // namespace
@@ -189,9 +180,15 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  const HeldLinks held(net);
+  HeldLinks held(net);
+  std::vector<std::uint32_t> peers;
   for (std::uint32_t i : net.live()) {
-    const auto peers = held.of(i);
+    peers.clear();
+    for (const Link& l : net.node(i).links()) {
+      const std::uint32_t j = index_of(l.peer);
+      if (j < net.size() && j != i && net.alive(j)) peers.push_back(j);
+    }
+    std::sort(peers.begin(), peers.end());
     for (std::size_t k = 0; k < peers.size(); ++k) {
       const std::uint32_t j = peers[k];
       if (k > 0 && j == peers[k - 1]) continue;  // a doubled link is one edge

@@ -8,7 +8,7 @@ include(CMakePackageConfigHelpers)
 # The layer libraries, exported as p2p::<name>. Each layer's CMakeLists defines the same name as
 # an ALIAS, so a target links `p2p::sim` the same way in the tree and from an installed package.
 set(_p2p_libraries "")
-foreach(lib protocol codec analysis sim transport cli)
+foreach(lib protocol codec analysis sim experiment transport cli)
   if(TARGET ${lib})
     list(APPEND _p2p_libraries ${lib})
     # The headers are C++20: a user's target gets the standard with the library.
@@ -25,7 +25,7 @@ install(TARGETS p2p RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Headers keep their layer folder, so their own "protocol/x.hpp" includes resolve from
 # include/p2p/ and a user writes <p2p/protocol/x.hpp> from include/.
-foreach(layer protocol analysis sim transport)
+foreach(layer protocol analysis sim experiment transport)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${layer})
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/p2p/${layer}

@@ -12,6 +12,8 @@
 #include "analysis/edge_list.hpp"
 #include "analysis/graph.hpp"
 #include "analysis/report.hpp"
+#include "experiment/manifest.hpp"
+#include "experiment/output_folder.hpp"
 #include "usage_error.hpp"
 
 namespace p2p::runner {
@@ -21,6 +23,7 @@ struct AnalyzeOptions {
   std::string edges;
   std::string out = "results";
   analysis::ReportOptions report;
+  bool force = false;
   bool quiet = false;
 };
 
@@ -52,12 +55,35 @@ class ProgressLine {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
+// What made the folder: the input (named and hashed, not copied) and every analysis option.
+std::string manifest_of(const AnalyzeOptions& o) {
+  namespace ex = p2p::experiment;
+  const analysis::ReportOptions& r = o.report;
+  ex::Manifest m;
+  m.command = "p2p analyze";
+  m.seed = r.seed;
+  m.options = {{"edges", o.edges},
+               {"edges_fnv1a64", ex::text_hash(ex::read_file(o.edges))},
+               {"resilience_runs", std::to_string(r.resilience_runs)},
+               {"exact_paths_up_to", std::to_string(r.exact_path_limit)},
+               {"path_samples", std::to_string(r.path_samples)},
+               {"paths", r.paths ? "true" : "false"},
+               {"spectral", r.spectral ? "true" : "false"},
+               {"spectral_up_to", std::to_string(r.spectral_limit)}};
+  return ex::to_json(m);
+}
 
 void run_analyze(const AnalyzeOptions& o) {
   if (o.report.resilience_runs < 1) throw UsageError("--resilience-runs must be at least 1");
   if (o.report.path_samples < 1) throw UsageError("--path-samples must be at least 1");
   ProgressLine progress(!o.quiet && isatty(STDERR_FILENO) != 0);
   progress.show("reading " + o.edges);
+  const std::string manifest = manifest_of(o);
+  try {
+    experiment::prepare_output(o.out, manifest, o.force);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   analysis::EdgeList list;
   try {
     list = analysis::read_edge_list(std::filesystem::path(o.edges));
@@ -73,6 +99,7 @@ void run_analyze(const AnalyzeOptions& o) {
   progress.show("writing " + o.out);
   analysis::write_report(o.out, graph, report, list.labels);
   progress.clear();
+  experiment::write_file(std::filesystem::path(o.out) / "manifest.json", manifest);
   if (!o.quiet) {
     analysis::print_summary(std::cout, report);
     std::cout << "wrote " << (std::filesystem::path(o.out) / "").string()
@@ -118,6 +145,9 @@ void add_analyze_command(CLI::App& app) {
                   "the same for every value")
       ->capture_default_str();
   cmd->add_flag("--quiet", options->quiet, "Do not print the summary or the progress line");
+  cmd->add_flag("--force", options->force,
+                "Reuse an --out folder holding another run's output, removing only the files "
+                "p2p writes");
   cmd->callback([options] { run_analyze(*options); });
 }
 

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <queue>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "sim/address.hpp"
 
@@ -118,6 +119,50 @@ Time Scenario::planned_end() const {
   return t;
 }
 
+namespace {
+
+// Whether node i holds a link to node j: a scan of i's links, or for a hub (many links) a binary
+// search in a sorted copy made once, so a sample needs no second copy of the whole graph.
+class HeldLinks {
+ public:
+  explicit HeldLinks(const Network& net) : net_(net) {}
+  bool holds(std::uint32_t i, std::uint32_t j) {
+    const auto& links = net_.node(i).links();
+    if (links.size() <= kScanUpTo) {
+      for (const Link& l : links)
+        if (index_of(l.peer) == j) return true;
+      return false;
+    }
+    std::vector<std::uint32_t>& sorted = hubs_[i];  // looked up only, never iterated
+    if (sorted.empty()) {
+      for (const Link& l : links) sorted.push_back(index_of(l.peer));
+      std::sort(sorted.begin(), sorted.end());
+    }
+    return std::binary_search(sorted.begin(), sorted.end(), j);
+  }
+
+ private:
+  static constexpr std::size_t kScanUpTo = 64;
+  const Network& net_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> hubs_;
+};
+
+}  // namespace
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
+    const Network& net, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lower) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t j : net.live())
+    for (const Link& l : net.node(j).links()) {
+      const std::uint32_t i = index_of(l.peer);
+      if (i < j && net.alive(i) && !std::binary_search(lower.begin(), lower.end(), std::pair{i, j}))
+        out.emplace_back(i, j);
+    }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 TimeSample sample_topology(const Network& net) {
   TimeSample s;
   s.time = net.now();
@@ -135,18 +180,26 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  std::uint64_t ends = 0;
+  HeldLinks held(net);
+  std::vector<std::uint32_t> peers;
   for (std::uint32_t i : net.live()) {
+    peers.clear();
     for (const Link& l : net.node(i).links()) {
       const std::uint32_t j = index_of(l.peer);
-      if (j >= net.size() || !net.alive(j)) continue;
-      ++ends;
+      if (j < net.size() && j != i && net.alive(j)) peers.push_back(j);
+    }
+    std::sort(peers.begin(), peers.end());
+    for (std::size_t k = 0; k < peers.size(); ++k) {
+      const std::uint32_t j = peers[k];
+      if (k > 0 && j == peers[k - 1]) continue;  // a doubled link is one edge
+      // Each edge once: at its lower end, or at its higher end when only that end holds it.
+      if (j > i || !held.holds(j, i)) ++s.edges;
       const std::uint32_t a = find(i), b = find(j);
       if (a != b) parent[std::max(a, b)] = std::min(a, b);
     }
   }
-  s.edges = ends / 2;
-  s.mean_degree = s.live_nodes ? static_cast<double>(ends) / static_cast<double>(s.live_nodes) : 0;
+  s.mean_degree =
+      s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
   std::vector<std::uint32_t> size(net.size(), 0);
   std::uint32_t largest = 0;
   for (std::uint32_t i : net.live()) {
@@ -224,12 +277,17 @@ class Driver {
       if (a.kind != Action::Kind::Sample) --work_left_;
       execute(a);
     }
-    if (sc_.end > 0)
-      advance_to(sc_.end);
-    else
-      advance_to(std::numeric_limits<Time>::max());
-
     ScenarioResult result;
+    if (sc_.end > 0) {
+      advance_to(sc_.end);
+      // The summary describes the network at the end the user set; the final flood runs after.
+      if (samples_.empty() || samples_.back().time != net_.now())
+        samples_.push_back(sample_topology(net_));
+      if (obs_.at_end) obs_.at_end(net_);
+    } else {
+      advance_to(std::numeric_limits<Time>::max());
+    }
+    result.end = net_.now();
     if (sc_.final_flood && !net_.live().empty()) {
       Rng flood_rng(derive_seed(seed, kScenarioSender, 0));
       result.flood_origin =
@@ -239,10 +297,13 @@ class Driver {
       result.flooded = true;
       result.flood_id = net_.last_said();
     }
-    if (samples_.empty() || samples_.back().time != net_.now())
-      samples_.push_back(sample_topology(net_));
+    result.flood_end = net_.now();
+    if (sc_.end == 0) {
+      if (samples_.empty() || samples_.back().time != net_.now())
+        samples_.push_back(sample_topology(net_));
+      result.end = net_.now();
+    }
     result.samples = std::move(samples_);
-    result.end = net_.now();
     return result;
   }
 

@@ -128,11 +128,21 @@ struct TimeSample {
   std::uint64_t pending_events = 0;
 };
 
-// The graph among live nodes right now: size, links, components (union-find over the links).
+// One definition of an edge everywhere (summary.csv, edges.csv, timeseries.csv, snapshots): a
+// pair of distinct live nodes at least one of which holds a link to the other. A doubled link is
+// one edge; a half-open link (one end has not yet opened, or has already closed, its side) is one.
+
+// The graph among live nodes right now: size, edges, components (union-find over the links).
 TimeSample sample_topology(const Network& net);
 
+// Links held only by the higher-indexed end, as (i, j) with i < j, sorted: with
+// Network::links() (held by the lower end, passed as `lower`) they make every edge.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
+    const Network& net, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lower);
+
 struct ScenarioResult {
-  Time end = 0;
+  Time end = 0;        // the scenario's end: its end_s when set, else when no event was left
+  Time flood_end = 0;  // when the final flood's last copy arrived (may be after `end`)
   std::vector<TimeSample> samples;
   bool flooded = false;  // the final flood was run
   std::uint32_t flood_origin = 0;
@@ -144,6 +154,9 @@ struct ScenarioObserver {
   std::function<void(Time, const Network&)> snapshot;
   // Called every few tens of thousands of events with the virtual time reached.
   std::function<void(const Network&)> progress;
+  // Called once at the end the scenario sets (end > 0), before the final flood, which may run on
+  // past it: what the network is at the end the user asked for.
+  std::function<void(const Network&)> at_end;
 };
 
 // Runs `scenario` on an empty network. The scenario's draws come from generators derived from

@@ -1,6 +1,8 @@
 #include "sim/scenario_file.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,7 +17,9 @@ namespace p2p::sim {
 
 SiteMatrix load_site_matrix(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw std::invalid_argument(path.string() + ": cannot read the site matrix");
+  if (!in)
+    throw std::invalid_argument(path.string() +
+                                ": cannot read the site matrix: " + std::strerror(errno));
   SiteMatrix m;
   std::string line;
   std::size_t line_no = 0, rows = 0;
@@ -228,6 +232,25 @@ void each_table(Section& top, std::string_view key, F each) {
   }
 }
 
+// With end_s set, a phase that starts after it would silently never happen: refuse it.
+void check_end(Section& top, const Scenario& sc) {
+  if (sc.end == 0) return;
+  auto late = [&](Time t, const char* what) {
+    if (t > sc.end) {
+      std::ostringstream os;
+      os << what << " at " << static_cast<double>(t) / kSecond << " s is after end_s ("
+         << static_cast<double>(sc.end) / kSecond << " s) and would never happen";
+      top.fail(top.get("end_s") ? top.get("end_s") : top.get("end_ms"), "end_s", os.str());
+    }
+  };
+  for (const ArrivalPhase& a : sc.arrivals) late(a.at, "an [[arrivals]] phase");
+  for (const ChurnPhase& c : sc.churn) late(c.at, "a [[churn]] phase");
+  for (const MassFailure& m : sc.failures) late(m.at, "a [[mass_failure]]");
+  for (const PartitionPhase& p : sc.partitions) late(p.at, "a [[partition]]");
+  for (const BroadcastPhase& b : sc.broadcasts) late(b.at, "a [[broadcasts]] phase");
+  for (Time t : sc.snapshots) late(t, "a snapshot");
+}
+
 void check_window(Section& s, Time at, Time until) {
   if (until < at) s.fail(s.get("until_s"), "until_s", "must not be before at_s");
 }
@@ -255,6 +278,26 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& source_nam
   sc.entry_node = top.boolean("entry_node").value_or(true);
   if (auto k = top.integer("join_requests", 1, 1000)) f.join_requests = static_cast<int>(*k);
   if (auto h = top.integer("max_hops", 0, 255)) f.max_hops = static_cast<int>(*h);
+  f.rule = top.text("rule");
+  if (auto m = top.integer("min_connections", 0, 1000)) f.min_connections = static_cast<int>(*m);
+  if (auto m = top.integer("max_connections", 0, 100000)) f.max_connections = static_cast<int>(*m);
+  if (auto r = top.integer("resilience_runs", 1, 10000)) f.resilience_runs = static_cast<int>(*r);
+  if (auto n = top.integer("nodes", 1, 0x7FFFFFFE)) f.nodes = static_cast<std::uint32_t>(*n);
+  f.arrival_interval = top.duration("arrival_interval", 1e6);
+  if (f.arrival_interval && !f.nodes)
+    top.fail(top.get("arrival_interval_ms"), "arrival_interval_ms", "needs nodes");
+  if (const toml::node* n = top.get("seeds")) {
+    if (n->is_integer() && n->as_integer()->get() >= 0)
+      f.seeds = std::to_string(n->as_integer()->get());
+    else if (n->is_string())
+      f.seeds = n->as_string()->get();
+    else
+      top.fail(n, "seeds", "expected \"A..B\" or a non-negative integer");
+  }
+  if (const toml::node* n = top.get("sweep")) {
+    if (!n->is_table()) top.fail(n, "sweep", "expected a table: [sweep]");
+    f.has_sweep = true;
+  }
 
   if (const toml::table* lt = top.subtable("latency")) {
     Section s(*lt, "[latency]", source_name);
@@ -368,12 +411,20 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& source_nam
     std::sort(sc.snapshots.begin(), sc.snapshots.end());
   }
   top.finish();
+  if (f.nodes && !sc.arrivals.empty())
+    top.fail(top.get("nodes"), "nodes", "give nodes or [[arrivals]], not both");
+  check_end(top, sc);
   return f;
 }
 
 ScenarioFile load_scenario(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::invalid_argument(path.string() + ": is a folder, not a scenario file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(path.string() + ": cannot read the scenario file");
+  if (!in)
+    throw std::invalid_argument(path.string() +
+                                ": cannot read the scenario file: " + std::strerror(errno));
   std::stringstream buf;
   buf << in.rdbuf();
   const std::string text = buf.str();

@@ -21,10 +21,21 @@ struct ScenarioFile {
   std::optional<int> max_hops;
   std::optional<LatencyModel> latency;  // its seed is set by the network
   std::optional<double> loss;
+  // What a study adds to a scenario: the rule, the node's limits, the default scenario's size
+  // (`nodes`, with `arrival_interval`, instead of [[arrivals]]), the seeds and the analysis.
+  std::optional<std::string> rule;
+  std::optional<int> min_connections;
+  std::optional<int> max_connections;
+  std::optional<std::uint32_t> nodes;
+  std::optional<Time> arrival_interval;
+  std::optional<std::string> seeds;  // "A..B" or "A"
+  std::optional<int> resilience_runs;
+  bool has_sweep = false;  // a [sweep] table, read by the experiment layer
 };
 
 // Parses a scenario; throws std::invalid_argument with one line "FILE:LINE: key 'K': what is
-// wrong" on a syntax error, an unknown key or a bad value.
+// wrong" on a syntax error, an unknown key, a bad value or a phase after end_s (it would never
+// happen).
 ScenarioFile parse_scenario(std::string_view text, const std::string& source_name,
                             const std::filesystem::path& base_dir = {});
 ScenarioFile load_scenario(const std::filesystem::path& path);

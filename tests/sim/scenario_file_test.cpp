@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace p2p::sim {
@@ -155,6 +156,63 @@ TEST(SiteMatrix, ReadsASquareTableAndRefusesARagged) {
   }
   std::filesystem::remove(good);
   std::filesystem::remove(bad);
+}
+
+}  // namespace
+}  // namespace p2p::sim
+
+namespace p2p::sim {
+namespace {
+
+TEST(ScenarioFile, NamesTheRuleLimitsSizeAndSeeds) {
+  if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
+  const ScenarioFile f = parse_scenario(R"(rule = "hyparview"
+min_connections = 2
+max_connections = 9
+nodes = 300
+arrival_interval_ms = 5
+seeds = "1..4"
+resilience_runs = 3
+)",
+                                        "s.toml");
+  EXPECT_EQ(f.rule, "hyparview");
+  EXPECT_EQ(f.min_connections, 2);
+  EXPECT_EQ(f.max_connections, 9);
+  EXPECT_EQ(f.nodes, 300u);
+  EXPECT_EQ(f.arrival_interval, 5 * kMillisecond);
+  EXPECT_EQ(f.seeds, "1..4");
+  EXPECT_EQ(f.resilience_runs, 3);
+  EXPECT_FALSE(f.has_sweep);
+  EXPECT_TRUE(parse_scenario("[sweep]\nrule = [\"seed\"]\n", "s.toml").has_sweep);
+}
+
+TEST(ScenarioFile, APhaseAfterTheEndIsAnError) {
+  if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
+  EXPECT_NE(
+      error_of("end_s = 10\n[[mass_failure]]\nat_s = 11\nfraction = 0.1\n").find("after end_s"),
+      std::string::npos);
+  EXPECT_NE(error_of("end_s = 10\n[snapshots]\nat_s = [5, 20]\n").find("after end_s"),
+            std::string::npos);
+  EXPECT_EQ(error_of("end_s = 10\n[[mass_failure]]\nat_s = 10\nfraction = 0.1\n"), "");
+  EXPECT_NE(error_of("nodes = 5\n[[arrivals]]\ncount = 3\n").find("not both"), std::string::npos);
+  EXPECT_NE(error_of("arrival_interval_ms = 5\n").find("needs nodes"), std::string::npos);
+}
+
+TEST(ScenarioFile, AFolderOrAMissingFileSaysWhy) {
+  if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
+  const auto dir = std::filesystem::temp_directory_path();
+  try {
+    load_scenario(dir);
+    FAIL() << "a folder was read as a scenario";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("is a folder"), std::string::npos) << e.what();
+  }
+  try {
+    load_scenario(dir / "p2p-no-such-scenario.toml");
+    FAIL() << "a missing file was read";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 #include <queue>
 
@@ -91,6 +92,73 @@ TEST(Growth, MeanDegreeIsNearTwiceTheRequestsPerNewcomer) {
   const double mean_degree = 2.0 * static_cast<double>(r.links.size()) / 2000.0;
   EXPECT_GT(mean_degree, 7.5);
   EXPECT_LE(mean_degree, 8.0);
+}
+
+}  // namespace
+}  // namespace p2p::sim
+
+namespace p2p::sim {
+namespace {
+
+// Distinct pairs of live nodes where at least one end holds a link: the one definition of an edge.
+std::uint64_t distinct_edges(const Network& net) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  for (std::uint32_t i : net.live())
+    for (const Link& l : net.node(i).links()) {
+      const std::uint32_t j = index_of(l.peer);
+      if (j != i && j < net.size() && net.alive(j))
+        pairs.emplace_back(std::min(i, j), std::max(i, j));
+    }
+  std::sort(pairs.begin(), pairs.end());
+  return static_cast<std::uint64_t>(std::unique(pairs.begin(), pairs.end()) - pairs.begin());
+}
+
+TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
+  // The seed's rule doubles links; sampled mid-growth, some links are half-open.
+  const Config config;  // the network keeps a pointer to it
+  Network net(config, NetworkOptions{3, {}});
+  Scenario sc = Scenario::growth(400, 10 * kMillisecond);
+  sc.sample_every = 250 * kMillisecond;
+  for (int t = 1; t < 40; ++t) sc.snapshots.push_back(t * 100 * kMillisecond + 3);
+  std::size_t half_open_seen = 0;
+  ScenarioObserver obs;
+  obs.snapshot = [&](Time, const Network& n) {
+    EXPECT_EQ(sample_topology(n).edges, distinct_edges(n));
+    half_open_seen += links_held_by_higher_end_only(n, n.links()).size();
+  };
+  const ScenarioResult r = run_scenario(net, sc, 3, obs);
+  EXPECT_GT(half_open_seen, 0u);  // the mid-run checks did meet half-open links
+  ASSERT_GT(r.samples.size(), 4u);
+  EXPECT_EQ(r.samples.back().edges, distinct_edges(net));
+  const auto held = net.links();
+  const auto higher = links_held_by_higher_end_only(net, held);
+  auto all = held;
+  all.insert(all.end(), higher.begin(), higher.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  EXPECT_EQ(all.size(), distinct_edges(net));
+  EXPECT_LT(distinct_edges(net), held.size());  // some links are doubled
+  EXPECT_DOUBLE_EQ(r.samples.back().mean_degree,
+                   2.0 * static_cast<double>(r.samples.back().edges) / 400.0);
+}
+
+TEST(Scenario, TheEndIsTheEndAndTheFloodIsAfter) {
+  const Config config;
+  Network net(config, NetworkOptions{1, {}});
+  Scenario sc = Scenario::growth(500, 10 * kMillisecond);
+  sc.end = 2 * kSecond;
+  std::size_t live_at_end = 0;
+  ScenarioObserver obs;
+  obs.at_end = [&](const Network& n) {
+    EXPECT_EQ(n.now(), 2 * kSecond);
+    live_at_end = n.live().size();
+  };
+  const ScenarioResult r = run_scenario(net, sc, 1, obs);
+  EXPECT_EQ(r.end, 2 * kSecond);
+  EXPECT_EQ(r.samples.back().time, 2 * kSecond);
+  EXPECT_EQ(live_at_end, 201u);  // node 0 and arrivals at 10, 20, ..., 2000 ms
+  EXPECT_TRUE(r.flooded);
+  EXPECT_GT(r.flood_end, r.end);
 }
 
 }  // namespace

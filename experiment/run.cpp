@@ -1,0 +1,343 @@
+#include "experiment/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "analysis/graph_summary.hpp"
+#include "experiment/csv.hpp"
+#include "experiment/metrics.hpp"
+#include "experiment/output_folder.hpp"
+#include "experiment/stop.hpp"
+
+namespace p2p::experiment {
+namespace fs = std::filesystem;
+namespace {
+
+// The links among live nodes. When every node is alive its ids are the simulator's indices;
+// otherwise live nodes are renumbered and `labels` keeps their indices for the CSV files.
+struct LiveEdges {
+  std::size_t nodes = 0;
+  std::vector<analysis::Edge> edges;
+  std::vector<std::string> labels;
+};
+
+LiveEdges live_edges(const sim::Network& net) {
+  auto links = net.links();
+  const auto half_open = sim::links_held_by_higher_end_only(net, links);
+  links.insert(links.end(), half_open.begin(), half_open.end());
+  LiveEdges le;
+  le.edges.reserve(links.size());
+  if (net.live().size() == net.size()) {
+    for (auto [i, j] : links) le.edges.push_back(analysis::Edge{i, j});
+    le.nodes = net.size();
+    return le;
+  }
+  std::vector<std::uint32_t> id(net.size(), 0);
+  std::uint32_t next = 0;
+  for (std::uint32_t i = 0; i < net.size(); ++i)
+    if (net.alive(i)) {
+      id[i] = next++;
+      le.labels.push_back(std::to_string(i));
+    }
+  for (auto [i, j] : links) le.edges.push_back(analysis::Edge{id[i], id[j]});
+  le.nodes = next;
+  return le;
+}
+
+// The process's peak resident memory so far in MiB (Linux), or -1 where it cannot be read.
+double peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      double kib = 0;
+      status >> kib;
+      return kib / 1024;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : std::nan("");
+}
+
+double curve_at(const analysis::Report& r, const char* strategy, double fraction) {
+  for (const analysis::ResilienceCurve& c : r.resilience) {
+    if (c.strategy != strategy) continue;
+    for (const analysis::ResiliencePoint& p : c.points)
+      if (std::abs(p.fraction_removed - fraction) < 1e-9) return p.mean;
+  }
+  return std::nan("");
+}
+
+// Adds summary rows, each a metric defined in metrics.cpp; NaN (does not apply) is left out.
+struct Summary {
+  analysis::Report& report;
+  void add(const char* name, double value) {
+    if (find_metric(name) == nullptr)
+      throw std::logic_error(std::string("undefined metric ") + name);
+    if (!std::isnan(value)) report.summary.emplace_back(name, value);
+  }
+};
+
+// The comparison's second run: the same network, a share of it crashing after the scenario,
+// then a repair window and the final flood.
+void crash_run(const RunDescription& d, std::uint64_t seed, Summary& out) {
+  const RunSettings& s = d.settings;
+  sim::NetworkOptions options = d.network;
+  options.seed = seed;
+  sim::Network net(d.config, options);
+  sim::Scenario sc = d.scenario;
+  sim::MassFailure failure;
+  failure.at = sc.planned_end() + static_cast<Time>(std::llround(s.settle_s * kSecond));
+  failure.fraction = s.crash;
+  failure.crash = true;
+  sc.failures.push_back(failure);
+  sc.end = failure.at + static_cast<Time>(std::llround(s.repair_s * kSecond));
+  sc.final_flood = true;
+  sim::ScenarioObserver obs;
+  obs.progress = [](const sim::Network&) { throw_if_stopped(); };
+  const sim::ScenarioResult res = sim::run_scenario(net, sc, seed, obs);
+  if (!res.samples.empty())
+    out.add("lcc_after_crash", res.samples.back().largest_component_fraction);
+  if (res.flooded)
+    if (const sim::FloodStats* fs = net.flood(res.flood_id))
+      out.add("flood_coverage_after_crash",
+              ratio(static_cast<double>(fs->deliveries), static_cast<double>(fs->reachable)));
+}
+
+analysis::ReportOptions report_options(const RunDescription& d, std::uint64_t seed) {
+  analysis::ReportOptions ro = d.settings.analysis;
+  ro.seed = seed;
+  return ro;
+}
+
+}  // namespace
+
+double summary_value(const analysis::Report& report, std::string_view name) {
+  for (const auto& [k, v] : report.summary)
+    if (k == name) return v;
+  return std::nan("");
+}
+
+std::vector<std::string> omitted_metrics(const RunDescription& d, const analysis::Report& r) {
+  const analysis::ReportOptions& a = d.settings.analysis;
+  const double lcc =
+      std::round(summary_value(r, "largest_component_fraction") * summary_value(r, "nodes"));
+  std::vector<std::string> notes;
+  if (std::isnan(lcc)) return notes;
+  const std::string size = analysis::format_number(lcc);
+  if (a.spectral && std::isnan(summary_value(r, "algebraic_connectivity")) &&
+      lcc > static_cast<double>(a.spectral_limit))
+    notes.push_back("algebraic_connectivity omitted: the largest component has " + size +
+                    " nodes, above --spectral-up-to " + std::to_string(a.spectral_limit));
+  if (a.paths && lcc > static_cast<double>(a.exact_path_limit))
+    notes.push_back("mean_shortest_path and diameter estimated from " +
+                    std::to_string(a.path_samples) +
+                    " sampled sources: the largest component has " + size +
+                    " nodes, above --exact-paths-up-to " + std::to_string(a.exact_path_limit));
+  return notes;
+}
+
+// The scenario's phases, one row each in start order.
+std::string phases_csv(const sim::Scenario& sc) {
+  struct Row {
+    Time start;
+    std::string phase;
+    double end;  // NaN: not fixed in advance
+    std::string detail;
+  };
+  auto s = [](Time t) { return static_cast<double>(t) / kSecond; };
+  auto percent = [](double f) { return analysis::format_number(100 * f) + "%"; };
+  std::vector<Row> rows;
+  for (const sim::ArrivalPhase& a : sc.arrivals) {
+    const bool fixed = a.rate <= 0 && a.count > 0;
+    rows.push_back({a.at, "arrivals",
+                    fixed ? s(a.at + static_cast<Time>(a.count - 1) * a.interval) : std::nan(""),
+                    std::to_string(a.count) + " nodes"});
+  }
+  for (const sim::ChurnPhase& c : sc.churn) rows.push_back({c.at, "churn", s(c.until), ""});
+  for (const sim::MassFailure& m : sc.failures)
+    rows.push_back({m.at, "mass_failure", s(m.at),
+                    percent(m.fraction) + (m.by_degree ? " by degree" : " at random")});
+  for (const sim::PartitionPhase& p : sc.partitions)
+    rows.push_back({p.at, "partition", s(p.until), percent(p.fraction) + " cut off"});
+  for (const sim::BroadcastPhase& b : sc.broadcasts)
+    rows.push_back({b.at, "broadcasts", s(b.until), analysis::format_number(b.rate) + " per s"});
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& x, const Row& y) { return x.start < y.start; });
+  CsvWriter csv({"phase", "start_s", "end_s", "detail"});
+  for (const Row& r : rows) {
+    csv.text(r.phase).number(s(r.start)).number(r.end).text(r.detail);
+    csv.end_row();
+  }
+  return csv.str();
+}
+
+RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
+  sim::NetworkOptions options = d.network;
+  options.seed = seed;
+  auto net = std::make_unique<sim::Network>(d.config, options);
+  if (d.mix) net->set_groups(d.mix->groups());
+
+  // What the network is at the scenario's end (before a final flood that runs past end_s).
+  std::optional<LiveEdges> at_end;
+  sim::Counters counters;
+  sim::ScenarioObserver obs;
+  obs.progress = [&](const sim::Network& n) {
+    throw_if_stopped();
+    if (hooks.progress) hooks.progress(n);
+  };
+  std::vector<double> custom(d.custom_metrics.size());
+  auto capture = [&](const sim::Network& n) {
+    at_end = live_edges(n);
+    counters = n.counters();
+    for (std::size_t i = 0; i < custom.size(); ++i) custom[i] = d.custom_metrics[i].measure(n);
+  };
+  obs.at_end = capture;
+  if (!hooks.snapshot_dir.empty())
+    obs.snapshot = [&](Time t, const sim::Network& n) {
+      throw_if_stopped();
+      const LiveEdges le = live_edges(n);
+      const analysis::Graph g = analysis::Graph::from_edges(le.nodes, le.edges);
+      const std::string name = "t=" + analysis::format_number(static_cast<double>(t) / kSecond);
+      analysis::write_report(hooks.snapshot_dir / name, g,
+                             analysis::compute_report(g, report_options(d, seed)), le.labels);
+    };
+  const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs);
+  if (!at_end) capture(*net);
+  RunResult r;
+  r.samples = sr.samples;
+  r.floods = net->floods();
+  r.events = net->counters().events;
+  r.peak_pending = net->peak_pending();
+  r.sim_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  r.sim_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  r.sim_peak_mib = peak_rss_mib();
+  const sim::FloodStats* final_flood = sr.flooded ? net->flood(sr.flood_id) : nullptr;
+  std::optional<sim::FloodStats> flood;
+  if (final_flood) flood = *final_flood;
+  r.phases_csv = phases_csv(d.scenario);
+  if (d.mix) {
+    std::ostringstream groups;
+    sim::write_groups_csv(groups, sim::summarize_groups(*net));
+    r.groups_csv = groups.str();
+  }
+  net.reset();  // the protocol state is no longer needed; free it before the graph is built
+  throw_if_stopped();
+
+  const auto analysis_start = std::chrono::steady_clock::now();
+  r.labels = std::move(at_end->labels);
+  r.graph = analysis::Graph::from_edges(at_end->nodes, at_end->edges);
+  at_end.reset();
+  if (hooks.analysing) hooks.analysing(r.graph.node_count());
+  r.report = analysis::compute_report(r.graph, report_options(d, seed));
+
+  Summary out{r.report};
+  const sim::Counters& c = counters;
+  const auto accepted = static_cast<double>(c.note(NoteKind::JoinAccepted));
+  out.add("events", static_cast<double>(c.events));
+  out.add("virtual_time_s", static_cast<double>(sr.end) / kSecond);
+  out.add("join_requests_sent", static_cast<double>(c.join_requests_sent));
+  out.add("join_requests_accepted", accepted);
+  out.add("join_requests_dropped", static_cast<double>(c.note(NoteKind::JoinDroppedHops) +
+                                                       c.note(NoteKind::JoinDroppedNoLink)));
+  out.add("join_request_hops", static_cast<double>(c.join_requests_passed));
+  if (flood) {
+    out.add("flood_origin", sr.flood_origin);
+    out.add("flood_coverage",
+            ratio(static_cast<double>(flood->deliveries), static_cast<double>(flood->reachable)));
+    out.add("flood_messages", static_cast<double>(flood->messages));
+    out.add("flood_duplicates", static_cast<double>(flood->duplicates));
+    if (d.scenario.end > 0) out.add("flood_time_s", static_cast<double>(sr.flood_end) / kSecond);
+  }
+  // Rows that only a richer scenario needs, so the default report keeps its shape.
+  if (!r.labels.empty() || c.crashes > 0 || c.departures > 0) {
+    out.add("nodes_ever", static_cast<double>(r.graph.node_count() + c.crashes + c.departures));
+    out.add("departures", static_cast<double>(c.departures));
+    out.add("crashes", static_cast<double>(c.crashes));
+  }
+  if (c.packets_lost > 0 || options.loss > 0)
+    out.add("packets_lost", static_cast<double>(c.packets_lost));
+  if (c.packets_cut > 0) out.add("packets_cut", static_cast<double>(c.packets_cut));
+
+  for (std::size_t i = 0; i < custom.size(); ++i) {
+    const std::string& name = d.custom_metrics[i].name;
+    if (find_metric(name) != nullptr || !std::isnan(summary_value(r.report, name)))
+      throw std::invalid_argument("custom metric '" + name + "' has a built-in metric's name");
+    if (!std::isnan(custom[i])) r.report.summary.emplace_back(name, custom[i]);
+  }
+  if (d.settings.comparison_measures) {
+    const analysis::Graph& g = r.graph;
+    out.add("duplicate_links", static_cast<double>(g.duplicates_dropped()));
+    if (g.node_count() > 0) out.add("degree_stddev", analysis::degree_stddev(g));
+    out.add("entry_link_share", analysis::link_share(g, 0));
+    if (flood)
+      out.add("messages_per_delivery",
+              ratio(static_cast<double>(flood->messages), static_cast<double>(flood->deliveries)));
+    out.add("join_hops_per_accept", ratio(static_cast<double>(c.join_requests_passed), accepted));
+    out.add("lcc_random_10", curve_at(r.report, "random", 0.10));
+    out.add("lcc_random_30", curve_at(r.report, "random", 0.30));
+    out.add("lcc_random_50", curve_at(r.report, "random", 0.50));
+    out.add("lcc_degree_10", curve_at(r.report, "degree", 0.10));
+    out.add("lcc_degree_30", curve_at(r.report, "degree", 0.30));
+    out.add("lcc_degree_50", curve_at(r.report, "degree", 0.50));
+    if (d.settings.crash > 0 && r.graph.node_count() > 1) crash_run(d, seed, out);
+  }
+  r.analysis_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - analysis_start).count();
+  return r;
+}
+
+void write_run(const fs::path& dir, const RunResult& r) {
+  analysis::write_report(dir, r.graph, r.report, r.labels);
+  auto seconds = [](Time t) { return static_cast<double>(t) / kSecond; };
+  CsvWriter ts({"time_s", "live_nodes", "edges", "mean_degree", "largest_component_fraction",
+                "components", "join_requests_in_flight", "messages_sent", "pending_events"});
+  for (const sim::TimeSample& s : r.samples) {
+    ts.number(seconds(s.time)).integer(s.live_nodes).integer(s.edges).number(s.mean_degree);
+    ts.number(s.largest_component_fraction).integer(s.components);
+    ts.integer(s.join_requests_in_flight).integer(s.messages_sent).integer(s.pending_events);
+    ts.end_row();
+  }
+  write_file(dir / "timeseries.csv", ts.str());
+
+  CsvWriter bc({"broadcast", "time_s", "origin", "reachable", "deliveries", "coverage", "messages",
+                "duplicates", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+                "latency_max_ms", "max_hops", "finished"});
+  std::size_t k = 0;
+  for (const sim::FloodStats& b : r.floods) {
+    // Latencies of a message nobody delivered do not exist: those cells stay empty.
+    auto ms = [&](Time t) {
+      return b.deliveries > 0 ? static_cast<double>(t) / kMillisecond : std::nan("");
+    };
+    bc.integer(k++).number(seconds(b.start)).integer(b.origin).integer(b.reachable);
+    bc.integer(b.deliveries)
+        .number(ratio(static_cast<double>(b.deliveries), static_cast<double>(b.reachable)));
+    bc.integer(b.messages).integer(b.duplicates).number(ms(b.p50)).number(ms(b.p90));
+    bc.number(ms(b.p99)).number(ms(b.max));
+    if (b.deliveries > 0)
+      bc.integer(b.max_hops);
+    else
+      bc.text("");
+    bc.integer(b.finished ? 1 : 0);
+    bc.end_row();
+  }
+  write_file(dir / "broadcasts.csv", bc.str());
+  write_file(dir / "phases.csv", r.phases_csv);
+  if (!r.groups_csv.empty()) write_file(dir / "groups.csv", r.groups_csv);
+}
+
+}  // namespace p2p::experiment

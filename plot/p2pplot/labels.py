@@ -83,6 +83,15 @@ METRICS = {
                                    FRACTION),
     # runs.csv of `p2p sim --seeds` and `p2p compare`: the run's identity and settings.
     "seed": ("seed", "seed", ID),
+    # groups.csv: networks mixing rules, one row per group.
+    "group": ("group", "group", ID),
+    "share": ("share of newcomers", "fraction of nodes", SETTING),
+    "links_within": ("links within the group", "links", COUNT),
+    "links_across": ("links to other groups", "links", COUNT),
+    "flood_reachable": ("nodes the last flood could reach", "nodes", COUNT),
+    "flood_deliveries": ("nodes the last flood reached", "nodes", COUNT),
+    # A scenario with end_s: when the final flood ran, after the end the summary describes.
+    "flood_time_s": ("final flood's time", "s", REAL),
     "rule": ("join rule", "rule", SETTING),
     "scenario": ("scenario", "file", SETTING),
     "join_requests": ("JOIN_REQs per newcomer", "messages", SETTING),

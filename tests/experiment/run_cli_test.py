@@ -72,7 +72,7 @@ def study(p2p, src, tmp):
     assert top["file"]["text"] == open(example).read()
     run = json.load(open(os.path.join(a, "rule=seed_nodes=200_seed=2", "manifest.json")))
     assert run["seed"] == 2 and run["point"] == {"rule": "seed", "nodes": "200"}, run
-    assert run["options"]["rule"] == "seed" and run["options"]["nodes"] == "200", run
+    assert run["options"]["rule"] == "seed:any_ack=1" and run["options"]["nodes"] == "200", run
     # aggregate.csv agrees with an independent computation from runs.csv.
     agg = read_csv(os.path.join(a, "aggregate.csv"))
     assert list(agg[0]) == ["rule", "nodes", "metric", "runs", "mean", "stddev", "ci95_low",

@@ -153,7 +153,8 @@ class Plot(unittest.TestCase):
         """Every name the C++ writes as a summary metric, a comparison metric or a CSV column
         is in the label table (read from the sources, so a new metric without a label fails)."""
         names = set()
-        for path in ("analysis/report.cpp", "runner/sim_command.cpp",
+        for path in ("analysis/report.cpp", "analysis/graph_summary.cpp", "experiment/metrics.cpp",
+                     "experiment/run.cpp", "sim/rule_mix.cpp", "runner/sim_command.cpp",
                      "runner/compare_command.cpp", "runner/analyze_command.cpp"):
             with open(os.path.join(SOURCE, path)) as f:
                 text = f.read()

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer_procs import Cluster  # noqa: E402
 
 DROPS = ("write queue over", "write memory budget", "timed out writing")
-KEEP_ALIVE = b"\x00\x00\x00\x01\x01"
+KEEP_ALIVE = b"\x00\x00\x00\x01\x02"  # length 1, then the wire version (2)
 
 
 def check(cond, message):
@@ -37,10 +37,11 @@ def check(cond, message):
 
 
 def packet(type_, origin_port, id_, text=b""):
-    """A version-1 frame: type, hops, origin 127.0.0.1:origin_port, id, text, no tail."""
+    """A version-2 frame: type, hops, origin 127.0.0.1:origin_port, id, text, then ref, degree,
+    flags, an empty address list, no rule tag and an empty rule body."""
     origin = bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1]) + struct.pack("<H", origin_port)
     body = bytes([1, type_, 0]) + origin + struct.pack("<Q", id_) + struct.pack("<I", len(text))
-    body = bytes([1]) + body + text
+    body = bytes([2]) + body + text + bytes(8 + 4 + 1 + 1 + 2 + 4)
     return struct.pack(">I", len(body)) + body
 
 

@@ -10,8 +10,8 @@ loop is bounded in count and time; attackers bind their own loopback addresses (
                must still get a link. Prints how long it took.
   heavy_chat   four peers each type 3000 lines at once. Fails if any link is dropped by the
                transport (queue overflow, memory budget, stalled write); prints the duplicate lines
-               printed. With --strict it also fails on any duplicate: that part is the protocol's
-               seen set, expected to fail until it remembers ids for a time rather than a count.
+               printed. With --strict (as ctest runs it) it also fails on any duplicate: the
+               protocol's seen set keeps ids for a time to live, so each line prints once.
 
     under_attack.py --p2p build/p2p CASE [--rss-mb N] [--strict] [--no-keep-alives]
 """

@@ -83,9 +83,15 @@ def bad_input(p2p, tmp):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "bad.toml:4:" in lines[0] and "fraction" in lines[0], r.stderr
-    for args in (["--seeds", "5..2"], ["--latency-model", "gauss"], ["--scenario", "/nonexistent.toml"]):
+    for args in (["--seeds", "5..2"], ["--latency-model", "gauss"], ["--scenario", "/nonexistent.toml"],
+                 ["--rule", "degree_capped:d=8", "--min-connections", "12"],
+                 ["--rule", "seed+hyparview@120%"]):
         r = run(p2p, *args, "-o", os.path.join(tmp, "o"), check=False)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+    # A mistyped subcommand is named, with the one it probably meant.
+    r = subprocess.run([p2p, "simm"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.strip() == \
+        "p2p: unknown command 'simm' (did you mean 'sim'?); see p2p --help", r.stderr
 
 
 def no_progress_when_not_a_terminal(p2p, tmp):

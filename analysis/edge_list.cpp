@@ -39,6 +39,8 @@ std::string quoted(std::string_view s) {
 }
 
 class Parser {
+  std::size_t source_column_ = 0, target_column_ = 1, columns_ = 2;
+
  public:
   void line(std::string_view text, std::size_t number) {
     number_ = number;
@@ -47,10 +49,22 @@ class Parser {
     if (format_ == Format::unknown) {
       if (text.find(',') != std::string_view::npos) {
         format_ = Format::csv;
-        const auto comma = text.find(',');
-        if (trim(text.substr(0, comma)) != "source" || trim(text.substr(comma + 1)) != "target") {
-          fail("expected the CSV header 'source,target'");
+        // The two named columns, wherever they are; others (a weight, a pandas index) are read
+        // past.
+        std::size_t start = 0, column = 0;
+        bool has_source = false, has_target = false;
+        while (true) {
+          const auto comma = text.find(',', start);
+          const auto name =
+              trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+          if (name == "source" && !has_source) source_column_ = column, has_source = true;
+          if (name == "target" && !has_target) target_column_ = column, has_target = true;
+          ++column;
+          if (comma == std::string_view::npos) break;
+          start = comma + 1;
         }
+        if (!has_source || !has_target) fail("expected a CSV header with 'source' and 'target'");
+        columns_ = column;
         return;
       }
       format_ = Format::whitespace;
@@ -63,11 +77,16 @@ class Parser {
         const auto comma = text.find(',', start);
         const auto field =
             trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
-        if (count < 2) fields[count] = field;
+        if (count == source_column_) fields[0] = field;
+        if (count == target_column_) fields[1] = field;
         ++count;
         if (comma == std::string_view::npos) break;
         start = comma + 1;
       }
+      if (count != columns_)
+        fail("expected " + std::to_string(columns_) + " fields as in the header, found " +
+             std::to_string(count));
+      count = 2;
     } else {
       std::size_t i = 0;
       while (i < text.size()) {
@@ -78,10 +97,13 @@ class Parser {
         if (count < 2) fields[count] = text.substr(start, i - start);
         ++count;
       }
-      if (count == 2 && first_data_line_ && fields[0] == "source" && fields[1] == "target") {
+      if (count >= 2 && first_data_line_ && fields[0] == "source" && fields[1] == "target") {
         first_data_line_ = false;  // a whitespace header, tolerated
         return;
       }
+      // networkx's write_edgelist adds the edge's data ("0 1 {}"): the first two fields are the
+      // edge, the rest is read past.
+      if (count > 2) count = 2;
     }
     first_data_line_ = false;
     if (count != 2) {

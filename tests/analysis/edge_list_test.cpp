@@ -68,12 +68,32 @@ TEST(EdgeList, KeepsSelfLoopsAndDuplicatesForTheGraphToCount) {
 }
 
 TEST(EdgeList, RejectsCsvWithoutHeader) {
-  EXPECT_EQ(error_of("1,2\n2,3\n"), "line 1: expected the CSV header 'source,target'");
+  EXPECT_EQ(error_of("1,2\n2,3\n"), "line 1: expected a CSV header with 'source' and 'target'");
 }
 
-TEST(EdgeList, RejectsThirdColumnNamingTheLine) {
+TEST(EdgeList, RejectsARowWithMoreFieldsThanTheHeaderNamingTheLine) {
   EXPECT_EQ(error_of("source,target\n1,2\n2,3,heavy\n"),
-            "line 3: expected 2 fields (source, target), found 3");
+            "line 3: expected 2 fields as in the header, found 3");
+}
+
+TEST(EdgeList, ReadsTheNamedColumnsAndIgnoresTheRest) {
+  // A pandas index first and a weight last, as DataFrame.to_csv writes them.
+  const EdgeList l = parse(",source,target,weight\n0,1,2,0.5\n1,2,3,1.5\n2,3,1,2\n");
+  EXPECT_EQ(l.node_count, 3u);
+  ASSERT_EQ(l.edges.size(), 3u);
+  const EdgeList swapped = parse("target,source\n2,1\n3,2\n1,3\n");
+  ASSERT_EQ(swapped.edges.size(), l.edges.size());
+  for (std::size_t k = 0; k < l.edges.size(); ++k) {
+    EXPECT_EQ(swapped.labels[swapped.edges[k].source], l.labels[l.edges[k].source])
+        << "by name, not position";
+    EXPECT_EQ(swapped.labels[swapped.edges[k].target], l.labels[l.edges[k].target]);
+  }
+}
+
+TEST(EdgeList, ReadsNetworkxWriteEdgelistWithItsDataColumn) {
+  const EdgeList l = parse("0 1 {}\n1 2 {'weight': 3}\n2 0 {}\n");
+  EXPECT_EQ(l.node_count, 3u);
+  EXPECT_EQ(l.edges.size(), 3u);
 }
 
 TEST(EdgeList, RejectsEmptyInput) {

@@ -12,8 +12,8 @@
 #include "experiment/manifest.hpp"
 #include "protocol/config.hpp"
 #include "sim/network.hpp"
-#include "sim/scenario.hpp"
 #include "sim/rule_mix.hpp"
+#include "sim/scenario.hpp"
 #include "sim/scenario_file.hpp"
 
 namespace p2p::experiment {

@@ -10,8 +10,8 @@ import sys
 
 FIGURES = ("degree", "clustering", "resilience", "timeseries", "broadcasts", "compare", "network")
 KNOWN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
-               "resilience.csv", "timeseries.csv", "broadcasts.csv", "runs.csv", "comparison.csv",
-               "link_events.csv", "node_events.csv", "phases.csv")
+               "resilience.csv", "timeseries.csv", "broadcasts.csv", "runs.csv", "aggregate.csv",
+               "comparison.csv", "link_events.csv", "node_events.csv", "phases.csv")
 # The files of one run's graph; a folder with none of them (a comparison) has no run figures.
 RUN_FILES = ("summary.csv", "degree_distribution.csv", "edges.csv", "nodes.csv",
              "resilience.csv", "timeseries.csv", "broadcasts.csv")
@@ -91,7 +91,7 @@ def _run(argv, written):
         raise UsageError("--animate takes one DIR")
     # Imported only now, so that a bad argument is reported without loading matplotlib.
     from .folder import MalformedFile, MissingFile, OutputFolder
-    from . import compare, figures, network, style, summary
+    from . import campaign, compare, figures, network, style, summary
 
     style.apply()
 
@@ -133,6 +133,8 @@ def _run(argv, written):
         ]
         if compare.is_compare_folder(folder):
             plan.append(("compare", "rule comparison", lambda: compare.compare(folder, writer)))
+            plan.append(("compare", "figures per point", lambda: campaign.point_figures(
+                folder, compare.comparison(folder), writer)))
         if args.summary:
             plan = [("summary", "the summary page",
                      lambda: summary.page(folder, writer, args.draw_limit, args.entry))]

@@ -19,11 +19,10 @@ from matplotlib.patches import Patch
 from matplotlib.lines import Line2D
 
 from . import labels
-from .folder import MissingFile
+from . import campaign
+from .folder import MalformedFile, MissingFile
 from .style import colour, in_order, integer_ticks
 
-STAT_COLUMNS = {"rule", "metric", "mean", "std", "stddev", "ci95_low", "ci95_high", "runs", "n",
-                "median", "min", "max", "seeds", "samples", "stderr", "sem"}
 # runs.csv columns that say which run a row is and how it was set up, never what it measured.
 RUN_KEYS = {"rule", "seed", "run", "scenario", "join_requests", "max_hops", "loss"}
 
@@ -48,50 +47,68 @@ REMOVAL = re.compile(r"^lcc_(random|degree)_(\d+)$")
 # What the one-page summary shows first, after the resilience curves.
 SUMMARY_METRICS = ("max_degree", "entry_link_share", "average_clustering", "mean_shortest_path",
                    "flood_coverage", "messages_per_delivery", "join_hops_per_accept",
-                   "mean_degree", "lcc_after_crash")
+                   "degree_removal_half_fraction", "flood_messages", "mean_degree",
+                   "lcc_after_crash")
 
 
 def is_compare_folder(folder):
-    return folder.has("comparison.csv") or folder.has("runs.csv")
+    return folder.has("comparison.csv") or folder.has("aggregate.csv") or folder.has("runs.csv")
 
 
 class Comparison:
-    """A folder's statistics (one row per rule and metric), its seeds' values, the rules in the
-    user's order and the metrics worth a panel."""
+    """A campaign's statistics (one row per point and metric), its seeds' values, its points in
+    the order the file gives them and the metrics worth a panel.
+
+    A point is one setting of the swept parameters (`campaign.parameters`). When one of them is a
+    number taking several values (`nodes`), it becomes the x axis (`sweep`) and each setting of
+    the others (`rule`) one curve against it; otherwise each point is a category of its own. Two
+    points are never pooled into one mean or one band."""
 
     def __init__(self, folder):
-        self.runs = _runs_long(folder) if folder.has("runs.csv") else None
-        if folder.has("comparison.csv"):
-            stats = folder.table("comparison.csv", ("rule", "metric", "mean"))
-            stats = stats.assign(rule=stats["rule"].astype(str),
-                                 metric=stats["metric"].astype(str))
+        self.parameters = campaign.parameters(folder)
+        self.runs = _runs_long(folder, self.parameters) if folder.has("runs.csv") else None
+        table = next((n for n in ("aggregate.csv", "comparison.csv") if folder.has(n)), None)
+        if table is not None:
+            stats = folder.table(table, ("metric", "mean"))
+            missing = [p for p in self.parameters if p not in stats.columns]
+            if missing:
+                raise MalformedFile(f"{folder.file(table)}: missing column "
+                                    f"{', '.join(missing)} (a parameter of runs.csv)")
+            stats = stats.assign(metric=stats["metric"].astype(str))
             if "stddev" not in stats.columns and "std" in stats.columns:
                 stats = stats.rename(columns={"std": "stddev"})
         elif self.runs is not None:
-            stats = _stats_from_runs(self.runs)
+            stats = _stats_from_runs(self.runs, self.parameters)
         else:
-            raise MissingFile("no comparison.csv or runs.csv")
+            raise MissingFile("no aggregate.csv, comparison.csv or runs.csv")
         # Identifiers and settings carry no mean worth a figure, whatever file says so.
         stats = stats[stats["metric"].map(labels.is_result) & stats["mean"].notna()]
         if stats.empty:
             raise MissingFile("the comparison has no metric with a value")
-        self.stats = stats
-        self.rules = in_order(stats["rule"])
-        self.colours = {rule: colour(i) for i, rule in enumerate(self.rules)}
-        self.sweep = _sweep_column(stats)
-        metrics = in_order(stats["metric"])
-        # The same value for every rule and seed (the number of nodes asked for): a setting of
-        # the comparison, said once in a footnote rather than drawn as a flat panel.
-        self.constant = {m: float(stats[stats["metric"] == m]["mean"].iloc[0])
+        points = campaign.Points(stats, self.parameters)
+        self.points = points
+        self.sweep = points.sweep
+        self.stats = points.label(stats)
+        if self.runs is not None:
+            self.runs = points.label(self.runs)
+        self.rules = points.groups  # one colour, one category or one curve each
+        self.colours = {group: colour(i) for i, group in enumerate(self.rules)}
+        metrics = in_order(self.stats["metric"])
+        # The same value for every point and seed (the number of nodes asked for): a setting of
+        # the comparison, said once in a footnote rather than drawn as a flat panel. A metric
+        # that only repeats a swept parameter (the nodes measured in a sweep of nodes) is left
+        # out.
+        self.constant = {m: float(self.stats[self.stats["metric"] == m]["mean"].iloc[0])
                          for m in metrics if self._constant(m)}
-        self.metrics = [m for m in metrics if m not in self.constant]
-        self.seeds = int(stats["runs"].max()) if "runs" in stats.columns else None
+        self.metrics = [m for m in metrics if m not in self.constant and
+                        not points.repeats_parameter(self.stats, m)]
+        self.seeds = int(self.stats["runs"].max()) if "runs" in self.stats.columns else None
         if self.seeds is None and self.runs is not None:
-            self.seeds = int(self.runs.groupby("rule")["seed"].nunique().max())
+            self.seeds = int(self.runs.groupby("point")["seed"].nunique().max())
 
     def _constant(self, metric):
         rows = self.stats[self.stats["metric"] == metric]
-        if rows["mean"].nunique() != 1 or len(rows) < len(self.rules):
+        if rows["mean"].nunique() != 1 or len(rows) < len(self.points.keys):
             return False
         if "stddev" in rows.columns and rows["stddev"].fillna(0).abs().max() > 0:
             return False
@@ -117,9 +134,26 @@ class Comparison:
         seeds = f" over {self.seeds} seeds" if self.seeds else ""
         return f"mean{seeds}", "95% confidence interval of the mean"
 
+    def what(self):
+        """What the page compares, in words: "2 join rules", "2 join rules against nodes"."""
+        words = self.points.groups_in_words()
+        if self.sweep is not None:
+            words += f", against {labels.name(self.sweep)}"
+        return words
+
+    def category_axis(self):
+        return self.points.category_axis()
+
+
+def comparison(folder):
+    """The folder's Comparison, read once however many figures use it."""
+    if getattr(folder, "_comparison", None) is None:
+        folder._comparison = Comparison(folder)
+    return folder._comparison
+
 
 def compare(folder, writer):
-    data = Comparison(folder)
+    data = comparison(folder)
     removal = data.removal_metrics() if data.sweep is None else []
     placed = set(removal)
     made = 0
@@ -159,16 +193,17 @@ def _panels(data, metrics, title):
 
 
 def finish_page(figure, data, title, legend=True):
-    many = f"{len(data.rules)} join rules" if len(data.rules) > 1 else data.rules[0]
-    figure.suptitle(f"{title}: {many}", fontsize=14)
+    figure.suptitle(f"{title}: {data.what()}", fontsize=14)
     footnote = data.footnote()
-    # The key and the footnote take a fixed height, whatever the height of the figure.
+    # The title, the key and the footnote take a fixed height, whatever the figure's height.
     inch = 1 / figure.get_figheight()
     note = 0.3 * inch if footnote else 0.0
-    figure.tight_layout(rect=(0, (0.4 * inch if legend else 0.0) + note, 1, 1))
-    if legend:
-        figure.legend(handles=key_handles(data), loc="lower center", ncol=3, frameon=False,
-                      bbox_to_anchor=(0.5, note), fontsize=10)
+    handles = key_handles(data) if legend else []
+    rows = -(-len(handles) // 6)
+    figure.tight_layout(rect=(0, 0.3 * rows * inch + note, 1, 1 - 0.45 * inch))
+    if handles:
+        figure.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)),
+                      frameon=False, bbox_to_anchor=(0.5, note), fontsize=10)
     if footnote:
         figure.text(0.5, 0.05 * inch, footnote, ha="center", va="bottom", fontsize=9,
                     color="0.35", wrap=True)
@@ -178,21 +213,25 @@ def key_handles(data):
     mean, interval = data.spread_words()
     handles = [Line2D([0], [0], color="0.3", linewidth=3, label=mean),
                Patch(color="0.3", alpha=0.25, label=interval)]
-    if data.runs is not None and data.sweep is None:
+    if data.runs is not None:
         handles.append(Line2D([0], [0], marker="o", color="white", markerfacecolor="0.6",
                               markeredgecolor="black", markersize=6, label="one seed"))
+    if data.sweep is not None:
+        # One curve per setting of the other parameters: its colour is the key.
+        handles += [Line2D([0], [0], color=data.colours[g], marker="o", markersize=4,
+                           label=g) for g in data.rules]
     return handles
 
 
 def draw_metric(axes, data, metric, rotate=False):
-    """One metric: each rule's mean, its interval as a band and every seed's value; or, for a
-    sweep, one curve per rule against the swept column."""
+    """One metric: each point's mean, its interval as a band and every seed's value; or, for a
+    sweep, one curve per setting of the other parameters against the swept one."""
     rows = data.stats[data.stats["metric"] == metric]
     if data.sweep is not None:
         _sweep_panel(axes, data, rows, metric)
     else:
         for x, rule in enumerate(data.rules):
-            row = rows[rows["rule"] == rule]
+            row = rows[rows["group"] == rule]
             if row.empty:
                 continue
             mean = float(row["mean"].iloc[0])
@@ -202,7 +241,7 @@ def draw_metric(axes, data, metric, rotate=False):
                                   color=data.colours[rule], alpha=0.25, linewidth=0)
             axes.hlines(mean, x - 0.3, x + 0.3, color=data.colours[rule], linewidth=3)
             if data.runs is not None:
-                values = data.runs[(data.runs["rule"] == rule) &
+                values = data.runs[(data.runs["group"] == rule) &
                                    (data.runs["metric"] == metric)]["value"].dropna()
                 jitter = np.random.default_rng(x).uniform(-0.2, 0.2, len(values))
                 axes.scatter(x + jitter, values.to_numpy(dtype=float), s=14,
@@ -211,7 +250,7 @@ def draw_metric(axes, data, metric, rotate=False):
         axes.set_xticks(range(len(data.rules)), data.rules,
                         rotation=30 if rotate else 0, ha="right" if rotate else "center")
         axes.set_xlim(-0.6, len(data.rules) - 0.4)
-        axes.set_xlabel("join rule")
+        axes.set_xlabel(data.category_axis())
         axes.grid(axis="x", visible=False)
     axes.set_title(labels.title(metric), fontsize=11)
     axes.set_ylabel(labels.unit(metric))
@@ -223,7 +262,7 @@ def draw_removal_curves(axes, data):
     """The largest component after removing 10, 30, 50% of nodes, at random (solid) or highest
     degree first (dashed), per rule, from the intact network's value at 0%."""
     for rule in data.rules:
-        rows = data.stats[data.stats["rule"] == rule]
+        rows = data.stats[data.stats["group"] == rule]
         for strategy, style in (("random", "-"), ("degree", "--")):
             points = []
             for metric in data.removal_metrics():
@@ -259,20 +298,29 @@ def draw_removal_curves(axes, data):
 
 
 def _sweep_panel(axes, data, rows, metric):
-    for rule in data.rules:
-        part = rows[rows["rule"] == rule].sort_values(data.sweep, kind="mergesort")
+    """One curve per group against the swept parameter: the mean at each point, its 95%
+    interval as a band and each seed's value; each point is its own x, never pooled."""
+    for group in data.rules:
+        part = rows[rows["group"] == group].sort_values("x", kind="mergesort")
         if part.empty:
             continue
         low, high = _interval(part)
         if low is not None:
-            axes.fill_between(part[data.sweep], low, high, color=data.colours[rule],
-                              alpha=0.22, linewidth=0)
-        axes.plot(part[data.sweep], part["mean"], color=data.colours[rule], marker="o",
-                  markersize=4, label=rule)
+            axes.fill_between(part["x"], low, high, color=data.colours[group], alpha=0.22,
+                              linewidth=0)
+        axes.plot(part["x"], part["mean"], color=data.colours[group], marker="o",
+                  markersize=4, linewidth=2, label=group)
+        if data.runs is not None:
+            seeds = data.runs[(data.runs["group"] == group) & (data.runs["metric"] == metric)]
+            seeds = seeds[seeds["value"].notna()]
+            axes.scatter(seeds["x"], seeds["value"], s=10, color=data.colours[group],
+                         edgecolors="black", linewidths=0.3, alpha=0.7, zorder=3)
     axes.set_xlabel(labels.axis(data.sweep))
-    if labels.is_integer(data.sweep):
+    values = np.unique(rows["x"].to_numpy(dtype=float))
+    if len(values) <= 8:
+        axes.set_xticks(values, [_short(v, data.sweep) for v in values])
+    elif labels.is_integer(data.sweep):
         integer_ticks(axes.xaxis)
-    axes.legend(loc="best", fontsize=8)
 
 
 def _short(value, metric):
@@ -281,61 +329,59 @@ def _short(value, metric):
     return f"{value:.4g}"
 
 
-def _runs_long(folder):
-    """runs.csv as rule, seed, metric, value rows, whichever shape the file has."""
+def _runs_long(folder, parameters):
+    """runs.csv as parameters, seed, metric, value rows, whichever shape the file has."""
     frame = folder.table("runs.csv")
-    if "rule" not in frame.columns:
-        frame = frame.assign(rule="this run")
-    frame = frame.assign(rule=frame["rule"].astype(str))
+    missing = [p for p in parameters if p not in frame.columns]
+    if missing:
+        raise MalformedFile(f"{folder.file('runs.csv')}: missing column {', '.join(missing)} "
+                            "(a swept parameter of manifest.json)")
     if "seed" not in frame.columns:
-        frame = frame.assign(seed=frame.groupby("rule").cumcount())
+        order = frame.groupby(parameters, sort=False).cumcount() if parameters else \
+            pd.Series(range(len(frame)), index=frame.index)
+        frame = frame.assign(seed=order)
+    keys = list(parameters) + ["seed"]
     if "metric" in frame.columns and "value" in frame.columns:
-        long = frame[["rule", "seed", "metric", "value"]].copy()
+        long = frame[keys + ["metric", "value"]].copy()
         long["metric"] = long["metric"].astype(str)
     else:
-        metrics = [c for c in frame.columns if c not in RUN_KEYS and labels.is_result(c) and
-                   frame[c].dtype.kind in "fiu"]
-        if not metrics:
+        # A metric named like a parameter is written measured_NAME (the nodes measured in a
+        # sweep of nodes); it is that metric again.
+        columns = []
+        for column in frame.columns:
+            metric = str(column)
+            if metric.startswith("measured_") and metric[len("measured_"):] in parameters:
+                metric = metric[len("measured_"):]
+            elif column in keys or column in RUN_KEYS:
+                continue
+            if labels.is_result(metric) and frame[column].dtype.kind in "fiu":
+                columns.append((column, metric))
+        if not columns:
             raise MissingFile("runs.csv has no measured column")
-        long = frame.melt(id_vars=["rule", "seed"], value_vars=metrics, var_name="metric",
-                          value_name="value")
+        ids = frame[keys]
+        long = pd.concat([ids.assign(metric=metric, value=frame[column].to_numpy())
+                          for column, metric in columns], ignore_index=True)
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
     return long[long["metric"].map(labels.is_result)]
 
 
-def _stats_from_runs(runs):
+def _stats_from_runs(runs, parameters):
     rows = []
-    for (rule, metric), values in runs.groupby(["rule", "metric"], sort=False):
+    keys = list(parameters) + ["metric"]
+    for key, values in runs.groupby(keys, sort=False, dropna=False):
         v = values["value"].dropna().to_numpy(dtype=float)
         if len(v) == 0:
             continue
         mean = float(v.mean())
         std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
-        half = _t95(len(v) - 1) * std / math.sqrt(len(v)) if len(v) > 1 else 0.0
-        rows.append({"rule": rule, "metric": metric, "mean": mean, "stddev": std,
-                     "ci95_low": mean - half, "ci95_high": mean + half, "runs": len(v)})
+        half = campaign.t95(len(v) - 1) * std / math.sqrt(len(v)) if len(v) > 1 else 0.0
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        row.update({"mean": mean, "stddev": std, "ci95_low": mean - half,
+                    "ci95_high": mean + half, "runs": len(v)})
+        rows.append(row)
     if not rows:
         raise MissingFile("runs.csv has no values")
     return pd.DataFrame(rows)
-
-
-def _t95(dof):
-    """Two-sided 95% Student t quantile; the normal value past the table."""
-    table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-             2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-             2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-    return table[dof - 1] if dof <= len(table) else 1.96
-
-
-def _sweep_column(stats):
-    """A numeric column other than the statistics (e.g. `nodes`) that varies within a rule and
-    metric: then each metric is a curve against it, with a confidence band."""
-    for column in stats.columns:
-        if column in STAT_COLUMNS or stats[column].dtype.kind not in "fiu":
-            continue
-        if stats.groupby(["rule", "metric"])[column].nunique().max() > 1:
-            return column
-    return None
 
 
 def _interval(rows):

@@ -2,14 +2,15 @@
 
 For one run: its key numbers, the degree distribution against a random graph, resilience, the
 network over time with the scenario's phases, the overlay itself when it is small, and clustering.
-For a comparison: resilience curves per rule and the headline metrics side by side. A panel whose
+For a comparison or a campaign: resilience curves per rule or per point and the headline metrics
+side by side, or against the swept parameter. A panel whose
 file is absent is left out and the next one moves up; the page needs at least one.
 """
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from . import compare, figures, labels, network, phases
+from . import campaign, compare, figures, labels, network, phases
 from .folder import MissingFile
 from .style import colour
 
@@ -151,20 +152,32 @@ def _timeseries(axes, series, column):
 
 
 def _compare_page(folder):
-    data = compare.Comparison(folder)
+    data = compare.comparison(folder)
     metrics = [m for m in compare.SUMMARY_METRICS if m in data.metrics]
     metrics += [m for m in data.metrics if m not in metrics and not compare.REMOVAL.match(m)]
-    curves = bool(data.removal_metrics()) and data.sweep is None
+    # First the resilience curves: from the comparison's removal metrics, else drawn per point
+    # from the run folders (a campaign of `p2p run`), when they have them.
+    curves = None
+    if data.removal_metrics() and data.sweep is None:
+        curves = "metrics"
+    elif _ready(lambda: campaign.resilience_by_point(folder, data.points, "degree")):
+        curves = "runs"
     metrics = metrics[:5 if curves else 6]
     if not metrics and not curves:
         raise MissingFile("the comparison has none of the headline metrics")
-    figure, grid = _grid(len(metrics) + curves)
-    if curves:
+    figure, grid = _grid(len(metrics) + bool(curves))
+    if curves == "metrics":
         compare.draw_removal_curves(grid[0], data)
         grid[0].legend(loc="lower left", fontsize=7)
         grid[0].set_title("Largest component as nodes are removed")
+    elif curves == "runs":
+        colours = [data.colours[g] for g in data.points.groups]
+        campaign.draw_resilience(grid[0], folder, data.points, colours, "degree", legend=False)
+        grid[0].legend(loc="upper right", fontsize=7)
+        grid[0].set_title("Targeted removal, by point (band: 95% CI)")
     rotate = max(len(r) for r in data.rules) * len(data.rules) > 40
-    for axes, metric in zip(grid[curves:], metrics):
+    for axes, metric in zip(grid[bool(curves):], metrics):
         compare.draw_metric(axes, data, metric, rotate=rotate)
-    compare.finish_page(figure, data, "Summary of the comparison")
+    compare.finish_page(figure, data, "Summary of the comparison" if data.sweep is None
+                        else "Summary of the sweep")
     return figure

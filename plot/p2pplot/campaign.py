@@ -310,7 +310,6 @@ def point_figures(folder, data, writer):
         figure, (random, targeted) = plt.subplots(1, 2, figsize=(13, 5.4), sharey=True)
         draw_resilience(random, folder, data.points, colours, "random", legend=False)
         draw_resilience(targeted, folder, data.points, colours, "degree")
-        targeted.set_ylabel("")
         figure.suptitle(f"Resilience by point, mean over each point's seeds (band: 95% "
                         f"interval): {data.what()}", fontsize=13)
         figure.tight_layout()

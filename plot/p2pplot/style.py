@@ -132,6 +132,11 @@ def _texts(figure):
         "axes": [{"title": a.get_title(), "x": a.get_xlabel(), "y": a.get_ylabel(),
                   "drawing": not a.axison, "table": bool(a.tables),
                   "series": len(a.get_legend_handles_labels()[1]),
+                  # Each labelled line's data, so a test can tell which points a curve joins.
+                  "lines": [{"label": line.get_label(),
+                             "x": [float(v) for v in line.get_xdata()],
+                             "y": [float(v) for v in line.get_ydata()]}
+                            for line in a.get_lines() if not line.get_label().startswith("_")],
                   "xticks": [t.get_text() for t in a.get_xticklabels()],
                   "yticks": [float(v) for v in a.get_yticks()] if a.axison and
                   a.get_yscale() == "linear" else []} for a in axes],

@@ -177,6 +177,27 @@ def compare_folder(path, seeds=5, rules=("inverse_degree", "random_walk")):
     return path
 
 
+def sweep_folder(path, sizes=(30, 60), seeds=3, rules=("inverse_degree", "random_walk")):
+    """A size sweep assembled by hand: runs.csv alone, one row per (rule, nodes, seed), the
+    swept parameters before `seed` as `p2p run` writes them. Returns the rows as dicts."""
+    os.makedirs(path, exist_ok=True)
+    rows = []
+    for index, rule in enumerate(rules):
+        for nodes in sizes:
+            for seed in range(1, seeds + 1):
+                graph = grown_graph(nodes, seed * 13 + nodes + index, want=3 - index)
+                degrees = [d for _, d in graph.degree()]
+                rows.append({"rule": rule, "nodes": nodes, "seed": seed,
+                             "measured_nodes": nodes,
+                             "mean_degree": 2 * graph.number_of_edges() / nodes,
+                             "max_degree": max(degrees),
+                             "average_clustering": nx.average_clustering(graph)})
+    header = list(rows[0])
+    _write(os.path.join(path, "runs.csv"), header,
+           [[repr(r[c]) if isinstance(r[c], float) else r[c] for c in header] for r in rows])
+    return rows
+
+
 if __name__ == "__main__":
     import sys
 

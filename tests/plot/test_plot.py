@@ -7,6 +7,7 @@ The environment gives P2P_BIN (the built p2p), P2P_SOURCE_DIR (the repository) a
 """
 
 import contextlib
+import csv
 import filecmp
 import io
 import os
@@ -89,9 +90,10 @@ def check_words(test, stem, said):
     """A title; every chart's axes labelled; a legend wherever a panel has several series."""
     test.assertTrue(said["title"].strip(), f"{stem}: no title")
     charts = [a for a in said["axes"] if not a["drawing"]]
-    test.assertTrue(all(a["y"].strip() for a in charts), (stem, said["axes"]))
+    said_axes = [{k: v for k, v in a.items() if k != "lines"} for a in said["axes"]]
+    test.assertTrue(all(a["y"].strip() for a in charts), (stem, said_axes))
     if charts:
-        test.assertTrue(any(a["x"].strip() for a in charts), (stem, said["axes"]))
+        test.assertTrue(any(a["x"].strip() for a in charts), (stem, said_axes))
     if any(a["series"] > 1 for a in said["axes"]):
         test.assertTrue(said["legend"], f"{stem}: several series and no legend")
 
@@ -200,6 +202,31 @@ class Plot(unittest.TestCase):
         self.assertIn("Flood coverage", titles)
         for identifier in ("Flood origin", "Seed", "Maximum hops", "JOIN_REQs per newcomer"):
             self.assertNotIn(identifier, titles)
+
+    def test_sweep_points_are_never_pooled(self):
+        """A size sweep assembled by hand: each rule is one curve against the number of nodes,
+        each point its own mean (checked against numpy over that point's seeds alone)."""
+        sizes, rules = (30, 60), ("inverse_degree", "random_walk")
+        rows = fixtures.sweep_folder(os.path.join(self.dir, "sweep"), sizes=sizes, rules=rules)
+        words = {}
+        result = plot(os.path.join(self.dir, "sweep"), "--quiet", "--format", "png",
+                      written=words)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        panels = {a["title"]: a for said in words.values() for a in said["axes"]}
+        for metric, title in (("mean_degree", "Mean degree"), ("max_degree", "Maximum degree"),
+                              ("average_clustering", "Average clustering")):
+            with self.subTest(metric):
+                axes = panels[title]
+                self.assertEqual(axes["x"], "nodes")
+                self.assertEqual([line["label"] for line in axes["lines"]], list(rules))
+                for line, rule in zip(axes["lines"], rules):
+                    self.assertEqual(line["x"], [float(n) for n in sizes])
+                    expected = [np.mean([r[metric] for r in rows
+                                         if r["rule"] == rule and r["nodes"] == n])
+                                for n in sizes]
+                    np.testing.assert_allclose(line["y"], expected, rtol=1e-12)
+        # The swept size measured back is no result, nor is it pooled into a band.
+        self.assertNotIn("Nodes", panels)
 
     def test_integer_quantities_get_integer_ticks(self):
         run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
@@ -531,6 +558,19 @@ until_s = 4
 """
 
 
+# Two rules on two sizes, two seeds each: a campaign of eight small runs.
+SMALL_STUDY = """seeds = "1..2"
+rule = "seed"
+nodes = 60
+arrival_interval_ms = 10
+resilience_runs = 1
+
+[sweep]
+rule = ["seed", "hyparview"]
+nodes = [60, 120]
+"""
+
+
 @unittest.skipUnless(BIN and os.path.exists(BIN), "P2P_BIN (the built p2p) is not given")
 class PlotCommand(unittest.TestCase):
     """`p2p plot` as users run it, on folders the real `p2p sim`, `compare` and `analyze`
@@ -675,7 +715,8 @@ class PlotCommand(unittest.TestCase):
                   "--crash", "0.2", "--jobs", "1", "--quiet", "--out", out)
         result, words = self.plotted(out)
         self.assertEqual(result.stderr, "", "a compare folder needs no run files")
-        self.assertEqual(sorted(words), ["compare_flood", "compare_joining",
+        self.assertEqual(sorted(words), ["campaign_degrees", "campaign_resilience",
+                                         "compare_flood", "compare_joining",
                                          "compare_resilience", "compare_structure"])
         for stem, said in words.items():
             for axes in said["axes"]:
@@ -689,6 +730,62 @@ class PlotCommand(unittest.TestCase):
         self.assertIn("Entry's share of links", titles)
         _, words = self.plotted(out, "--summary")
         self.assertEqual(len(words["summary"]["axes"]), 6)
+
+    def run_study(self, name):
+        study = os.path.join(self.dir, "study.toml")
+        with open(study, "w") as f:
+            f.write(SMALL_STUDY)
+        out = os.path.join(self.dir, name)
+        self.made("run", study, "--jobs", "2", "--quiet", "--out", out)
+        return out
+
+    def test_plots_a_real_campaign_folder(self):
+        out = self.run_study("campaign")
+        # The one-page summary through the real p2p; every figure from the same entry point in
+        # this process, with each figure's words and data.
+        result = self.made("plot", out, "--summary", "--format", "png")
+        self.assertEqual(result.stdout.split(), [os.path.join(out, "summary.png")])
+        words = {}
+        self.assertEqual(plot(out, "--quiet", "--format", "png", written=words).returncode, 0)
+        for stem in ("compare_structure", "campaign_resilience", "campaign_degrees"):
+            self.assertIn(stem, words)
+        for stem, said in words.items():
+            with self.subTest(stem):
+                check_png(self, os.path.join(out, stem + ".png"))
+                check_words(self, stem, said)
+        # aggregate.csv, read here with the csv module: one mean per (rule, nodes).
+        with open(os.path.join(out, "aggregate.csv")) as f:
+            means = {(r["rule"], float(r["nodes"]), r["metric"]): float(r["mean"])
+                     for r in csv.DictReader(f)}
+        panels = {a["title"]: a for said in words.values() for a in said["axes"]}
+        for title, metric in (("Mean degree", "mean_degree"),
+                              ("Mean shortest path", "mean_shortest_path")):
+            axes = panels[title]
+            self.assertEqual(axes["x"], "nodes")
+            # One curve per rule, in the study's order, through each size separately.
+            self.assertEqual([line["label"] for line in axes["lines"]], ["seed", "hyparview"])
+            for line in axes["lines"]:
+                self.assertEqual(line["x"], [60.0, 120.0])
+                self.assertEqual(line["y"], [means[(line["label"], x, metric)]
+                                             for x in line["x"]])
+        # Per point: four curves, each of one rule at one size.
+        for stem in ("campaign_resilience", "campaign_degrees"):
+            drawn = [line["label"] for a in words[stem]["axes"] for line in a["lines"]
+                     if not line["label"].startswith("upper bound")]
+            self.assertEqual(sorted(set(drawn)), sorted(
+                f"{rule}, nodes {n}" for rule in ("seed", "hyparview") for n in (60, 120)),
+                stem)
+        # The summary again, in this process: six panels, and the same bytes as p2p's.
+        again, words = os.path.join(self.dir, "again"), {}
+        self.assertEqual(plot(out, "--quiet", "--summary", "--format", "png", "--out", again,
+                              written=words).returncode, 0)
+        self.assertEqual(len(words["summary"]["axes"]), 6)
+        self.assertIn("against nodes", words["summary"]["title"])
+        check_words(self, "summary", words["summary"])
+        check_png(self, os.path.join(out, "summary.png"))
+        self.assertTrue(filecmp.cmp(os.path.join(out, "summary.png"),
+                                    os.path.join(again, "summary.png"), shallow=False),
+                        "the same campaign gives a different summary page")
 
     def test_seeds_folder_never_averages_identifiers(self):
         out = os.path.join(self.dir, "seeds")

@@ -8,7 +8,6 @@ pyenv shim) may not, so the script hands itself over to /usr/bin/python3 once be
 import importlib.util
 import os
 import sys
-import tempfile
 
 NEEDED = ("numpy", "pandas", "matplotlib", "networkx", "PIL")
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -36,6 +35,8 @@ def _keep_font_cache():
             return
     except OSError:
         pass
+    import tempfile  # only here: with its imports it costs as much as a small figure
+
     ours = os.path.join(tempfile.gettempdir(), f"p2p-plot-{os.getuid()}", "matplotlib")
     try:
         os.makedirs(ours, mode=0o700, exist_ok=True)

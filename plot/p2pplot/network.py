@@ -185,6 +185,8 @@ def frame_limits(axes, positions):
 
 
 def network_drawing(folder, writer, limit, requested_entry=None):
+    # A network too large to draw is turned away before a figure (or networkx) is made.
+    check_drawable(folder, limit)
     figure, axes = plt.subplots(figsize=(8.5, 7.5))
     draw_overlay(figure, axes, folder, limit, requested_entry)
     writer.save(figure, "network")
@@ -193,8 +195,8 @@ def network_drawing(folder, writer, limit, requested_entry=None):
 def draw_overlay(figure, axes, folder, limit, requested_entry=None, legend_columns=3,
                  short=False):
     """The overlay of `folder` on `axes`, with its degree colour bar and key."""
-    import networkx as nx
     check_drawable(folder, limit)
+    import networkx as nx
     graph = load_graph(folder)
     n = graph.number_of_nodes()
     if n == 0:

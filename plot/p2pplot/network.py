@@ -110,9 +110,26 @@ def layout(graph, seed=7):
     import networkx as nx
     if graph.number_of_nodes() == 0:
         return {}
-    n = graph.number_of_nodes()
-    positions = nx.spring_layout(graph, seed=seed, iterations=150, k=1.6 / np.sqrt(n))
-    return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+    parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
+    if len(parts) == 1 or len(parts[0]) < 3:
+        n = graph.number_of_nodes()
+        positions = nx.spring_layout(graph, seed=seed, iterations=150, k=1.6 / np.sqrt(n))
+        return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+    # Pieces repel without bound: laid out together, a few stray nodes push the main piece into
+    # a blot in the middle. The largest piece is laid out alone; the others sit on a ring around
+    # it, each piece's nodes side by side, in order of their smallest node.
+    main = graph.subgraph(sorted(parts[0]))
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(main.nodes))
+    ordered.add_edges_from(sorted(main.edges))
+    positions = nx.spring_layout(ordered, seed=seed, iterations=150,
+                                 k=1.6 / np.sqrt(len(parts[0])))
+    result = {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+    rest = [v for part in sorted(parts[1:], key=min) for v in sorted(part)]
+    for index, node in enumerate(rest):
+        angle = 2 * np.pi * (index + 0.5) / len(rest) + np.pi / 2
+        result[node] = (1.2 * float(np.cos(angle)), 1.2 * float(np.sin(angle)))
+    return result
 
 
 def bridge_set(graph):

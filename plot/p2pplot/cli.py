@@ -30,9 +30,9 @@ class Parser(argparse.ArgumentParser):
 def parser():
     p = Parser(
         prog="p2p plot",
-        description="Turn p2p output folders (from p2p sim, analyze or compare) into PNG and SVG "
-        "figures written beside the CSV files. A figure whose file is missing is skipped with a "
-        "notice.",
+        description="Turn p2p output folders (from p2p sim, analyze, compare or run) into PNG "
+        "and SVG figures written beside the CSV files. A figure whose file is missing is skipped "
+        "with a notice.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("folders", nargs="+", metavar="DIR", help="output folder(s) to plot")
     p.add_argument("--out", metavar="OUTDIR", default=None,
@@ -42,7 +42,7 @@ def parser():
                    "with --summary png,svg,pdf)")
     p.add_argument("--summary", action="store_true",
                    help="write only summary.{png,svg,pdf}: one page of the panels a reader needs "
-                   "first (for a run or a comparison folder)")
+                   "first (for a run, a comparison or a campaign folder)")
     p.add_argument("--only", default=",".join(FIGURES),
                    help="comma-separated figures to make, from: " + ", ".join(FIGURES))
     p.add_argument("--draw-limit", type=int, default=300, metavar="N",

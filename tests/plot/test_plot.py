@@ -228,6 +228,26 @@ class Plot(unittest.TestCase):
         # The swept size measured back is no result, nor is it pooled into a band.
         self.assertNotIn("Nodes", panels)
 
+    def test_stray_pieces_do_not_squeeze_the_drawing(self):
+        """A few nodes cut off from the rest (after a failure) sit around the largest piece, which
+        keeps most of the drawing instead of shrinking to a blot among them."""
+        import networkx as nx
+        from p2pplot import network
+
+        graph = fixtures.grown_graph(60, 3)
+        self.assertTrue(nx.is_connected(graph))
+        graph.add_nodes_from([100, 101])
+        graph.add_edge(102, 103)
+        positions = network.layout(graph)
+        self.assertEqual(sorted(positions), sorted(graph.nodes))
+
+        def spread(nodes):
+            xy = np.array([positions[v] for v in nodes])
+            return float(np.ptp(xy, axis=0).max())
+
+        self.assertGreater(spread(range(60)), 0.6 * spread(graph.nodes))
+        self.assertEqual(positions, network.layout(graph), "the layout is seeded")
+
     def test_integer_quantities_get_integer_ticks(self):
         run = fixtures.run_folder(os.path.join(self.dir, "run"), nodes=40, seed=3)
         words = {}

@@ -65,8 +65,9 @@ int main(int argc, char** argv) {
   sim::run_scenario(net, d.scenario, seed, obs);
   record(net);
 
-  std::printf("nodes,arrival_interval_ms,window_ms,phase,blocks,virtual_s,windows,events,"
-              "events_per_window,p10,p50,p90\n");
+  std::printf(
+      "nodes,arrival_interval_ms,window_ms,phase,blocks,virtual_s,windows,events,"
+      "events_per_window,p10,p50,p90\n");
   for (const char* phase : {"join", "after_joins"}) {
     std::vector<double> per_window;
     double span = 0;
@@ -80,13 +81,12 @@ int main(int argc, char** argv) {
       events += b.events;
       ++count;
     }
-    std::printf("%u,%g,%g,%s,%llu,%.3f,%.0f,%llu,%.1f,%.1f,%.1f,%.1f\n", s.nodes,
-                s.arrival_interval_ms, s.latency_min_ms, phase,
-                static_cast<unsigned long long>(count), span, span / window_s,
-                static_cast<unsigned long long>(events),
-                span > 0 ? static_cast<double>(events) / (span / window_s) : 0.0,
-                percentile(per_window, 0.1), percentile(per_window, 0.5),
-                percentile(per_window, 0.9));
+    std::printf(
+        "%u,%g,%g,%s,%llu,%.3f,%.0f,%llu,%.1f,%.1f,%.1f,%.1f\n", s.nodes, s.arrival_interval_ms,
+        s.latency_min_ms, phase, static_cast<unsigned long long>(count), span, span / window_s,
+        static_cast<unsigned long long>(events),
+        span > 0 ? static_cast<double>(events) / (span / window_s) : 0.0,
+        percentile(per_window, 0.1), percentile(per_window, 0.5), percentile(per_window, 0.9));
   }
   return 0;
 }

@@ -115,7 +115,8 @@ std::vector<std::size_t> shard_runs(const Campaign& c, Shard shard) {
 
 Manifest folder_manifest(const Campaign& c, Shard shard) {
   Manifest m = c.manifest;
-  if (shard.count > 1) m.shard = std::to_string(shard.index + 1) + "/" + std::to_string(shard.count);
+  if (shard.count > 1)
+    m.shard = std::to_string(shard.index + 1) + "/" + std::to_string(shard.count);
   return m;
 }
 
@@ -189,8 +190,7 @@ Metrics parse_metrics(const std::string& text) {
     double v = 0;
     const char* first = line.data() + (eq == std::string::npos ? 0 : eq + 1);
     const auto [end, ec] = std::from_chars(first, line.data() + line.size(), v);
-    if (eq == std::string::npos || eq == 0 || ec != std::errc{} ||
-        end != line.data() + line.size())
+    if (eq == std::string::npos || eq == 0 || ec != std::errc{} || end != line.data() + line.size())
       throw std::invalid_argument("malformed metric line '" + line + "'");
     out.emplace_back(line.substr(0, eq), v);
   }
@@ -206,9 +206,9 @@ CampaignResult run_campaign(const Campaign& c, const CampaignSettings& s) {
   std::vector<std::size_t> todo;
   for (std::size_t i : mine)
     if (state == FolderState::SameRun &&
-        read_finished_run(c, i, s.out / run_folder_name(c, i / c.seeds.size(),
-                                                        c.seeds[i % c.seeds.size()]),
-                          r.runs[i]))
+        read_finished_run(
+            c, i, s.out / run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]),
+            r.runs[i]))
       ++r.skipped;
     else
       todo.push_back(i);

@@ -73,8 +73,8 @@ FolderState open_campaign_folder(const Campaign& campaign, const CampaignSetting
 std::string run_manifest_json(const Campaign& campaign, std::size_t run);
 // Reads run i's metrics from folder `dir` when its manifest.json is the one run i writes and
 // its summary.csv reads back; false otherwise.
-bool read_finished_run(const Campaign& campaign, std::size_t run,
-                       const std::filesystem::path& dir, Metrics& out);
+bool read_finished_run(const Campaign& campaign, std::size_t run, const std::filesystem::path& dir,
+                       Metrics& out);
 // Simulates run i into its folder under `out` (through a temporary folder renamed when complete)
 // and returns its metrics. Throws Stopped (stop.hpp) on a stop request, leaving nothing behind.
 Metrics execute_run(const Campaign& campaign, std::size_t run, const std::filesystem::path& out);

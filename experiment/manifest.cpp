@@ -49,7 +49,7 @@ void object(std::string& out, const char* key, const Options& options) {
 
 // The JSON that to_json writes: objects, strings and unsigned integers.
 struct Value {
-  std::string text;                            // a string, or an integer's digits
+  std::string text;                                   // a string, or an integer's digits
   std::vector<std::pair<std::string, Value>> fields;  // an object's
   bool object = false;
 };

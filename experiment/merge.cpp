@@ -31,8 +31,9 @@ Slice read_slice(const fs::path& dir) {
     throw std::invalid_argument(name + "/manifest.json: " + e.what());
   }
   if (s.manifest.shard.empty())
-    throw std::invalid_argument(name + ": not a slice (its manifest.json has no \"shard\"; "
-                                       "slices are written by p2p run --shard I/N)");
+    throw std::invalid_argument(name +
+                                ": not a slice (its manifest.json has no \"shard\"; "
+                                "slices are written by p2p run --shard I/N)");
   try {
     s.shard = parse_shard(s.manifest.shard);
   } catch (const std::invalid_argument&) {
@@ -54,8 +55,9 @@ MergeResult merge_shards(const std::vector<fs::path>& dirs, const CampaignSettin
   for (const fs::path& d : dirs) {
     std::error_code ec;
     if (fs::equivalent(d, settings.out, ec))
-      throw std::invalid_argument(d.string() + ": --out is one of the slices; merge into a "
-                                               "folder of its own");
+      throw std::invalid_argument(d.string() +
+                                  ": --out is one of the slices; merge into a "
+                                  "folder of its own");
     slices.push_back(read_slice(d));
   }
   // The same study, the same N, every slice once.
@@ -69,8 +71,7 @@ MergeResult merge_shards(const std::vector<fs::path>& dirs, const CampaignSettin
                                   "differ beyond \"shard\")");
     if (by_index[s.shard.index])
       throw std::invalid_argument("slice " + s.manifest.shard + " is given twice: " +
-                                  by_index[s.shard.index]->dir.string() + " and " +
-                                  s.dir.string());
+                                  by_index[s.shard.index]->dir.string() + " and " + s.dir.string());
     by_index[s.shard.index] = &s;
   }
   for (std::size_t i = 0; i < n; ++i)
@@ -99,14 +100,13 @@ MergeResult merge_shards(const std::vector<fs::path>& dirs, const CampaignSettin
   s.shard = {};
   std::vector<fs::path> sources(total);
   for (std::size_t i = 0; i < total; ++i) {
-    const std::string name =
-        run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]);
+    const std::string name = run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]);
     const Slice& slice = *by_index[i % n];
     sources[i] = slice.dir / name;
     if (!read_finished_run(c, i, sources[i], r.runs[i]))
       throw std::invalid_argument(slice.dir.string() + ": run " + name +
-                                  " is missing or incomplete; run slice " +
-                                  slice.manifest.shard + " again to finish it");
+                                  " is missing or incomplete; run slice " + slice.manifest.shard +
+                                  " again to finish it");
   }
   const FolderState state = open_campaign_folder(c, s);
   for (std::size_t i = 0; i < total; ++i) {

@@ -70,8 +70,7 @@ struct Dispatcher {
     std::lock_guard lock(mutex);
     if (error.empty())
       error = "rank " + std::to_string(rank) + ", run " +
-              run_folder_name(c, run / c.seeds.size(), c.seeds[run % c.seeds.size()]) + ": " +
-              what;
+              run_folder_name(c, run / c.seeds.size(), c.seeds[run % c.seeds.size()]) + ": " + what;
   }
 };
 
@@ -109,10 +108,9 @@ std::optional<CampaignResult> run_campaign_mpi(const MpiSession& mpi, const Camp
       if (s.shard.count > 1) r.included = shard_runs(c, s.shard);
       for (std::size_t i : shard_runs(c, s.shard))
         if (state == FolderState::SameRun &&
-            read_finished_run(c, i,
-                              s.out / run_folder_name(c, i / c.seeds.size(),
-                                                      c.seeds[i % c.seeds.size()]),
-                              r.runs[i]))
+            read_finished_run(
+                c, i, s.out / run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]),
+                r.runs[i]))
           ++r.skipped;
         else
           d.todo.push_back(i);
@@ -202,9 +200,8 @@ std::optional<CampaignResult> run_campaign_mpi(const MpiSession& mpi, const Camp
     request_stop();
     local.join();
     line.clear();
-    exit_stopped(stopped_message(c, done.load(), total, s.out) + " (" +
-                 std::to_string(active) + " of " + std::to_string(mpi.size() - 1) +
-                 " other ranks ended without reporting)");
+    exit_stopped(stopped_message(c, done.load(), total, s.out) + " (" + std::to_string(active) +
+                 " of " + std::to_string(mpi.size() - 1) + " other ranks ended without reporting)");
   }
   local.join();
   line.clear();

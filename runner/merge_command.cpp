@@ -23,8 +23,9 @@ struct MergeFlags {
 
 void merge(const MergeFlags& f) {
   std::vector<std::filesystem::path> dirs(f.slices.begin(), f.slices.end());
-  const ex::MergeResult m =
-      as_usage([&] { return ex::merge_shards(dirs, {f.out, 1, f.force, f.quiet, {}}); });
+  const ex::MergeResult m = as_usage([&] {
+    return ex::merge_shards(dirs, {f.out, 1, f.force, f.quiet, {}});
+  });
   if (f.quiet) return;
   std::cerr << "p2p merge: " << dirs.size() << " slices, " << m.result.runs.size() << " runs ("
             << m.result.ran << " copied, " << m.result.skipped << " already there); wrote "

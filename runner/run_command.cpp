@@ -54,8 +54,9 @@ void run_on_ranks(const RunFlags& f, const ex::CampaignSettings& s, CLI::App* cm
   if (!mpi.all(c.has_value())) {
     if (mpi.rank() != 0) return;
     throw UsageError(!error.empty() ? error
-                                    : f.study + ": could not be read on every rank (is it on a "
-                                                "filesystem every node sees?)");
+                                    : f.study +
+                                          ": could not be read on every rank (is it on a "
+                                          "filesystem every node sees?)");
   }
   const std::optional<ex::CampaignResult> r =
       as_usage([&] { return ex::run_campaign_mpi(mpi, *c, s); });
@@ -64,11 +65,13 @@ void run_on_ranks(const RunFlags& f, const ex::CampaignSettings& s, CLI::App* cm
 #endif
 
 void run_study(const RunFlags& f, [[maybe_unused]] CLI::App* cmd) {
-  ex::CampaignSettings s{f.output.out.empty()
-                             ? std::filesystem::path("results") /
-                                   std::filesystem::path(f.study).stem()
-                             : std::filesystem::path(f.output.out),
-                         f.output.jobs, f.output.force, f.output.quiet, {}};
+  ex::CampaignSettings s{f.output.out.empty() ? std::filesystem::path("results") /
+                                                    std::filesystem::path(f.study).stem()
+                                              : std::filesystem::path(f.output.out),
+                         f.output.jobs,
+                         f.output.force,
+                         f.output.quiet,
+                         {}};
   if (!f.shard.empty()) {
     s.shard = as_usage([&] { return ex::parse_shard(f.shard); });
     if (f.output.out.empty())
@@ -79,8 +82,9 @@ void run_study(const RunFlags& f, [[maybe_unused]] CLI::App* cmd) {
     return run_on_ranks(f, s, cmd);
 #else
     if (ex::mpi_launch_size() > 1)
-      throw UsageError("started by an MPI launcher, but this p2p was built without MPI (install "
-                       "libopenmpi-dev and build again); every rank would run the whole study");
+      throw UsageError(
+          "started by an MPI launcher, but this p2p was built without MPI (install "
+          "libopenmpi-dev and build again); every rank would run the whole study");
 #endif
   }
   const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });

@@ -17,9 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 
 Campaign small_study() {
-  return load_study_text("dist.toml", "seeds = \"1..3\"\nnodes = 40\nresilience_runs = 1\n"
-                                      "[sweep]\nrule = [\"seed\", \"hyparview\"]\n"
-                                      "nodes = [40, 50]\n");
+  return load_study_text("dist.toml",
+                         "seeds = \"1..3\"\nnodes = 40\nresilience_runs = 1\n"
+                         "[sweep]\nrule = [\"seed\", \"hyparview\"]\n"
+                         "nodes = [40, 50]\n");
 }
 
 TEST(Shard, SlicesPartitionTheRunsRoundRobin) {
@@ -64,8 +65,8 @@ TEST(Manifest, ReadsBackWhatItWrites) {
   manifest_from_json(older, &version);
   EXPECT_EQ(version, "0.0.9");
   // Anything to_json would not write is refused.
-  for (std::string bad : {std::string("{}x"), json.substr(0, json.size() - 3),
-                          std::string("[1]"), json + "{", std::string("")})
+  for (std::string bad : {std::string("{}x"), json.substr(0, json.size() - 3), std::string("[1]"),
+                          json + "{", std::string("")})
     EXPECT_THROW(manifest_from_json(bad), std::invalid_argument) << bad;
   std::string extra = json;
   extra.insert(2, "  \"extra\": \"1\",\n");

@@ -168,6 +168,11 @@ def mpi(p2p, src, tmp, mpiexec):
     r = mpirun(mpiexec, 3, p2p, "run", study, "-o", three, extra=["--oversubscribe"])
     assert "1 run, 7 reused" in r.stderr, r.stderr
     same_tree(single, three)
+
+
+def mpi_slices_and_errors(p2p, src, tmp, mpiexec):
+    study = os.path.join(tmp, "study.toml")
+    open(study, "w").write(STUDY)
     # A slice on ranks is the same slice.
     s1 = os.path.join(tmp, "s1")
     p2p_run(p2p, "run", study, "--shard", "1/2", "-o", s1, "-q")
@@ -175,12 +180,13 @@ def mpi(p2p, src, tmp, mpiexec):
     mpirun(mpiexec, 2, p2p, "run", study, "--shard", "1/2", "-o", s1m, "-q")
     same_tree(s1, s1m)
     # Errors are said once, by rank 0, and fail the job.
+    two = os.path.join(tmp, "np2")
     r = mpirun(mpiexec, 2, p2p, "run", study, "-o", two, "--jobs", "2", check=False)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert r.stderr.count("--jobs under mpirun") == 1, r.stderr
     changed = os.path.join(tmp, "changed.toml")
     open(changed, "w").write(STUDY.replace("resilience_runs = 1", "resilience_runs = 2"))
-    r = mpirun(mpiexec, 2, p2p, "run", changed, "-o", two, check=False)
+    r = mpirun(mpiexec, 2, p2p, "run", changed, "-o", s1m, check=False)
     assert r.returncode == 2 and r.stderr.count("manifest.json differs") == 1, r.stderr
 
 
@@ -228,7 +234,8 @@ def mpi_killed_rank(p2p, src, tmp, mpiexec):
     same_tree(single, out)
 
 
-CASES = {f.__name__: f for f in (shards, merge_refuses, omitted_note, mpi, mpi_killed_rank)}
+CASES = {f.__name__: f for f in (shards, merge_refuses, omitted_note, mpi, mpi_slices_and_errors,
+                                 mpi_killed_rank)}
 
 if __name__ == "__main__":
     p2p, src, case = sys.argv[1], sys.argv[2], sys.argv[3]

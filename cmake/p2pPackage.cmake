@@ -8,7 +8,7 @@ include(CMakePackageConfigHelpers)
 # The layer libraries, exported as p2p::<name>. Each layer's CMakeLists defines the same name as
 # an ALIAS, so a target links `p2p::sim` the same way in the tree and from an installed package.
 set(_p2p_libraries "")
-foreach(lib protocol codec analysis sim experiment transport cli)
+foreach(lib protocol codec analysis sim experiment campaign_mpi transport cli)
   if(TARGET ${lib})
     list(APPEND _p2p_libraries ${lib})
     # The headers are C++20: a user's target gets the standard with the library.
@@ -46,7 +46,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/plot/ DESTINATION ${CMAKE_INSTALL_DATADI
 # only inside our sources are linked as $<BUILD_INTERFACE:...> and need nothing.
 set(_p2p_known_dependencies
     "Threads::=Threads" "Boost::=Boost ${P2P_BOOST_MIN_VERSION}" "cereal::=cereal"
-    "tomlplusplus::=tomlplusplus" "CLI11::=CLI11" "Eigen3::=Eigen3 NO_MODULE" "Spectra::=Spectra")
+    "tomlplusplus::=tomlplusplus" "CLI11::=CLI11" "MPI::=MPI COMPONENTS CXX" "Eigen3::=Eigen3 NO_MODULE" "Spectra::=Spectra")
 set(_p2p_linked "")
 foreach(lib IN LISTS _p2p_libraries)
   get_target_property(_links ${lib} INTERFACE_LINK_LIBRARIES)

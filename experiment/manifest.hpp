@@ -22,9 +22,13 @@ struct Manifest {
   std::string seeds;      // a campaign's seed range
   std::string file_name;  // the experiment or scenario file, as named on the command line
   std::string file_text;
+  std::string shard{};  // "I/N" for slice I of N of a campaign (merge.hpp), else empty
 };
 
 std::string to_json(const Manifest& m);
+// Reads back what to_json wrote (the p2p version aside, which goes to `version`). Throws
+// std::invalid_argument when `json` is not a manifest that to_json writes byte for byte.
+Manifest manifest_from_json(const std::string& json, std::string* version = nullptr);
 // 64-bit FNV-1a of `text` as 16 hex digits: enough to tell a changed file from the same one.
 std::string text_hash(std::string_view text);
 std::string p2p_version();

@@ -109,7 +109,11 @@ Campaign load_study(const fs::path& path) {
   if (fs::is_directory(path, ec)) throw std::invalid_argument(name + ": is a folder, not a study");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument(name + ": cannot read the study: " + std::strerror(errno));
-  const std::string text = read_file(path);
+  return load_study_text(name, read_file(path));
+}
+
+Campaign load_study_text(const std::string& name, const std::string& text) {
+  const fs::path path(name);
   if (text.size() > (1u << 20)) throw std::invalid_argument(name + ": larger than 1 MiB");
   // The file as written, checked with its own line numbers.
   const sim::ScenarioFile base = sim::parse_scenario(text, name, path.parent_path());
@@ -158,10 +162,14 @@ Campaign load_study(const fs::path& path) {
 
 #else
 
-Campaign load_study(const fs::path& path) {
-  throw std::invalid_argument(path.string() +
+Campaign load_study_text(const std::string& name, const std::string&) {
+  throw std::invalid_argument(name +
                               ": this build cannot read study files (toml++ was "
                               "not found when it was built)");
+}
+
+Campaign load_study(const fs::path& path) {
+  return load_study_text(path.string(), {});
 }
 
 #endif

@@ -1,13 +1,20 @@
-// `p2p run STUDY.toml`: every (sweep point, seed) of a study file as one campaign folder.
+// `p2p run STUDY.toml`: every (sweep point, seed) of a study file as one campaign folder, on
+// threads, on the ranks of an MPI job (`mpirun -np R p2p run ...`), or one slice of it
+// (`--shard I/N`, for a job array; `p2p merge` assembles the slices).
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "experiment/campaign.hpp"
+#include "experiment/mpi_launch.hpp"
 #include "experiment/study.hpp"
 #include "run_flags.hpp"
+#if P2P_HAVE_MPI
+#include "experiment/mpi_campaign.hpp"
+#endif
 
 namespace p2p::runner {
 namespace {
@@ -15,23 +22,74 @@ namespace ex = p2p::experiment;
 
 struct RunFlags {
   std::string study;
+  std::string shard;
   OutputFlags output;  // out defaults to results/STUDY (the file's name without .toml)
 };
 
-void run_study(const RunFlags& f) {
-  const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });
-  const std::filesystem::path out = f.output.out.empty() ? std::filesystem::path("results") /
-                                                               std::filesystem::path(f.study).stem()
-                                                         : std::filesystem::path(f.output.out);
-  const ex::CampaignResult r = as_usage([&] {
-    return ex::run_campaign(c, {out, f.output.jobs, f.output.force, f.output.quiet});
-  });
+void report(const RunFlags& f, const ex::Campaign& c, const ex::CampaignResult& r,
+            const std::filesystem::path& out, const std::string& workers) {
   ex::write_campaign_tables(c, r, out);
   if (f.output.quiet) return;
-  std::cerr << "p2p run: " << c.points.size() << " points x " << c.seeds.size()
-            << " seeds: " << r.ran << " run, " << r.skipped << " reused from before, on "
-            << r.threads << " threads; wrote " << (out / "runs.csv").string() << " and "
+  std::cerr << "p2p run: " << c.points.size() << " points x " << c.seeds.size() << " seeds";
+  if (!f.shard.empty()) std::cerr << ", slice " << f.shard << " (" << r.included.size() << " runs)";
+  std::cerr << ": " << r.ran << " run, " << r.skipped << " reused from before, on " << r.threads
+            << " " << workers << "; wrote " << (out / "runs.csv").string() << " and "
             << (out / "aggregate.csv").string() << "\n";
+}
+
+#if P2P_HAVE_MPI
+// Every rank loads the study; rank 0 alone speaks for the job.
+void run_on_ranks(const RunFlags& f, const ex::CampaignSettings& s, CLI::App* cmd) {
+  ex::MpiSession mpi;
+  std::optional<ex::Campaign> c;
+  std::string error;
+  try {
+    if (cmd->count("--jobs") > 0)
+      throw std::invalid_argument(
+          "--jobs under mpirun: each rank runs one run at a time; start more ranks instead");
+    c = ex::load_study(f.study);
+  } catch (const std::invalid_argument& e) {
+    error = e.what();
+  }
+  if (!mpi.all(c.has_value())) {
+    if (mpi.rank() != 0) return;
+    throw UsageError(!error.empty() ? error
+                                    : f.study +
+                                          ": could not be read on every rank (is it on a "
+                                          "filesystem every node sees?)");
+  }
+  const std::optional<ex::CampaignResult> r =
+      as_usage([&] { return ex::run_campaign_mpi(mpi, *c, s); });
+  if (r) report(f, *c, *r, s.out, "ranks");
+}
+#endif
+
+void run_study(const RunFlags& f, [[maybe_unused]] CLI::App* cmd) {
+  ex::CampaignSettings s{f.output.out.empty() ? std::filesystem::path("results") /
+                                                    std::filesystem::path(f.study).stem()
+                                              : std::filesystem::path(f.output.out),
+                         f.output.jobs,
+                         f.output.force,
+                         f.output.quiet,
+                         {}};
+  if (!f.shard.empty()) {
+    s.shard = as_usage([&] { return ex::parse_shard(f.shard); });
+    if (f.output.out.empty())
+      throw UsageError("--shard needs --out: each slice goes to a folder of its own");
+  }
+  if (ex::mpi_launch_size() > 0) {
+#if P2P_HAVE_MPI
+    return run_on_ranks(f, s, cmd);
+#else
+    if (ex::mpi_launch_size() > 1)
+      throw UsageError(
+          "started by an MPI launcher, but this p2p was built without MPI (install "
+          "libopenmpi-dev and build again); every rank would run the whole study");
+#endif
+  }
+  const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });
+  const ex::CampaignResult r = as_usage([&] { return ex::run_campaign(c, s); });
+  report(f, c, r, s.out, "threads");
 }
 
 }  // namespace
@@ -42,13 +100,17 @@ void add_run_command(CLI::App& app) {
       "run",
       "Run a study file: every sweep point with every seed, one folder per run, then runs.csv "
       "(one row per run) and aggregate.csv (mean and 95% confidence interval per point and "
-      "metric). Run the same command again to resume after an interruption. See "
-      "docs/output.md and examples/study.toml.");
+      "metric). Run the same command again to resume after an interruption. Under mpirun the "
+      "runs are spread over the ranks. See docs/output.md, docs/distributed.md and "
+      "examples/study.toml.");
   cmd->add_option("STUDY", flags->study, "The study file (TOML)")->required();
+  cmd->add_option("--shard", flags->shard,
+                  "Run only slice I of N (I/N, from 1/N to N/N) into --out, e.g. one job-array "
+                  "task each; p2p merge assembles the slices");
   flags->output.out.clear();
   add_output_flags(cmd, flags->output, "--jobs,-j",
                    "Campaign folder (default results/NAME, NAME the study file's name)");
-  cmd->callback([flags] { run_study(*flags); });
+  cmd->callback([flags, cmd] { run_study(*flags, cmd); });
 }
 
 }  // namespace p2p::runner

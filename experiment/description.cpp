@@ -73,6 +73,11 @@ RunDescription finish(RunSettings s, const sim::ScenarioFile* file) {
     if (f.min_connections) s.min_connections = *f.min_connections;
     if (f.max_connections) s.max_connections = *f.max_connections;
     if (f.resilience_runs) s.analysis.resilience_runs = *f.resilience_runs;
+    if (f.paths) s.analysis.paths = *f.paths;
+    if (f.exact_paths_up_to) s.analysis.exact_path_limit = *f.exact_paths_up_to;
+    if (f.path_samples) s.analysis.path_samples = *f.path_samples;
+    if (f.spectral) s.analysis.spectral = *f.spectral;
+    if (f.spectral_up_to) s.analysis.spectral_limit = *f.spectral_up_to;
     if (f.loss) s.loss = *f.loss;
     if (f.latency) {
       s.latency_model = model_name(f.latency->kind);

@@ -282,6 +282,11 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& source_nam
   if (auto m = top.integer("min_connections", 0, 1000)) f.min_connections = static_cast<int>(*m);
   if (auto m = top.integer("max_connections", 0, 100000)) f.max_connections = static_cast<int>(*m);
   if (auto r = top.integer("resilience_runs", 1, 10000)) f.resilience_runs = static_cast<int>(*r);
+  f.paths = top.boolean("paths");
+  if (auto l = top.integer("exact_paths_up_to", 0, 0x7FFFFFFE)) f.exact_paths_up_to = *l;
+  if (auto k = top.integer("path_samples", 1, 1000000)) f.path_samples = *k;
+  f.spectral = top.boolean("spectral");
+  if (auto l = top.integer("spectral_up_to", 0, 0x7FFFFFFE)) f.spectral_up_to = *l;
   if (auto n = top.integer("nodes", 1, 0x7FFFFFFE)) f.nodes = static_cast<std::uint32_t>(*n);
   f.arrival_interval = top.duration("arrival_interval", 1e6);
   if (f.arrival_interval && !f.nodes)

@@ -30,6 +30,12 @@ struct ScenarioFile {
   std::optional<Time> arrival_interval;
   std::optional<std::string> seeds;  // "A..B" or "A"
   std::optional<int> resilience_runs;
+  // The analysis options `p2p sim` takes as flags (--no-paths, --exact-paths-up-to, ...).
+  std::optional<bool> paths;
+  std::optional<std::size_t> exact_paths_up_to;
+  std::optional<std::size_t> path_samples;
+  std::optional<bool> spectral;
+  std::optional<std::size_t> spectral_up_to;
   bool has_sweep = false;  // a [sweep] table, read by the experiment layer
 };
 

@@ -186,6 +186,25 @@ resilience_runs = 3
   EXPECT_TRUE(parse_scenario("[sweep]\nrule = [\"seed\"]\n", "s.toml").has_sweep);
 }
 
+TEST(ScenarioFile, NamesTheAnalysisOptions) {
+  if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
+  const ScenarioFile f = parse_scenario(R"(paths = false
+exact_paths_up_to = 500
+path_samples = 32
+spectral = false
+spectral_up_to = 100
+)",
+                                        "s.toml");
+  EXPECT_EQ(f.paths, false);
+  EXPECT_EQ(f.exact_paths_up_to, 500u);
+  EXPECT_EQ(f.path_samples, 32u);
+  EXPECT_EQ(f.spectral, false);
+  EXPECT_EQ(f.spectral_up_to, 100u);
+  EXPECT_FALSE(parse_scenario("nodes = 5\n", "s.toml").spectral_up_to.has_value());
+  EXPECT_NE(error_of("path_samples = 0\n").find("path_samples"), std::string::npos);
+  EXPECT_NE(error_of("spectral = 3\n").find("true or false"), std::string::npos);
+}
+
 TEST(ScenarioFile, APhaseAfterTheEndIsAnError) {
   if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
   EXPECT_NE(

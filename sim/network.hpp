@@ -174,6 +174,8 @@ class Network {
   // Fills `e`'s origin and text from `packet`; false when the packet has a field the compact
   // event cannot carry (an address list, a body, a foreign origin), and must be parked.
   bool fits(const Packet& packet, Event& e);
+  // Starts fetching node `i`'s memory and its slot, for an event it will handle soon.
+  void prefetch_node(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
   void finish_flood(std::size_t index);

@@ -171,6 +171,8 @@ Options RunDescription::options() const {
   add("spectral", s.analysis.spectral ? "true" : "false");
   add("spectral_up_to", std::to_string(s.analysis.spectral_limit));
   for (const CustomMetric& m : custom_metrics) add("custom_metric", m.name);
+  for (const CustomObserver& o : custom_observers)
+    for (const CustomObserver::Column& c : o.columns) add("custom_metric", c.name);
   if (s.comparison_measures) {
     add("crash", number(s.crash));
     add("settle_s", number(s.settle_s));

@@ -58,6 +58,31 @@ struct CustomMetric {
   std::function<double(const sim::Network&)> measure;
 };
 
+// An observer of the user's own (sim/observer.hpp): each run makes a fresh one with `make`, the
+// simulator feeds it every send, delivery, note and sample, and at the scenario's end (when custom
+// metrics are measured) each column reads it. A column becomes a summary.csv row and a runs.csv
+// column like a built-in metric; NaN leaves it out of that run.
+struct CustomObserver {
+  struct Column {
+    std::string name;  // snake_case, not a built-in metric's name
+    std::string unit;
+    std::string definition;
+    std::function<double(const sim::Observer&)> read;
+  };
+  std::function<std::unique_ptr<sim::Observer>()> make;
+  std::vector<Column> columns;
+
+  // A column of an observer of type O, read without a cast.
+  template <typename O>
+  static Column column(std::string name, std::string unit, std::string definition,
+                       std::function<double(const O&)> read) {
+    return {std::move(name), std::move(unit), std::move(definition),
+            [read = std::move(read)](const sim::Observer& o) {
+              return read(static_cast<const O&>(o));
+            }};
+  }
+};
+
 struct RunDescription {
   RunSettings settings;  // resolved: a scenario file's values included
   Config config;         // with a mix of rules, its first group's
@@ -69,6 +94,7 @@ struct RunDescription {
   std::string file_name;  // the scenario or study file the scenario came from, if any
   std::string file_text;
   std::vector<CustomMetric> custom_metrics;
+  std::vector<CustomObserver> custom_observers;
 
   // Every resolved option as (name, text), in a fixed order: what manifest.json records and what
   // tells two runs apart.

@@ -199,11 +199,22 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
     throw_if_stopped();
     if (hooks.progress) hooks.progress(n);
   };
-  std::vector<double> custom(d.custom_metrics.size());
+  // The user's observers, fresh for this run, watch it from the first event.
+  std::vector<std::unique_ptr<sim::Observer>> observers;
+  for (const CustomObserver& o : d.custom_observers) {
+    observers.push_back(o.make());
+    net->add_observer(*observers.back());
+  }
+  // The user's metrics and observer columns, as (name, value) in declaration order.
+  std::vector<std::pair<std::string, double>> custom;
   auto capture = [&](const sim::Network& n) {
     at_end = live_edges(n);
     counters = n.counters();
-    for (std::size_t i = 0; i < custom.size(); ++i) custom[i] = d.custom_metrics[i].measure(n);
+    custom.clear();
+    for (const CustomMetric& m : d.custom_metrics) custom.emplace_back(m.name, m.measure(n));
+    for (std::size_t i = 0; i < observers.size(); ++i)
+      for (const CustomObserver::Column& c : d.custom_observers[i].columns)
+        custom.emplace_back(c.name, c.read(*observers[i]));
   };
   obs.at_end = capture;
   if (!hooks.snapshot_dir.empty())
@@ -273,11 +284,10 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
     out.add("packets_lost", static_cast<double>(c.packets_lost));
   if (c.packets_cut > 0) out.add("packets_cut", static_cast<double>(c.packets_cut));
 
-  for (std::size_t i = 0; i < custom.size(); ++i) {
-    const std::string& name = d.custom_metrics[i].name;
+  for (const auto& [name, value] : custom) {
     if (find_metric(name) != nullptr || !std::isnan(summary_value(r.report, name)))
       throw std::invalid_argument("custom metric '" + name + "' has a built-in metric's name");
-    if (!std::isnan(custom[i])) r.report.summary.emplace_back(name, custom[i]);
+    if (!std::isnan(value)) r.report.summary.emplace_back(name, value);
   }
   if (d.settings.comparison_measures) {
     const analysis::Graph& g = r.graph;

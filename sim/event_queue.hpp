@@ -99,6 +99,18 @@ class EventQueue {
     return k < current_.size() ? &current_[current_.size() - 1 - k] : nullptr;
   }
 
+  // Calls f(event) for up to `n` of the events due next, for prefetching: the gathered bucket's in
+  // pop order, then the next bucket's in push order (not yet sorted). Changes nothing.
+  template <typename F>
+  void upcoming(std::size_t n, F&& f) const {
+    std::size_t k = 0;
+    for (auto it = current_.rbegin(); it != current_.rend() && k < n; ++it, ++k) f(*it);
+    if (k == n) return;
+    const std::size_t b = next_bucket();
+    if (b == kNone) return;
+    for (auto it = ring_[b].begin(); it != ring_[b].end() && k < n; ++it, ++k) f(*it);
+  }
+
   // Removes the earliest event into `out`.
   void pop(Event& out) {
     if (current_.empty()) advance();

@@ -15,6 +15,7 @@
 #include "protocol/random.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/latency.hpp"
+#include "sim/observer.hpp"
 
 namespace p2p::sim {
 
@@ -127,6 +128,13 @@ class Network {
   // the list.
   std::uint64_t link_ends() const;
 
+  // Adds a watcher of every send, delivery, note and sample from now on (observer.hpp); it must
+  // outlive the network or be removed first. Observers are called in the order they were added.
+  void add_observer(Observer& observer) { observers_.push_back(&observer); }
+  void remove_observer(const Observer& observer);
+  // Hands a sample the scenario took to every observer.
+  void sampled(const TimeSample& sample);
+
   const Counters& counters() const { return counters_; }
   // Messages said through schedule_say, in the order they were said.
   const std::vector<FloodStats>& floods() const { return floods_; }
@@ -163,6 +171,11 @@ class Network {
   void apply(std::uint32_t from, Effects& effects);
   void drop_live(std::uint32_t node);
   void packet_of(const Event& e, Packet& out) const;
+  // Fills `e`'s origin and text from `packet`; false when the packet has a field the compact
+  // event cannot carry (an address list, a body, a foreign origin), and must be parked.
+  bool fits(const Packet& packet, Event& e);
+  // Starts fetching node `i`'s memory and its slot, for an event it will handle soon.
+  void prefetch_node(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
   void finish_flood(std::size_t index);
@@ -191,7 +204,6 @@ class Network {
   Event current_;
   // Inputs kept between events so their packets' buffers are reused.
   Input packet_input_{PacketIn{}};
-  Packet probe_;
   std::vector<Packet> parked_;
   std::vector<std::uint32_t> parked_free_;
   std::vector<Timer> parked_timers_;
@@ -201,10 +213,12 @@ class Network {
   std::vector<std::uint32_t> said_free_;
   std::unordered_map<std::string, std::uint16_t> text_index_;
   std::uint16_t last_text_ = 0;
+  static constexpr std::uint16_t kTextsFull = 0xFFFF;
   bool partitioned_ = false;
   double partition_fraction_ = 0;
   std::uint64_t partition_salt_ = 0;
   Counters counters_;
+  std::vector<Observer*> observers_;
   std::vector<FloodStats> floods_;
   std::vector<std::vector<Time>> flood_latencies_;  // per flood until finished
   std::vector<std::uint64_t> flood_in_flight_;

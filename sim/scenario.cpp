@@ -281,8 +281,7 @@ class Driver {
     if (sc_.end > 0) {
       advance_to(sc_.end);
       // The summary describes the network at the end the user set; the final flood runs after.
-      if (samples_.empty() || samples_.back().time != net_.now())
-        samples_.push_back(sample_topology(net_));
+      if (samples_.empty() || samples_.back().time != net_.now()) take_sample();
       if (obs_.at_end) obs_.at_end(net_);
     } else {
       advance_to(std::numeric_limits<Time>::max());
@@ -299,8 +298,7 @@ class Driver {
     }
     result.flood_end = net_.now();
     if (sc_.end == 0) {
-      if (samples_.empty() || samples_.back().time != net_.now())
-        samples_.push_back(sample_topology(net_));
+      if (samples_.empty() || samples_.back().time != net_.now()) take_sample();
       result.end = net_.now();
     }
     result.samples = std::move(samples_);
@@ -437,7 +435,7 @@ class Driver {
         if (obs_.snapshot) obs_.snapshot(net_.now(), net_);
         break;
       case Action::Kind::Sample: {
-        samples_.push_back(sample_topology(net_));
+        take_sample();
         const Time next = net_.now() + sc_.sample_every;
         const bool more = sc_.end > 0 ? next <= sc_.end : (work_left_ > 0 || net_.pending() > 0);
         if (more) plan(next, Action::Kind::Sample, 0);
@@ -456,6 +454,11 @@ class Driver {
   std::uint64_t steps_ = 0;
   int active_churn_ = -1;
   std::vector<TimeSample> samples_;
+
+  void take_sample() {
+    samples_.push_back(sample_topology(net_));
+    net_.sampled(samples_.back());
+  }
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "experiment/campaign.hpp"
 #include "experiment/output_folder.hpp"
 #include "experiment/study.hpp"
+#include "sim/observer.hpp"
 
 namespace p2p::experiment {
 namespace {
@@ -140,6 +141,59 @@ TEST(Campaign, ACustomMetricBecomesAColumn) {
   c.points[0].description.custom_metrics[0].name = "edges";
   fs::remove_all(out);
   EXPECT_THROW(run_campaign(c, {out, 1, false, true}), std::invalid_argument);
+}
+
+// Counts what it is fed; its columns must agree with the simulator's own counts.
+struct Tally : sim::Observer {
+  double messages = 0, deliveries = 0, accepted = 0, samples = 0;
+  void on_send(const sim::Network&, std::uint32_t, std::uint32_t, const Packet& p) override {
+    if (p.type == PacketType::Message) ++messages;
+  }
+  void on_deliver(const sim::Network&, std::uint32_t, const Deliver&) override { ++deliveries; }
+  void on_note(const sim::Network&, std::uint32_t, const Note& n) override {
+    if (n.kind == NoteKind::JoinAccepted) ++accepted;
+  }
+  void on_sample(const sim::Network&, const sim::TimeSample&) override { ++samples; }
+};
+
+TEST(Campaign, ACustomObserverSeesTheRunAndItsColumnsAppear) {
+  Campaign c = load_study(
+      write_study("observer.toml", "seeds = \"1..2\"\nnodes = 60\nresilience_runs = 1\n"));
+  c.points[0].description.scenario.sample_every = 100 * kMillisecond;
+  CustomObserver o;
+  o.make = [] { return std::make_unique<Tally>(); };
+  o.columns = {CustomObserver::column<Tally>("seen_messages", "count", "chat copies sent",
+                                             [](const Tally& t) { return t.messages; }),
+               CustomObserver::column<Tally>("seen_deliveries", "count", "first deliveries",
+                                             [](const Tally& t) { return t.deliveries; }),
+               CustomObserver::column<Tally>("seen_accepts", "count", "JOIN_REQs accepted",
+                                             [](const Tally& t) { return t.accepted; }),
+               CustomObserver::column<Tally>("seen_samples", "count", "samples taken",
+                                             [](const Tally& t) { return t.samples; })};
+  c.points[0].description.custom_observers.push_back(o);
+  const fs::path out = fs::temp_directory_path() / "p2p-campaign-test" / "observer";
+  fs::remove_all(out);
+  const CampaignResult r = run_campaign(c, {out, 1, false, true});
+  const std::string csv = runs_csv(c, r);
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_TRUE(header.ends_with(",seen_messages,seen_deliveries,seen_accepts,seen_samples"))
+      << header;
+  ASSERT_EQ(r.runs.size(), 2u);
+  for (const Metrics& m : r.runs) {
+    auto value = [&](std::string_view name) {
+      for (const auto& [k, v] : m)
+        if (k == name) return v;
+      ADD_FAILURE() << "no " << name;
+      return -1.0;
+    };
+    // The final flood is the only chat message, so the observer saw exactly its copies, and each
+    // node but the origin delivered it once.
+    EXPECT_GT(value("seen_messages"), 0);
+    EXPECT_EQ(value("seen_messages"), value("flood_messages"));
+    EXPECT_EQ(value("seen_deliveries"), value("flood_coverage") * 59);
+    EXPECT_EQ(value("seen_accepts"), value("join_requests_accepted"));
+    EXPECT_GT(value("seen_samples"), 1);
+  }
 }
 
 }  // namespace

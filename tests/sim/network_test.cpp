@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/address.hpp"
+#include "sim/observer.hpp"
 #include "sim/scenario.hpp"
 
 namespace p2p::sim {
@@ -175,6 +176,40 @@ TEST(Network, EventsForDepartedNodesAreCountedAndDropped) {
   net.drain();
   EXPECT_EQ(net.counters().events_to_departed, static_cast<std::uint64_t>(cfg.join_requests));
   EXPECT_EQ(net.node(1).degree(), 0u);
+}
+
+// Tallies what it is fed, by packet type and note kind.
+struct Counting : Observer {
+  std::uint64_t messages = 0, join_requests = 0, deliveries = 0;
+  std::array<std::uint64_t, kNoteKindCount> notes{};
+  void on_send(const Network&, std::uint32_t from, std::uint32_t to, const Packet& p) override {
+    EXPECT_NE(from, to);
+    if (p.type == PacketType::Message) ++messages;
+    if (p.type == PacketType::JoinReq) ++join_requests;
+  }
+  void on_deliver(const Network&, std::uint32_t, const Deliver&) override { ++deliveries; }
+  void on_note(const Network&, std::uint32_t, const Note& n) override {
+    ++notes[static_cast<std::size_t>(n.kind)];
+  }
+};
+
+TEST(Network, ObserversSeeWhatTheCountersCount) {
+  Config cfg;
+  Network net(cfg, {});
+  Counting seen, gone;
+  net.add_observer(seen);
+  net.add_observer(gone);
+  net.remove_observer(gone);
+  GrowthScenario sc;
+  sc.nodes = 200;
+  const GrowthResult r = run_growth(net, sc, 2);
+  const Counters& c = net.counters();
+  EXPECT_GT(seen.messages, 0u);
+  EXPECT_EQ(seen.messages, c.messages_sent);
+  EXPECT_EQ(seen.join_requests, c.join_requests_sent + c.join_requests_passed);
+  EXPECT_EQ(seen.deliveries, r.flood.deliveries);
+  EXPECT_EQ(seen.notes, c.notes);
+  EXPECT_EQ(gone.messages + gone.join_requests + gone.deliveries, 0u);
 }
 
 }  // namespace

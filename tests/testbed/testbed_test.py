@@ -117,13 +117,14 @@ def case_latency(p2p, tmp):
         assert b.stdout.readline().startswith("listening on 127.1.0.2")
         b.stdin.write(f"join 127.1.0.1:{port}\n")
         deadline = time.time() + 10
+        # The newcomer holds its link once the entry's answer has waited out the latency.
         while time.time() < deadline:
-            a.stdin.write("links\n")
-            line = a.stdout.readline().split()
+            b.stdin.write("links\n")
+            line = b.stdout.readline().split()
             if len(line) > 2:
                 break
             time.sleep(0.1)
-        assert len(line) > 2 and line[2] == f"127.1.0.2:{port}", line
+        assert len(line) > 2 and line[2] == f"127.1.0.1:{port}", line
         b.stdin.write("say hi\n")
         said = b.stdout.readline().split()
         assert said[0] == "said", said

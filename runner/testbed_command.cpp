@@ -242,7 +242,8 @@ class Testbed {
       wait_until(sc_.end);
     else
       wait_until(now() + static_cast<Time>(f_.settle_s * kSecond));
-    c_.end = now();
+    // The topology is read just after the end the scenario sets; it is reported at that end.
+    c_.end = sc_.end > 0 ? sc_.end : now();
     query("links");
     query("counters");
     if (c_.samples.empty() || c_.samples.back().time != c_.end)
@@ -382,7 +383,7 @@ class Testbed {
     Rng flood_rng(derive_seed(seed_, sim::kScenarioSender, 0));
     c_.flood_origin = l[static_cast<std::size_t>(flood_rng.below(l.size()))];
     c_.flood = true;
-    now_planned_ = now();
+    now_planned_ = c_.end;  // said right after the topology was read, as the simulator does
     broadcast(c_.flood_origin, sc_.message);
     const std::size_t index = c_.broadcasts.size() - 1;
     // Wait until every reachable peer delivered and nothing arrived for a while (duplicates

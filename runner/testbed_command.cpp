@@ -646,6 +646,7 @@ ex::RunDescription describe_testbed(CLI::App* cmd, TestbedFlags& f,
   } else {
     refuse_ignored(cmd, f.settings);
     refuse_together(cmd, "--peers", "--nodes", "--peers is the number of nodes");
+    refuse_together(cmd, "--peers", "--scenario", "the scenario file sets the arrivals");
     if (f.peers > 0) f.settings.nodes = f.peers;
     d = as_usage([&] { return ex::describe(f.settings); });
   }

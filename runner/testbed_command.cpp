@@ -2,13 +2,14 @@
 // processes on this machine, one loopback address each, driven through their control channel
 // (runner/peer_control.hpp). It writes the same output folder as `p2p sim`, so `p2p gap` can put
 // the two side by side. What is emulated and what is real: docs/testbed.md.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -528,7 +529,7 @@ double rank(const std::vector<std::int64_t>& v, double p) {
 }
 
 void write_testbed_run(const fs::path& dir, const ex::RunDescription& d, std::uint64_t seed,
-                       const Collected& c, const TestbedFlags& f) {
+                       const Collected& c) {
   const std::vector<bool>& alive = c.alive;
   const auto edges = edges_of(c, alive);
   std::vector<std::uint32_t> id(alive.size(), 0);
@@ -599,7 +600,6 @@ void write_testbed_run(const fs::path& dir, const ex::RunDescription& d, std::ui
     add("departures", static_cast<double>(c.departures));
     add("crashes", static_cast<double>(c.crashes));
   }
-  (void)f;
   analysis::write_report(dir, g, report, labels);
   ex::write_file(dir / "broadcasts.csv", bc.str());
 
@@ -696,7 +696,7 @@ void run_testbed(CLI::App* cmd, TestbedFlags& f) {
         c = tb.run();
       }  // every peer is gone here, whichever way the block was left
       fs::create_directories(partial);
-      write_testbed_run(partial, d, seed, c, f);
+      write_testbed_run(partial, d, seed, c);
       ex::Manifest m = top;
       m.seed = seed;
       m.seeds.clear();

@@ -44,7 +44,8 @@ void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f) {
       ->group(group);
   cmd->add_option("--emulate-latency", f.latency,
                   "hold what arrives from a testbed peer for the simulator's latency of that "
-                  "pair of node indices: uniform or lognormal (needs --bind in 127.1.0.0/16+)")
+                  "pair of node indices: uniform or lognormal (needs --bind with a testbed "
+                  "address, 127.1.0.1 upward)")
       ->check(CLI::IsMember({"uniform", "lognormal"}))
       ->group(group);
   cmd->add_option("--emulate-latency-min", f.latency_min_ms, "smallest latency, ms")

@@ -724,6 +724,7 @@ void run_testbed(CLI::App* cmd, TestbedFlags& f) {
 
 void add_testbed_command(CLI::App& app) {
   auto flags = std::make_shared<TestbedFlags>();
+  flags->settings.nodes = 50;  // a process each: a small default, --peers for more
   CLI::App* cmd = app.add_subcommand(
       "testbed",
       "Play a scenario with real `p2p peer` processes on this machine, one loopback address "

@@ -145,6 +145,12 @@ void ensure_descriptors(std::size_t peers) {
   // Two pipe ends per peer, plus the standard streams, the output files and some slack.
   const rlim_t need = static_cast<rlim_t>(2 * peers + 64);
   rlimit lim{};
+  if (::getrlimit(RLIMIT_NPROC, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+      lim.rlim_cur < peers + 16)
+    throw std::invalid_argument(std::to_string(peers) +
+                                " peers need as many processes; the "
+                                "limit is " +
+                                std::to_string(lim.rlim_cur) + " (ulimit -u)");
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
   if (lim.rlim_cur >= need) return;
   if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need)

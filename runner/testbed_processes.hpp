@@ -48,7 +48,8 @@ class PeerProcesses {
 };
 
 // The descriptors a testbed of `peers` needs, raised to that if the hard limit allows; throws
-// std::invalid_argument with a one-line reason when it does not.
+// std::invalid_argument with a one-line reason when it does not, or when the process limit is
+// below the number of peers.
 void ensure_descriptors(std::size_t peers);
 
 }  // namespace p2p::runner

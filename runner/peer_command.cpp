@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "peer_control.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/join_rule.hpp"
 #include "transport/endpoint.hpp"
@@ -53,6 +54,7 @@ struct PeerFlags {
   double dial_burst = transport::PeerOptions{}.dial_burst;
   int misbehaviour_threshold = transport::PeerOptions{}.misbehaviour_threshold;
   double refuse_seconds = 600;
+  TestbedPeerFlags testbed;
 };
 
 void print_line(std::FILE* f, const std::string& line) {
@@ -260,6 +262,7 @@ void run_peer(const PeerFlags& flags) {
   options.misbehaviour_threshold = flags.misbehaviour_threshold;
   options.refuse_for =
       std::chrono::milliseconds(static_cast<std::int64_t>(flags.refuse_seconds * 1000));
+  apply_testbed_peer_flags(flags.testbed, options);
 
   const bool quiet = flags.quiet;
   transport::PeerOutput output;
@@ -278,6 +281,11 @@ void run_peer(const PeerFlags& flags) {
   if (!flags.connect.empty() && !transport::split_host_port(flags.connect))
     throw UsageError("--connect: expected HOST:PORT, got '" + flags.connect + "'");
 
+  std::optional<PeerControl> control;  // --control: the testbed drives the peer
+  if (flags.testbed.control) {
+    output.deliver = [&control](const Deliver& d) { control->on_deliver(d); };
+    output.note = [&control](const Note& n) { control->on_note(n); };
+  }
   std::unique_ptr<transport::Peer> peer;
   try {
     peer = std::make_unique<transport::Peer>(io, options, output);
@@ -293,6 +301,9 @@ void run_peer(const PeerFlags& flags) {
     quitting = true;
     peer->leave([&io] { io.stop(); });
   };
+  if (flags.testbed.control)
+    control.emplace(
+        *peer, [](const std::string& l) { print_line(stdout, l); }, quit);
   auto connect = [&](const std::string& target) {
     const std::string entry =
         target.empty() ? "127.0.0.1:" + std::to_string(transport::kDefaultPort) : target;
@@ -303,6 +314,7 @@ void run_peer(const PeerFlags& flags) {
     if (quitting) return;
     const std::string line = trim(raw);
     if (line.empty()) return;
+    if (control) return control->on_line(line);
     if (line == "quit" || line == "exit") {
       quit();
     } else if (line == "connect" || line.rfind("connect ", 0) == 0) {
@@ -423,6 +435,7 @@ void add_peer_command(CLI::App& app) {
                   "how long a misbehaving neighbour's address is refused")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 7.0 * 86400));
+  add_testbed_peer_flags(cmd, flags->testbed);
   cmd->callback([flags] { run_peer(*flags); });
 }
 

@@ -31,7 +31,18 @@ const char* packet_name(PacketType t) {
 
 // Opens a listener on `port` of every local address: IPv6 dual-stack where the host has IPv6
 // (so 127.0.0.1 and ::1 both reach it), IPv4 otherwise.
-bool try_listen(tcp::acceptor& acceptor, std::uint16_t port, boost::system::error_code& ec) {
+bool try_listen(tcp::acceptor& acceptor, std::uint16_t port, boost::system::error_code& ec,
+                const std::optional<asio::ip::address>& bind) {
+  if (bind) {  // one address only (p2p testbed)
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    const tcp::endpoint at(*bind, port);
+    acceptor.open(at.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ignored);
+    if (!ec) acceptor.bind(at, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    return !ec;
+  }
   for (bool v6 : {true, false}) {
     boost::system::error_code ignored;
     acceptor.close(ignored);
@@ -50,15 +61,16 @@ bool try_listen(tcp::acceptor& acceptor, std::uint16_t port, boost::system::erro
   return false;
 }
 
-tcp::acceptor listen(asio::io_context& io, std::optional<std::uint16_t> port) {
+tcp::acceptor listen(asio::io_context& io, std::optional<std::uint16_t> port,
+                     const std::optional<asio::ip::address>& bind) {
   tcp::acceptor acceptor(io);
   boost::system::error_code ec;
   if (port) {
-    if (try_listen(acceptor, *port, ec)) return acceptor;
+    if (try_listen(acceptor, *port, ec, bind)) return acceptor;
     throw std::system_error(ec, "cannot listen on port " + std::to_string(*port));
   }
   for (int p = kDefaultPort; p < kDefaultPort + kPortHuntSpan && p <= 65535; ++p) {
-    if (try_listen(acceptor, static_cast<std::uint16_t>(p), ec)) return acceptor;
+    if (try_listen(acceptor, static_cast<std::uint16_t>(p), ec, bind)) return acceptor;
     if (ec != asio::error::address_in_use) break;
   }
   throw std::system_error(ec, "cannot listen on any port from " + std::to_string(kDefaultPort));
@@ -71,7 +83,7 @@ Peer::Peer(asio::io_context& io, PeerOptions options, PeerOutput output)
       options_(std::move(options)),
       output_(std::move(output)),
       start_(std::chrono::steady_clock::now()),
-      acceptor_(listen(io, options_.port)),
+      acceptor_(listen(io, options_.port, options_.bind)),
       listening_(acceptor_.local_endpoint()),
       resolver_(io),
       wake_timer_(io),
@@ -79,6 +91,7 @@ Peer::Peer(asio::io_context& io, PeerOptions options, PeerOutput output)
       accept_retry_(io) {
   const Address self = options_.advertise.value_or(Address::v4(0x7f000001, listening_.port()));
   node_.emplace(self, options_.config, options_.seed);
+  if (options_.link_delay) delay_ = std::make_unique<DelayQueue>(io);
   accept();
 }
 
@@ -203,7 +216,9 @@ void Peer::punish(Session& s, int points, std::string_view why) {
 }
 
 const char* Peer::refuse_dial(const Address& to) {
-  if (const char* why = why_undialable(to, node_->self(), listening_.port())) return why;
+  // Bound to one address, a loopback address with our port is another peer's, not ours.
+  const std::uint16_t own_port = options_.bind ? 0 : listening_.port();
+  if (const char* why = why_undialable(to, node_->self(), own_port)) return why;
   if (refused_.refused(to, AdmissionClock::now())) return "address refused after misbehaving";
   std::size_t live = 0;
   for (const auto& [serial, s] : sessions_) live += !s->done();
@@ -293,7 +308,7 @@ void Peer::apply(Effect& effect) {
         } else if constexpr (std::is_same_v<T, SendOnce>) {
           if (leaving_) return;
           if (const char* why = refuse_dial(e.to)) return refuse_open(0, e.to, why);
-          auto s = make_session(tcp::socket(io_), 0);
+          auto s = make_session(dial_socket(), 0);
           if (!s->send(e.packet)) {
             s->abort();
             sessions_.erase(s->serial());
@@ -305,7 +320,7 @@ void Peer::apply(Effect& effect) {
         } else if constexpr (std::is_same_v<T, Open>) {
           if (leaving_) return;
           if (const char* why = refuse_dial(e.to)) return refuse_open(e.conn, e.to, why);
-          auto s = make_session(tcp::socket(io_), e.conn);
+          auto s = make_session(dial_socket(), e.conn);
           by_conn_[e.conn] = s.get();
           s->send(e.packet);
           log(std::string("connecting to ") + to_string(e.to) + " with " +
@@ -340,7 +355,36 @@ void Peer::on_packet(Session& s, Packet packet) {
   // One-shot connections and connections the Node has closed carry nothing the Node wants.
   auto it = by_conn_.find(s.conn());
   if (s.conn() == 0 || it == by_conn_.end() || it->second != &s) return;
-  feed(PacketIn{s.conn(), std::move(packet)});
+  from_session(s, PacketIn{s.conn(), std::move(packet)});
+}
+
+tcp::socket Peer::dial_socket() {
+  tcp::socket socket(io_);
+  if (!options_.bind) return socket;
+  boost::system::error_code ec;
+  socket.open(options_.bind->is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec) socket.bind(tcp::endpoint(*options_.bind, 0), ec);
+  if (ec) log("cannot dial from " + options_.bind->to_string() + ": " + ec.message());
+  return socket;
+}
+
+void Peer::from_session(const Session& s, Input input) {
+  if (!delay_) return feed(std::move(input));
+  const bool closed = std::holds_alternative<Closed>(input);
+  const ConnId conn = s.conn();
+  if (closed) ending_.insert(conn);
+  delay_->push(options_.link_delay(s.remote_address()), [this, conn, closed, serial = s.serial(),
+                                                         in = std::move(input)]() mutable {
+    if (leaving_) return;
+    if (closed) {
+      ending_.erase(conn);
+      return feed(std::move(in));
+    }
+    // The Node may have closed the connection meanwhile: then it wants nothing more.
+    const auto it = by_conn_.find(conn);
+    if ((it != by_conn_.end() && it->second->serial() == serial) || ending_.count(conn) > 0)
+      feed(std::move(in));
+  });
 }
 
 void Peer::on_session_end(Session& s, std::string_view fault) {
@@ -353,7 +397,7 @@ void Peer::on_session_end(Session& s, std::string_view fault) {
   const bool node_knows = s.conn() != 0 && it != by_conn_.end() && it->second == &s;
   if (node_knows) by_conn_.erase(it);
   if (!fault.empty()) log("connection " + s.remote() + " closed: " + std::string(fault));
-  if (node_knows && !leaving_) feed(Closed{s.conn()});
+  if (node_knows && !leaving_) from_session(s, Closed{s.conn()});
   maybe_finish_leave();
 }
 
@@ -401,6 +445,7 @@ void Peer::leave(std::function<void()> done) {
   wake_timer_.cancel();
   wakes_.clear();
   by_conn_.clear();
+  if (delay_) delay_->clear();
   for (auto& [serial, s] : sessions_) s->close();
   leave_timer_.expires_after(options_.leave_grace);
   leave_timer_.async_wait(

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "protocol/config.hpp"
 #include "protocol/node.hpp"
 #include "transport/admission.hpp"
+#include "transport/delay_queue.hpp"
 #include "transport/out_frame.hpp"
 #include "transport/session.hpp"
 
@@ -61,6 +63,12 @@ struct PeerOptions {
   std::chrono::milliseconds refuse_for{10 * 60 * 1000};
   // How long a graceful leave waits for connections to finish closing.
   std::chrono::milliseconds leave_grace{2000};
+  // Test-only (`p2p testbed`): listen on this one address instead of every local one and dial
+  // from it, so that peers sharing a machine each have an address of their own in 127.0.0.0/8.
+  std::optional<boost::asio::ip::address> bind;
+  // Test-only: how long what arrives from the peer at `remote` (its IP address decides) is held
+  // before the Node sees it, emulating link latency (transport/delay_queue.hpp). Unset: no delay.
+  std::function<std::chrono::microseconds(const Address& remote)> link_delay;
 };
 
 // Where a Peer's output goes: chat lines, the Node's notes, and the transport's log lines about
@@ -126,6 +134,10 @@ class Peer final : private SessionOwner {
   // Makes room for one more inbound connection; false if none may be evicted.
   bool make_inbound_room(const std::string& newcomer);
   FrameRef frame_for(const Packet& packet);
+  // A socket to dial from: bound to options_.bind when set, else left for the kernel to open.
+  tcp::socket dial_socket();
+  // Hands `input` from session `s` to the Node, at once or after the emulated link latency.
+  void from_session(const Session& s, Input input);
 
   void on_packet(Session& s, Packet packet) override;
   void on_session_end(Session& s, std::string_view fault) override;
@@ -175,6 +187,10 @@ class Peer final : private SessionOwner {
   std::function<void()> on_left_;
   boost::asio::steady_timer leave_timer_;
   boost::asio::steady_timer accept_retry_;
+  // Emulated latency (options_.link_delay): inputs held, and connections whose end is held
+  // behind their last packets (their packets still reach the Node).
+  std::unique_ptr<DelayQueue> delay_;
+  std::set<ConnId> ending_;
 };
 
 }  // namespace p2p::transport

@@ -1,0 +1,767 @@
+// `p2p testbed`: the scenario of `p2p sim` (or of a study file) played by real `p2p peer`
+// processes on this machine, one loopback address each, driven through their control channel
+// (runner/peer_control.hpp). It writes the same output folder as `p2p sim`, so `p2p gap` can put
+// the two side by side. What is emulated and what is real: docs/testbed.md.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <queue>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/graph_summary.hpp"
+#include "experiment/csv.hpp"
+#include "experiment/output_folder.hpp"
+#include "experiment/seeds.hpp"
+#include "experiment/stop.hpp"
+#include "experiment/study.hpp"
+#include "peer_control.hpp"
+#include "protocol/random.hpp"
+#include "run_flags.hpp"
+#include "testbed_processes.hpp"
+
+namespace p2p::runner {
+namespace {
+namespace ex = p2p::experiment;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct TestbedFlags {
+  std::string study;
+  ex::RunSettings settings;
+  std::uint32_t peers = 0;
+  std::uint64_t seed = 1;
+  std::string seeds;
+  int port = 40000;
+  double settle_s = 3;
+  double flood_wait_s = 5;
+  double ready_timeout_s = 60;
+  OutputFlags output;
+};
+
+// One broadcast as the testbed saw it.
+struct Broadcast {
+  std::uint32_t origin = 0;
+  Time at = 0;                  // scenario time it was asked for
+  std::int64_t said_us = -1;    // the origin's clock when it said it
+  std::uint64_t id = 0;         // 0 until the origin reports it
+  std::uint64_t reachable = 0;  // live peers other than the origin then
+};
+
+// Everything one run collected, and the topology samples.
+struct Collected {
+  std::vector<sim::TimeSample> samples;
+  std::vector<Broadcast> broadcasts;
+  std::map<std::uint64_t, std::vector<std::int64_t>> delivered;  // id -> delivery clocks
+  std::map<std::uint64_t, std::uint64_t> duplicates;             // id -> copies again
+  std::vector<std::array<std::uint64_t, 7>> counters;            // last "counters" per peer
+  std::vector<std::vector<std::uint32_t>> links;                 // last "links" per peer
+  std::vector<bool> alive;                                       // at the end
+  std::uint64_t joins = 0, departures = 0, crashes = 0;
+  Time end = 0;
+  bool flood = false;
+  bool flood_quiet = false;
+  std::uint32_t flood_origin = 0;
+};
+
+// What the testbed cannot play yet is refused up front, not approximated silently.
+void refuse_unsupported(const ex::RunDescription& d) {
+  const sim::Scenario& sc = d.scenario;
+  auto no = [](const std::string& what) {
+    throw std::invalid_argument("the testbed does not play " + what + " yet (docs/testbed.md)");
+  };
+  if (d.mix) no("mixed rules");
+  if (!sc.churn.empty()) no("churn phases");
+  if (!sc.partitions.empty()) no("partitions");
+  if (!sc.snapshots.empty()) no("snapshots");
+  for (const sim::ArrivalPhase& a : sc.arrivals)
+    if (a.has_sessions) no("arrivals with sessions");
+  for (const sim::MassFailure& f : sc.failures)
+    if (f.by_degree) no("failures by degree");
+  if (d.network.loss > 0) no("packet loss");
+  if (d.network.latency.kind == sim::LatencyKind::Matrix) no("the matrix latency model");
+  if (!sc.entry_node) no("scenarios without an entry node");
+}
+
+// Checks that every peer's address and port can be listened on, before anything starts.
+void check_ports(std::uint32_t peers, int port) {
+  for (std::uint32_t i = 0; i < peers; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      throw std::invalid_argument(std::string("cannot open a socket: ") + strerror(errno));
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(kTestbedBase + i);
+    const int r = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+    const int err = errno;
+    ::close(fd);
+    if (r != 0)
+      throw std::invalid_argument("cannot listen on " + testbed_ip(i) + ":" + std::to_string(port) +
+                                  ": " + strerror(err) + "; choose another --port");
+  }
+}
+
+std::vector<std::string> peer_argv(const ex::RunDescription& d, std::uint64_t seed, std::uint32_t i,
+                                   int port) {
+  const ex::RunSettings& s = d.settings;
+  const std::string ip = testbed_ip(i);
+  std::vector<std::string> a = {"/proc/self/exe",
+                                "peer",
+                                "--control",
+                                "--quiet",
+                                "--bind",
+                                ip,
+                                "--port",
+                                std::to_string(port),
+                                "--advertise",
+                                ip + ":" + std::to_string(port),
+                                "--seed",
+                                std::to_string(derive_seed(seed, i, 0)),
+                                "--rule",
+                                s.rule,
+                                "--join-requests",
+                                std::to_string(s.join_requests),
+                                "--max-hops",
+                                std::to_string(s.max_hops),
+                                "--min-connections",
+                                std::to_string(s.min_connections),
+                                "--max-connections",
+                                std::to_string(s.max_connections)};
+  const sim::LatencyModel& m = d.network.latency;
+  auto ms = [](Time t) { return analysis::format_number(static_cast<double>(t) / kMillisecond); };
+  const std::vector<std::string> latency = {
+      "--emulate-latency",       m.kind == sim::LatencyKind::LogNormal ? "lognormal" : "uniform",
+      "--emulate-latency-min",   ms(m.min),
+      "--emulate-latency-max",   ms(m.max),
+      "--emulate-latency-mu",    analysis::format_number(m.mu),
+      "--emulate-latency-sigma", analysis::format_number(m.sigma),
+      "--emulate-latency-seed",  std::to_string(seed)};
+  a.insert(a.end(), latency.begin(), latency.end());
+  return a;
+}
+
+// The edges among live peers from their last neighbour lists: a pair of which at least one holds
+// a link to the other (the simulator's definition of an edge).
+std::set<std::pair<std::uint32_t, std::uint32_t>> edges_of(const Collected& c,
+                                                           const std::vector<bool>& alive) {
+  std::set<std::pair<std::uint32_t, std::uint32_t>> e;
+  for (std::uint32_t i = 0; i < c.links.size(); ++i) {
+    if (!alive[i]) continue;
+    for (std::uint32_t j : c.links[i])
+      if (j != i && j < alive.size() && alive[j]) e.emplace(std::min(i, j), std::max(i, j));
+  }
+  return e;
+}
+
+sim::TimeSample sample_of(Time t, const Collected& c, const std::vector<bool>& alive) {
+  sim::TimeSample s;
+  s.time = t;
+  const auto e = edges_of(c, alive);
+  std::vector<std::uint32_t> parent(alive.size());
+  std::iota(parent.begin(), parent.end(), 0u);
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (auto [a, b] : e) {
+    const std::uint32_t ra = find(a), rb = find(b);
+    if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
+  }
+  std::vector<std::uint32_t> size(alive.size(), 0);
+  std::uint32_t largest = 0;
+  for (std::uint32_t i = 0; i < alive.size(); ++i) {
+    if (!alive[i]) continue;
+    ++s.live_nodes;
+    const std::uint32_t r = find(i);
+    if (size[r]++ == 0) ++s.components;
+    largest = std::max(largest, size[r]);
+  }
+  s.edges = e.size();
+  s.mean_degree =
+      s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
+  s.largest_component_fraction =
+      s.live_nodes ? static_cast<double>(largest) / static_cast<double>(s.live_nodes) : 0;
+  return s;
+}
+
+class Testbed {
+ public:
+  Testbed(const ex::RunDescription& d, std::uint64_t seed, const TestbedFlags& f, bool verbose)
+      : d_(d),
+        sc_(d.scenario),
+        seed_(seed),
+        f_(f),
+        verbose_(verbose),
+        rng_(derive_seed(seed, sim::kScenarioSender, 1)) {}
+
+  Collected run() {
+    const auto n = static_cast<std::uint32_t>(sc_.planned_nodes());
+    c_.counters.assign(n, {});
+    c_.links.assign(n, {});
+    alive_.assign(n, false);
+    started_.assign(n, false);
+    say("starting " + std::to_string(n) + " peers");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      procs_.spawn(peer_argv(d_, seed_, i, f_.port));
+      ex::throw_if_stopped();
+    }
+    wait_ready(n);
+    say("playing the scenario");
+    t0_ = Clock::now();
+    alive_[0] = true;  // the entry exists from time 0
+    next_node_ = 1;
+    plan_all();
+    while (!agenda_.empty()) {
+      const Action a = agenda_.top();
+      if (sc_.end > 0 && a.at > sc_.end) break;
+      wait_until(a.at);
+      agenda_.pop();
+      if (a.kind != Kind::Sample) --work_left_;
+      execute(a);
+    }
+    if (sc_.end > 0)
+      wait_until(sc_.end);
+    else
+      wait_until(now() + static_cast<Time>(f_.settle_s * kSecond));
+    // The topology is read just after the end the scenario sets; it is reported at that end.
+    c_.end = sc_.end > 0 ? sc_.end : now();
+    query("links");
+    query("counters");
+    if (c_.samples.empty() || c_.samples.back().time != c_.end)
+      c_.samples.push_back(sample_of(c_.end, c_, alive_));
+    if (sc_.final_flood && live_count() > 0) final_flood();
+    query("counters");
+    procs_.stop_all();
+    c_.alive = alive_;
+    return std::move(c_);
+  }
+
+ private:
+  enum class Kind : std::uint8_t { Arrive, Failure, Broadcast, Sample };
+  struct Action {
+    Time at = 0;
+    std::uint64_t seq = 0;
+    Kind kind = Kind::Arrive;
+    std::uint32_t index = 0;
+    std::uint64_t count = 0;
+    friend bool operator>(const Action& x, const Action& y) {
+      return x.at != y.at ? x.at > y.at : x.seq > y.seq;
+    }
+  };
+
+  void say(const std::string& line) const {
+    if (verbose_) std::cerr << "p2p testbed: seed " << seed_ << ": " << line << "\n";
+  }
+
+  Time now() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
+  }
+
+  void plan(Time at, Kind kind, std::uint32_t index, std::uint64_t count = 0) {
+    agenda_.push(Action{at, ++seq_, kind, index, count});
+    if (kind != Kind::Sample) ++work_left_;
+  }
+
+  // The same agenda as the simulator's scenario driver (sim/scenario.cpp), in the same order.
+  void plan_all() {
+    for (std::uint32_t i = 0; i < sc_.arrivals.size(); ++i)
+      if (sc_.arrivals[i].count > 0)
+        plan(sc_.arrivals[i].at, Kind::Arrive, i, sc_.arrivals[i].count);
+    for (std::uint32_t i = 0; i < sc_.failures.size(); ++i)
+      plan(sc_.failures[i].at, Kind::Failure, i);
+    for (std::uint32_t i = 0; i < sc_.broadcasts.size(); ++i)
+      plan(sc_.broadcasts[i].at, Kind::Broadcast, i);
+    if (sc_.sample_every > 0) plan(0, Kind::Sample, 0);
+  }
+
+  std::vector<std::uint32_t> live() const {
+    std::vector<std::uint32_t> v;
+    for (std::uint32_t i = 0; i < alive_.size(); ++i)
+      if (alive_[i]) v.push_back(i);
+    return v;
+  }
+  std::size_t live_count() const {
+    return static_cast<std::size_t>(std::count(alive_.begin(), alive_.end(), true));
+  }
+  std::string entry_of(std::uint32_t i) const {
+    return testbed_ip(i) + ":" + std::to_string(f_.port);
+  }
+
+  void execute(const Action& a) {
+    switch (a.kind) {
+      case Kind::Arrive: {
+        const sim::ArrivalPhase& p = sc_.arrivals[a.index];
+        std::uint32_t entry = 0;
+        bool has_entry = true;
+        if (p.random_entry) {
+          const auto l = live();
+          has_entry = !l.empty();
+          if (has_entry) entry = l[static_cast<std::size_t>(rng_.below(l.size()))];
+        }
+        const std::uint32_t id = next_node_++;
+        alive_[id] = true;
+        if (has_entry) {
+          procs_.send(id, "join " + entry_of(entry));
+          ++c_.joins;
+        }
+        if (a.count > 1) {
+          const Time gap = p.rate > 0
+                               ? static_cast<Time>(std::llround(rng_.exponential(kSecond / p.rate)))
+                               : p.interval;
+          plan(now_planned_ + gap, Kind::Arrive, a.index, a.count - 1);
+        }
+        break;
+      }
+      case Kind::Failure: {
+        const sim::MassFailure& fl = sc_.failures[a.index];
+        std::vector<std::uint32_t> nodes = live();
+        const auto k =
+            static_cast<std::size_t>(std::llround(fl.fraction * static_cast<double>(nodes.size())));
+        for (std::size_t i = 0; i < k && i + 1 < nodes.size(); ++i)
+          std::swap(nodes[i], nodes[i + rng_.below(nodes.size() - i)]);
+        for (std::size_t i = 0; i < k && i < nodes.size(); ++i) {
+          alive_[nodes[i]] = false;
+          if (fl.crash) {
+            procs_.kill(nodes[i]);
+            ++c_.crashes;
+          } else {
+            procs_.send(nodes[i], "leave");
+            ++c_.departures;
+          }
+        }
+        break;
+      }
+      case Kind::Broadcast: {
+        const sim::BroadcastPhase& b = sc_.broadcasts[a.index];
+        const auto l = live();
+        if (!l.empty()) broadcast(l[static_cast<std::size_t>(rng_.below(l.size()))], b.text);
+        const double gap = b.poisson ? rng_.exponential(kSecond / b.rate) : kSecond / b.rate;
+        const Time next = now_planned_ + std::max<Time>(1, static_cast<Time>(std::llround(gap)));
+        if (next <= b.until) plan(next, Kind::Broadcast, a.index);
+        break;
+      }
+      case Kind::Sample: {
+        query("links");
+        c_.samples.push_back(sample_of(now_planned_, c_, alive_));
+        const Time next = now_planned_ + sc_.sample_every;
+        if (sc_.end > 0 ? next <= sc_.end : work_left_ > 0) plan(next, Kind::Sample, 0);
+        break;
+      }
+    }
+  }
+
+  void broadcast(std::uint32_t origin, const std::string& text) {
+    Broadcast b;
+    b.origin = origin;
+    b.at = now_planned_;
+    b.reachable = live_count() - 1;
+    c_.broadcasts.push_back(b);
+    procs_.send(origin, "say " + text);
+  }
+
+  void final_flood() {
+    const auto l = live();
+    Rng flood_rng(derive_seed(seed_, sim::kScenarioSender, 0));
+    c_.flood_origin = l[static_cast<std::size_t>(flood_rng.below(l.size()))];
+    c_.flood = true;
+    now_planned_ = c_.end;  // said right after the topology was read, as the simulator does
+    broadcast(c_.flood_origin, sc_.message);
+    const std::size_t index = c_.broadcasts.size() - 1;
+    // Wait until every reachable peer delivered and nothing arrived for a while (duplicates
+    // still travel), or the longest wait allowed.
+    const auto deadline = Clock::now() + std::chrono::duration<double>(f_.flood_wait_s);
+    const auto quiet_for = std::chrono::milliseconds(500) +
+                           std::chrono::microseconds(2 * d_.network.latency.longest());
+    auto last_line = Clock::now();
+    while (Clock::now() < deadline) {
+      bool any = false;
+      pump(std::chrono::milliseconds(20), [&](std::size_t, std::string_view) { any = true; });
+      if (any) last_line = Clock::now();
+      const Broadcast& b = c_.broadcasts[index];
+      const auto it = c_.delivered.find(b.id);
+      const std::size_t got = b.id != 0 && it != c_.delivered.end() ? it->second.size() : 0;
+      if (got >= b.reachable && Clock::now() - last_line > quiet_for) {
+        c_.flood_quiet = true;
+        break;
+      }
+    }
+  }
+
+  // Reads the peers' output for up to `timeout`, also handing each line to `also`.
+  void pump(std::chrono::milliseconds timeout,
+            const std::function<void(std::size_t, std::string_view)>& also = {}) {
+    procs_.poll(timeout, [&](std::size_t i, std::string_view line) {
+      on_line(i, line);
+      if (also) also(i, line);
+    });
+    ex::throw_if_stopped();
+  }
+
+  void wait_until(Time t) {
+    now_planned_ = t;
+    for (;;) {
+      const Time left = t - now();
+      if (left <= 0) return;
+      pump(std::chrono::milliseconds(std::clamp<Time>(left / 1000, 0, 50)));
+    }
+  }
+
+  void wait_ready(std::uint32_t n) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(f_.ready_timeout_s);
+    std::uint32_t ready = 0;
+    while (ready < n) {
+      if (Clock::now() > deadline)
+        throw std::runtime_error(std::to_string(n - ready) + " of " + std::to_string(n) +
+                                 " peers did not start within " +
+                                 analysis::format_number(f_.ready_timeout_s) + " s");
+      pump(std::chrono::milliseconds(50), [&](std::size_t i, std::string_view line) {
+        if (line.rfind("listening on ", 0) == 0 && !started_[i]) {
+          started_[i] = true;
+          ++ready;
+        }
+      });
+      for (std::uint32_t i = 0; i < n; ++i)
+        if (!started_[i] && !procs_.running(i))
+          throw std::runtime_error("peer " + std::to_string(i) + " exited at start");
+    }
+  }
+
+  // Asks every live peer `what` ("links" or "counters") and waits for every answer.
+  void query(const std::string& what) {
+    std::set<std::uint32_t> waiting;
+    for (std::uint32_t i : live())
+      if (procs_.send(i, what)) waiting.insert(i);
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (!waiting.empty()) {
+      if (Clock::now() > deadline)
+        throw std::runtime_error(std::to_string(waiting.size()) + " peers did not answer '" + what +
+                                 "' within 20 s");
+      pump(std::chrono::milliseconds(50), [&](std::size_t i, std::string_view line) {
+        if (line.rfind(what + " ", 0) == 0 || line == what)
+          waiting.erase(static_cast<std::uint32_t>(i));
+      });
+      for (auto it = waiting.begin(); it != waiting.end();)
+        it = procs_.running(*it) ? std::next(it) : waiting.erase(it);
+    }
+  }
+
+  void on_line(std::size_t i, std::string_view line) {
+    std::istringstream in{std::string(line)};
+    std::string verb;
+    in >> verb;
+    if (verb == "deliver") {
+      std::int64_t t = 0;
+      std::string origin;
+      std::uint64_t id = 0;
+      in >> t >> origin >> id;
+      c_.delivered[id].push_back(t);
+    } else if (verb == "dup") {
+      std::uint64_t id = 0;
+      in >> id;
+      ++c_.duplicates[id];
+    } else if (verb == "said") {
+      std::uint64_t id = 0;
+      std::int64_t t = 0;
+      in >> id >> t;
+      for (Broadcast& b : c_.broadcasts)
+        if (b.origin == i && b.id == 0) {
+          b.id = id;
+          b.said_us = t;
+          break;
+        }
+    } else if (verb == "links") {
+      std::int64_t t = 0;
+      in >> t;
+      auto& l = c_.links[i];
+      l.clear();
+      for (std::string a; in >> a;)
+        if (const auto addr = parse_address(a))
+          if (const auto j = testbed_index(*addr)) l.push_back(*j);
+    } else if (verb == "counters") {
+      for (std::uint64_t& v : c_.counters[i]) in >> v;
+    } else if (verb == "error") {
+      say("peer " + std::to_string(i) + ": " + std::string(line));
+    }
+  }
+
+  const ex::RunDescription& d_;
+  const sim::Scenario& sc_;
+  std::uint64_t seed_;
+  const TestbedFlags& f_;
+  bool verbose_;
+  Rng rng_;
+  PeerProcesses procs_;
+  Collected c_;
+  std::vector<bool> alive_, started_;
+  std::uint32_t next_node_ = 0;
+  Clock::time_point t0_;
+  Time now_planned_ = 0;  // the scenario time of the action being executed
+  std::priority_queue<Action, std::vector<Action>, std::greater<>> agenda_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t work_left_ = 0;
+};
+
+// Nearest-rank percentile of sorted `v`, as the simulator's (sim/network.cpp).
+double rank(const std::vector<std::int64_t>& v, double p) {
+  const auto k =
+      static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(v.size()))));
+  return static_cast<double>(v[std::min(k, v.size()) - 1]);
+}
+
+void write_testbed_run(const fs::path& dir, const ex::RunDescription& d, std::uint64_t seed,
+                       const Collected& c) {
+  const std::vector<bool>& alive = c.alive;
+  const auto edges = edges_of(c, alive);
+  std::vector<std::uint32_t> id(alive.size(), 0);
+  std::vector<std::string> labels;
+  std::uint32_t next = 0;
+  const bool all = std::all_of(alive.begin(), alive.end(), [](bool a) { return a; });
+  for (std::uint32_t i = 0; i < alive.size(); ++i)
+    if (alive[i]) {
+      id[i] = next++;
+      if (!all) labels.push_back(std::to_string(i));
+    }
+  std::vector<analysis::Edge> es;
+  for (auto [a, b] : edges) es.push_back(analysis::Edge{id[a], id[b]});
+  const analysis::Graph g = analysis::Graph::from_edges(next, es);
+  analysis::ReportOptions ro = d.settings.analysis;
+  ro.seed = seed;
+  analysis::Report report = analysis::compute_report(g, ro);
+
+  // The counters peers report, summed: accepted, forwarded, dropped (hops), dropped (no link).
+  std::array<std::uint64_t, 7> sum{};
+  for (const auto& k : c.counters)
+    for (std::size_t j = 0; j < k.size(); ++j) sum[j] += k[j];
+  auto add = [&](const char* name, double v) {
+    if (!std::isnan(v)) report.summary.emplace_back(name, v);
+  };
+  add("virtual_time_s", static_cast<double>(c.end) / kSecond);
+  add("join_requests_sent",
+      static_cast<double>(c.joins * static_cast<std::uint64_t>(d.settings.join_requests)));
+  add("join_requests_accepted", static_cast<double>(sum[0]));
+  add("join_requests_dropped", static_cast<double>(sum[2] + sum[3]));
+  add("join_request_hops", static_cast<double>(sum[1]));
+
+  // broadcasts.csv, as `p2p sim` writes it; hops are not reported by the peers.
+  ex::CsvWriter bc({"broadcast", "time_s", "origin", "reachable", "deliveries", "coverage",
+                    "messages", "duplicates", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+                    "latency_max_ms", "max_hops", "finished"});
+  std::size_t k = 0;
+  for (const Broadcast& b : c.broadcasts) {
+    std::vector<std::int64_t> lat;
+    if (const auto it = c.delivered.find(b.id); b.id != 0 && it != c.delivered.end())
+      for (std::int64_t t : it->second) lat.push_back(std::max<std::int64_t>(0, t - b.said_us));
+    std::sort(lat.begin(), lat.end());
+    const auto dit = c.duplicates.find(b.id);
+    const std::uint64_t dups = b.id != 0 && dit != c.duplicates.end() ? dit->second : 0;
+    const auto deliveries = static_cast<std::uint64_t>(lat.size());
+    const double coverage = b.reachable > 0
+                                ? static_cast<double>(deliveries) / static_cast<double>(b.reachable)
+                                : std::nan("");
+    auto ms = [&](double p) { return lat.empty() ? std::nan("") : rank(lat, p) / 1000.0; };
+    bc.integer(k++)
+        .number(static_cast<double>(b.at) / kSecond)
+        .integer(b.origin)
+        .integer(b.reachable);
+    bc.integer(deliveries).number(coverage).integer(deliveries + dups).integer(dups);
+    bc.number(ms(0.5)).number(ms(0.9)).number(ms(0.99)).number(ms(1.0)).text("");
+    const bool last = k == c.broadcasts.size();
+    bc.integer(last && c.flood ? (c.flood_quiet ? 1 : 0) : 1);
+    bc.end_row();
+    if (last && c.flood) {
+      add("flood_origin", b.origin);
+      add("flood_coverage", coverage);
+      add("flood_messages", static_cast<double>(deliveries + dups));
+      add("flood_duplicates", static_cast<double>(dups));
+    }
+  }
+  if (c.departures + c.crashes > 0) {
+    add("nodes_ever", static_cast<double>(alive.size()));
+    add("departures", static_cast<double>(c.departures));
+    add("crashes", static_cast<double>(c.crashes));
+  }
+  analysis::write_report(dir, g, report, labels);
+  ex::write_file(dir / "broadcasts.csv", bc.str());
+
+  // timeseries.csv with the columns of `p2p sim`; what the peers cannot report stays empty.
+  ex::CsvWriter ts({"time_s", "live_nodes", "edges", "mean_degree", "largest_component_fraction",
+                    "components", "join_requests_in_flight", "messages_sent", "pending_events"});
+  for (const sim::TimeSample& s : c.samples) {
+    ts.number(static_cast<double>(s.time) / kSecond).integer(s.live_nodes).integer(s.edges);
+    ts.number(s.mean_degree).number(s.largest_component_fraction).integer(s.components);
+    ts.text("").text("").text("");
+    ts.end_row();
+  }
+  ex::write_file(dir / "timeseries.csv", ts.str());
+}
+
+// The run's description from the study file or the flags, sized to --peers.
+ex::RunDescription describe_testbed(CLI::App* cmd, TestbedFlags& f,
+                                    std::vector<std::uint64_t>& seeds, std::string& file_name) {
+  ex::RunDescription d;
+  if (!f.study.empty()) {
+    for (const char* flag : {"--nodes", "--scenario", "--rule", "--join-requests"})
+      if (cmd->count(flag) > 0)
+        throw UsageError(std::string(flag) + " with a study file: the study sets it");
+    const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });
+    if (c.points.size() != 1)
+      throw UsageError("the study sweeps " + std::to_string(c.points.size()) +
+                       " points; the testbed plays one (write one study per point)");
+    d = c.points[0].description;
+    seeds = c.seeds;
+    file_name = f.study;
+    if (f.peers > 0) {
+      // The default growth shape (one arrival phase adding every node but the entry) is resized;
+      // any other scenario must fit in the peers given.
+      auto& arr = d.scenario.arrivals;
+      if (arr.size() == 1 && arr[0].count + 1 == d.scenario.planned_nodes() &&
+          d.scenario.churn.empty()) {
+        arr[0].count = f.peers - 1;
+        d.settings.nodes = f.peers;
+      } else if (d.scenario.planned_nodes() > f.peers) {
+        throw UsageError("the study's scenario adds " + std::to_string(d.scenario.planned_nodes()) +
+                         " nodes; --peers " + std::to_string(f.peers) + " is fewer");
+      }
+    }
+  } else {
+    refuse_ignored(cmd, f.settings);
+    refuse_together(cmd, "--peers", "--nodes", "--peers is the number of nodes");
+    refuse_together(cmd, "--peers", "--scenario", "the scenario file sets the arrivals");
+    if (f.peers > 0) f.settings.nodes = f.peers;
+    d = as_usage([&] { return ex::describe(f.settings); });
+  }
+  if (cmd->count("--seeds") > 0) seeds = as_usage([&] { return ex::parse_seed_range(f.seeds); });
+  if (cmd->count("--seed") > 0 || seeds.empty()) seeds = {f.seed};
+  as_usage([&] { refuse_unsupported(d); });
+  if (d.scenario.planned_nodes() > kTestbedMaxPeers)
+    throw UsageError("the testbed has room for " + std::to_string(kTestbedMaxPeers) + " peers");
+  return d;
+}
+
+void run_testbed(CLI::App* cmd, TestbedFlags& f) {
+  refuse_together(cmd, "--seed", "--seeds", "give one seed or a range, not both");
+  if (cmd->count("--jobs") > 0) throw UsageError("--jobs: the testbed plays one seed at a time");
+  std::vector<std::uint64_t> seeds;
+  std::string file_name;
+  const ex::RunDescription d = describe_testbed(cmd, f, seeds, file_name);
+  const auto peers = static_cast<std::uint32_t>(d.scenario.planned_nodes());
+  as_usage([&] {
+    ensure_descriptors(peers);
+    check_ports(peers, f.port);
+  });
+  ex::Options options = d.options();
+  options.emplace_back("testbed_settle_s", analysis::format_number(f.settle_s));
+  options.emplace_back("testbed_flood_wait_s", analysis::format_number(f.flood_wait_s));
+  const bool many = seeds.size() > 1 || cmd->count("--seeds") > 0;
+  const std::string range =
+      many ? std::to_string(seeds.front()) + ".." + std::to_string(seeds.back()) : "";
+  const ex::Manifest top{"p2p testbed",
+                         options,
+                         {},
+                         many ? std::nullopt : std::optional(seeds[0]),
+                         range,
+                         file_name.empty() ? d.file_name : file_name,
+                         d.file_text};
+  const fs::path out(f.output.out);
+  as_usage([&] { return ex::prepare_output(out, ex::to_json(top), f.output.force); });
+  ex::install_stop_handlers();
+  for (std::uint64_t seed : seeds) {
+    const fs::path dir = many ? out / ("seed=" + std::to_string(seed)) : out;
+    const fs::path partial = many ? ex::partial_path(dir) : out / ".testbed.partial";
+    fs::remove_all(partial);
+    try {
+      Collected c;
+      {
+        Testbed tb(d, seed, f, !f.output.quiet);
+        c = tb.run();
+      }  // every peer is gone here, whichever way the block was left
+      fs::create_directories(partial);
+      write_testbed_run(partial, d, seed, c);
+      ex::Manifest m = top;
+      m.seed = seed;
+      m.seeds.clear();
+      ex::write_file(partial / "manifest.json", ex::to_json(m));
+    } catch (const ex::Stopped&) {
+      fs::remove_all(partial);
+      ex::exit_stopped("p2p testbed: stopped; every peer was ended and nothing of seed " +
+                       std::to_string(seed) + " was written");
+    } catch (const std::runtime_error& e) {
+      fs::remove_all(partial);
+      throw UsageError(std::string("seed ") + std::to_string(seed) + ": " + e.what());
+    }
+    if (many) {
+      ex::commit_folder(partial, dir);
+    } else {
+      ex::commit_folder(partial, out);
+    }
+    if (!f.output.quiet)
+      std::cerr << "p2p testbed: seed " << seed << ": wrote " << dir.string() << "/\n";
+  }
+  if (many) ex::write_file(out / "manifest.json", ex::to_json(top));
+}
+
+}  // namespace
+
+void add_testbed_command(CLI::App& app) {
+  auto flags = std::make_shared<TestbedFlags>();
+  flags->settings.nodes = 50;  // a process each: a small default, --peers for more
+  CLI::App* cmd = app.add_subcommand(
+      "testbed",
+      "Play a scenario with real `p2p peer` processes on this machine, one loopback address "
+      "each (127.1.0.1 upward), driven through their control channel, with link latency "
+      "emulated by the peers from the simulator's model; writes the output folder of `p2p sim` "
+      "(edges.csv, summary.csv, timeseries.csv, broadcasts.csv, manifest.json). Compare with "
+      "`p2p gap`. See docs/testbed.md for what is emulated and what is real.");
+  cmd->add_option("STUDY", flags->study, "A study file (TOML) of one point, as `p2p run` takes");
+  cmd->add_option("--peers,-N", flags->peers,
+                  "Peer processes: the default scenario's node count (resizes a study's growth "
+                  "scenario)")
+      ->check(CLI::Range(1u, kTestbedMaxPeers));
+  cmd->add_option("--seed,-s", flags->seed, "Root seed, as `p2p sim`'s")->capture_default_str();
+  cmd->add_option("--seeds", flags->seeds, "Seeds A..B: one run per seed into OUT/seed=S/");
+  cmd->add_option("--rule", flags->settings.rule, "Join rule NAME[:KEY=VALUE,...], as `p2p sim`")
+      ->capture_default_str();
+  add_protocol_flags(cmd, flags->settings);
+  add_network_flags(cmd, flags->settings);
+  add_analysis_flags(cmd, flags->settings.analysis);
+  cmd->add_option("--port", flags->port, "The port every peer listens on, each at its own address")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  cmd->add_option("--settle", flags->settle_s,
+                  "Seconds after the last scenario action before the topology is read (the "
+                  "simulator drains its events instead)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--flood-wait", flags->flood_wait_s,
+                  "Most seconds to wait for the final flood to go quiet")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--ready-timeout", flags->ready_timeout_s,
+                  "Seconds every peer has to start listening")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  add_output_flags(cmd, flags->output, "--jobs", "Output folder (with --seeds, one per seed)");
+  cmd->callback([cmd, flags] { run_testbed(cmd, *flags); });
+}
+
+}  // namespace p2p::runner

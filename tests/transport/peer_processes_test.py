@@ -77,7 +77,7 @@ def test_deliver(exe, case):
     print(case + ": ok")
 
 
-def frame(version=2, type_=1, text=b"", trailing=b"", length=None):
+def frame(version=3, type_=1, text=b"", trailing=b"", length=None):
     payload = bytes([1, type_, 0]) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
     payload += struct.pack("<H", 1) + struct.pack("<Q", 7)
     payload += struct.pack("<I", len(text)) + text
@@ -216,7 +216,7 @@ def test_escapes(exe):
         b = c.start("--seed", "2")
         c.join(b, a)
         b.proc.stdin.write(raw + b"\n")
-        want = b.address + " -> " + expected_escape(raw)
+        want = f"{b.address} [{b.fingerprint}] -> " + expected_escape(raw)
         c.wait(lambda: any(l.endswith(" end") for l in a.out), 5.0, "the message")
         got = next(l for l in a.out if l.endswith(" end"))
         check(got == want, f"printed {got!r}, expected {want!r}")

@@ -344,8 +344,9 @@ class Attacker:
         self.listener.close()
 
 
-def overlay(cluster, n, rule, *extra):
-    peers = [cluster.start("--seed", str(i + 1), "--quiet", "--rule", rule, *extra)
+def overlay(cluster, n, rule, *extra, quiet=True):
+    peers = [cluster.start("--seed", str(i + 1), *(("--quiet",) if quiet else ()), "--rule", rule,
+                           *extra)
              for i in range(n)]
     for k, p in enumerate(peers[1:], start=1):
         cluster.join(p, peers[(k - 1) // 2])  # a tree to start from; the rule adds the rest
@@ -387,22 +388,25 @@ def test_storm(exe, n, rule, ids):
             batch = 500
             for k in range(0, ids, batch):
                 check(att.send(b"".join(frames[k:k + batch])) > 0, "the attacker lost its links")
-            # The first message again, after all the others: a replay.
-            att.send(frames[0])
             sent_s = time.monotonic() - start
-            att.close()  # the attacker stops
-            stopped = time.monotonic()
+            stopped = time.monotonic()  # the attacker stops sending; its links stay open
 
             def total():
                 return sum(len(p.out) for p in peers)
-            last, last_change = total(), time.monotonic()
-            while time.monotonic() - last_change < 2.0:  # quiet for 2 s: the storm is over
-                check(time.monotonic() - stopped < 60, "the storm went on for a minute")
-                time.sleep(0.1)
-                now = total()
-                if now != last:
-                    last, last_change = now, time.monotonic()
-            settled_s = last_change - stopped
+
+            def quiet_for(seconds):
+                last, last_change = total(), time.monotonic()
+                while time.monotonic() - last_change < seconds:
+                    check(time.monotonic() - stopped < 90, "the storm went on for 90 s")
+                    time.sleep(0.1)
+                    if total() != last:
+                        last, last_change = total(), time.monotonic()
+                return last_change
+            settled_s = quiet_for(2.0) - stopped
+            # The first message again, after all the others: a replay.
+            att.send(frames[0])
+            quiet_for(1.0)
+            att.close()
         finally:
             stop.set()
             tp.join()
@@ -422,8 +426,8 @@ def test_storm(exe, n, rule, ids):
         drops = [l for p in peers for l in p.err if any(d in l for d in mine)]
     print(f"storm {rule} {n} peers {ids} ids: sent in {sent_s:.1f} s (signed in {sign_s:.1f} s); "
           f"deliveries per id per peer {delivered / (ids * n):.3f} (most for one id at one peer "
-          f"{worst}); distinct ids printed per peer {reached}; replay printed {replayed}; quiet "
-          f"{settled_s:.1f} s after the attacker stopped; honest links {links_before} before, "
+          f"{worst}); distinct ids printed per peer {reached}; first id printed {replayed} times "
+          f"after its replay; quiet {settled_s:.1f} s after the attacker stopped; honest links {links_before} before, "
           f"{links_after} after; peak RSS {max(peaks):.1f} MB")
     check(worst <= 1, f"an id was printed {worst} times by one peer")
     check(all(r == 1 for r in replayed), f"the first id printed {replayed} times per peer")
@@ -435,8 +439,8 @@ def test_storm(exe, n, rule, ids):
 
 def test_spoof(exe):
     with Cluster(exe) as c:
-        peers = overlay(c, 4, "seed")
-        for p in peers:  # the peer that keeps the attacker must say why it closed it
+        peers = overlay(c, 4, "seed", quiet=False)  # a peer says why it closes a neighbour
+        for p in peers:
             p.err.clear()
         att = Attacker()
         att.join(c, peers, want=1)
@@ -503,8 +507,9 @@ def test_predict(exe):
                    if wire.parse_message(d)[2] == b"first")
         state = unmix64(seq)
         check(mix64(state) == seq, "mix64 inverted wrongly")
-        # The victim's next draws, and the ids they make: sent first, with our text.
-        predicted = [mix64((state + k * GOLDEN) & MASK) for k in range(1, 201)]
+        # The victim's next three draws, and the ids they make: sent first, with our text (three
+        # forgeries, 75 points: the attacker stays a neighbour and sees what follows).
+        predicted = [mix64((state + k * GOLDEN) & MASK) for k in range(1, 4)]
         origin = wire.addr_bytes("127.0.0.1", port_of(victim))
         for k, q in enumerate(predicted):
             att.send(wire.forged_message(victim.key, origin, q, b"censored"))
@@ -517,14 +522,15 @@ def test_predict(exe):
         c.wait(lambda: all(len(p.deliveries(f"next {k}")) == 1 for p in others for k in range(3)),
                5.0, "the victim's next messages")
         c.pump(0.5)
-        used = [wire.parse_message(d)[4] for d in list(att.seen)
-                if wire.parse_message(d)[2].startswith(b"next")]
+        used = {wire.parse_message(d)[4] for d in list(att.seen)
+                if wire.parse_message(d)[2].startswith(b"next")}
         hits = sum(q in predicted for q in used)
         censored = [l for p in peers for l in p.out if "censored" in l]
         att.close()
     print(f"predict: {hits} of the victim's next {len(used)} sequence numbers were predicted and "
           f"their ids sent first; {len(censored)} forged lines printed; the victim's messages "
           f"printed once by all {len(others)} others")
+    check(hits >= 1, "the prediction failed: the test proves nothing")
     check(not censored, "a forged message was printed")
     print("predict: ok")
 

@@ -18,9 +18,10 @@ loop is bounded in count and time; attackers bind their own loopback addresses (
                id at most once (the replay never), the overlay stays connected, no honest link is
                dropped, and the storm is over within seconds of the attacker stopping. Prints
                deliveries per id, links kept and peak RSS.
-  spoof        the attacker sends messages naming another peer's key as their author: no one
-               prints them, and the neighbour that received them closes the attacker and refuses
-               its address.
+  spoof        a JOIN_ACK that answers no request of the peer's is refused (p2p peer runs the
+               seed rule with any_ack=0); the attacker sends messages naming another peer's key as
+               their author: no one prints them, and the neighbour that received them closes the
+               attacker and refuses its address.
   predict      the attacker reads a victim's message, predicts the victim's next sequence
                numbers from it (the node's generator is invertible) and sends messages with the
                ids they make first, under the victim's key: they are refused unremembered, and
@@ -363,19 +364,20 @@ def attack_lines(p, prefix):
 def test_storm(exe, n, rule, ids):
     with Cluster(exe) as c:
         extra = () if rule.startswith("seed") else ("--min-connections", "2")
-        peers = overlay(c, n, rule, *extra)
+        peers = overlay(c, n, rule, *extra, quiet=False)
         before = graph_of(c, peers)
         check(connected_without(before, None), f"overlay not connected before: {before}")
         links_before = sum(len(v) for v in before.values()) // 2
         att = Attacker()
+        # Signed beforehand, so the storm runs at the speed of the sockets (and before joining,
+        # so that the links do not go silent meanwhile).
+        t0 = time.monotonic()
+        frames = [att.ident.message(att.origin, k, b"s%d" % k)[0] for k in range(ids)]
+        sign_s = time.monotonic() - t0
         att.join(c, peers, want=1)
         for p in peers:
             p.out.clear()
             p.err.clear()
-        # Signed beforehand, so the storm runs at the speed of the sockets.
-        t0 = time.monotonic()
-        frames = [att.ident.message(att.origin, k, b"s%d" % k)[0] for k in range(ids)]
-        sign_s = time.monotonic() - t0
         stop = threading.Event()
 
         def pump():
@@ -387,7 +389,9 @@ def test_storm(exe, n, rule, ids):
         try:
             batch = 500
             for k in range(0, ids, batch):
-                check(att.send(b"".join(frames[k:k + batch])) > 0, "the attacker lost its links")
+                if att.send(b"".join(frames[k:k + batch])) == 0:
+                    why = [l for p in peers for l in p.err if "127.0.0.9" in l and "closed" in l]
+                    raise AssertionError(f"the attacker lost its links after {k} ids: {why}")
             sent_s = time.monotonic() - start
             stopped = time.monotonic()  # the attacker stops sending; its links stay open
 
@@ -442,6 +446,15 @@ def test_spoof(exe):
         peers = overlay(c, 4, "seed", quiet=False)  # a peer says why it closes a neighbour
         for p in peers:
             p.err.clear()
+        # p2p peer runs the seed rule with any_ack=0: a JOIN_ACK that answers nothing is no link.
+        with socket.create_connection(("127.0.0.1", port_of(peers[0])), timeout=2,
+                                      source_address=("127.0.0.12", 0)) as s:
+            s.sendall(packet(wire.JOIN_ACK, 20001, 77, ref=12345))
+            c.pump(0.5)
+        check(not any("link up: 127.0.0.1:20001" in l for l in peers[0].err),
+              "an unsolicited JOIN_ACK became a link")
+        check(any("unexpected packet from 127.0.0.1:20001" in l for l in peers[0].err),
+              "the unsolicited JOIN_ACK was not refused")
         att = Attacker()
         att.join(c, peers, want=1)
         victim = peers[1]

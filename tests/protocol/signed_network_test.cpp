@@ -59,7 +59,8 @@ TEST_P(SignedNetwork, GrowsTheSameTopologyAsAnUnsignedOne) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, SignedNetwork,
-                         ::testing::Values("seed", "inverse_degree", "hyparview"));
+                         ::testing::Values("seed", "inverse_degree", "hyparview", "random_walk",
+                                           "degree_capped", "fixed"));
 
 }  // namespace
 }  // namespace p2p

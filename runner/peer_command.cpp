@@ -246,16 +246,6 @@ void run_peer(const PeerFlags& flags) {
   options.seed = flags.seed_given
                      ? flags.seed
                      : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
-  std::shared_ptr<const Ed25519Identity> identity;
-  bool created = false;
-  try {
-    identity = std::make_shared<const Ed25519Identity>(
-        flags.identity.empty() ? Ed25519Identity::generate()
-                               : Ed25519Identity::load_or_create(flags.identity, &created));
-  } catch (const IdentityError& e) {
-    throw UsageError(std::string("--identity: ") + e.what());
-  }
-  options.config.auth = identity;
   options.config.join_requests = flags.join_requests;
   options.config.max_hops = flags.max_hops;
   try {
@@ -308,6 +298,18 @@ void run_peer(const PeerFlags& flags) {
 
   if (!flags.connect.empty() && !transport::split_host_port(flags.connect))
     throw UsageError("--connect: expected HOST:PORT, got '" + flags.connect + "'");
+
+  // Last of the checks, so a run refused for another flag makes no key file.
+  std::shared_ptr<const Ed25519Identity> identity;
+  bool created = false;
+  try {
+    identity = std::make_shared<const Ed25519Identity>(
+        flags.identity.empty() ? Ed25519Identity::generate()
+                               : Ed25519Identity::load_or_create(flags.identity, &created));
+  } catch (const IdentityError& e) {
+    throw UsageError(std::string("--identity: ") + e.what());
+  }
+  options.config.auth = identity;
 
   std::unique_ptr<transport::Peer> peer;
   try {

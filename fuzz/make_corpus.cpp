@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     if (t >= p2p::kCorePacketTypes) {
       p.tag = static_cast<std::uint16_t>(0x1234 + t);
       p.body = "rule body";
+    } else if (t != 2) {  // a message's or JOIN_REQ's proof: key, (sequence,) signature
+      p.body.assign(t == 0 ? 104 : 96, static_cast<char>(0x40 + t));
     }
     std::vector<std::uint8_t> frame;
     if (!p2p::codec::encode(p, frame)) return 1;

@@ -3,16 +3,20 @@
 // firings, connect, chat, leave) fed to one Node. After every input it checks what every rule
 // promises: no more links than the rule's cap, no link to itself, no two links over one
 // connection, each chat id delivered at most once, and no dial to itself or to an undialable
-// address.
+// address. Half the inputs run with signing on (a KeyRing): packets then come signed by their
+// origin's key, or forged, or unsigned, and every message delivered must be its author's.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "protocol/auth.hpp"
 #include "protocol/config.hpp"
+#include "protocol/identity.hpp"
 #include "protocol/node.hpp"
 
 namespace {
@@ -66,6 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_connections = in.byte() % 5;
   if (config.max_connections > 0 && config.min_connections > config.max_connections)
     config.min_connections = config.max_connections;
+  const bool signing = in.byte() % 2 == 1;
+  static const auto ring = std::make_shared<const KeyRing>(7);
+  if (signing) config.auth = ring;
   const Address self = peer(1);
   Node node(self, config, 42);
   std::set<std::uint64_t> delivered;
@@ -94,6 +101,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       p.degree = in.byte() % 10;
       for (std::uint8_t k = in.byte() % 4; k > 0; --k) p.peers.push_back(peer(in.byte()));
       if (p.type == PacketType::Message) p.text = "x";
+      // Signed by its origin's key (the id then made from it), or left with a forged proof.
+      if (const std::uint8_t how = in.byte() % 4; signing && how != 0) {
+        if (p.type == PacketType::Message) auth::sign_message(*ring, p.origin, p.id, p);
+        if (p.type == PacketType::JoinReq) auth::sign_join_request(*ring, p.origin, p);
+        if (how == 3 && !p.body.empty()) p.body[p.body.size() - 1 - in.byte() % 8] ^= 1;
+      }
       node.on_packet(now, conn, p, out);
     } else if (op == 3) {
       node.on_closed(now, conn, out);
@@ -117,8 +130,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!conns.insert(l.conn).second) broken("two links over one connection");
     }
     for (const Effect& e : out) {
-      if (const auto* d = std::get_if<Deliver>(&e))
+      if (const auto* d = std::get_if<Deliver>(&e)) {
         if (!delivered.insert(d->id).second) broken("a chat id delivered twice");
+        if (signing) {
+          const PublicKey k = ring->key(d->origin);
+          if (d->author != std::string(k.begin(), k.end())) broken("a forged message delivered");
+        }
+      }
       if (const auto* o = std::get_if<Open>(&e)) {
         if (o->to == self || !o->to.dialable()) broken("a lasting dial to itself or nowhere");
         opened.push_back(o->conn);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "protocol/auth.hpp"
 #include "protocol/join_rule.hpp"
 #include "protocol/seen_set.hpp"
 #include "protocol/time.hpp"
@@ -24,6 +25,11 @@ struct Config {
   // A chat message travels at most this many links from its author, so a storm of copies dies
   // out even if a node forgets an id.
   int message_hops = 64;
+  // Signing (protocol/auth.hpp): with an Authenticator, chat messages and JOIN_REQs are signed by
+  // their author and checked before anything is done with them, and message ids come from (author
+  // key, sequence number). Null: signing off, as in the simulator, whose speed is then spent on
+  // the protocol rather than on cryptography.
+  AuthPtr auth;
   // Which node accepts a JOIN_REQ. The seed's rule by default, so earlier figures stay comparable.
   RulePtr rule = parse_join_rule("seed");
   // Rules that keep asking (every built-in but seed): below this many links a node asks for more

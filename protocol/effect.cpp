@@ -22,6 +22,8 @@ const char* to_string(NoteKind k) {
       return "unexpected_packet";
     case NoteKind::MessageOriginated:
       return "message_originated";
+    case NoteKind::BadSignature:
+      return "bad_signature";
   }
   return "unknown";
 }

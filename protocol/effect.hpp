@@ -36,6 +36,7 @@ struct Deliver {  // a chat message reached this node for the first time
   Address origin;
   std::uint64_t id = 0;
   std::string text;
+  std::string author;  // the author's public key when messages are signed; empty otherwise
 };
 struct WakeAt {  // hand `timer` back at time `at`
   Time at = 0;
@@ -53,8 +54,9 @@ enum class NoteKind : std::uint8_t {
   DuplicateMessage,   // a message id seen before arrived again
   UnexpectedPacket,   // a packet that makes no sense where it arrived; its connection is closed
   MessageOriginated,  // we said a chat message with id `id`
+  BadSignature,       // a signed packet whose signature or id does not hold; dropped
 };
-inline constexpr int kNoteKindCount = 9;
+inline constexpr int kNoteKindCount = 10;
 struct Note {
   NoteKind kind = NoteKind::LinkUp;
   Address peer;

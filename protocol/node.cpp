@@ -14,6 +14,12 @@ namespace {
 // bound; an answer to a request older than this many is refused.
 constexpr std::size_t kMaxOutstanding = 64;
 
+// With signing on, a JOIN_REQ whose newcomer's signature does not hold is never acted on: no
+// one dials an origin the request does not prove it came from.
+bool forged_join_request(const Config& config, const Packet& p) {
+  return config.auth && !auth::verify_join_request(*config.auth, p);
+}
+
 }  // namespace
 
 Node::Node(Address self, const Config& config, std::uint64_t seed)
@@ -112,6 +118,11 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
   const JoinRule& rule = *config_->rule;
   const PacketType type = in.packet.type;
   NodeContext ctx(*this, out);
+  if (type == PacketType::JoinReq && forged_join_request(*config_, in.packet)) {
+    out.push_back(Note{NoteKind::BadSignature, link ? link->peer : in.packet.origin, in.packet.id});
+    if (link == nullptr) out.push_back(Close{in.conn, Address{}});
+    return;
+  }
   if (type == PacketType::JoinReq && in.packet.origin.dialable()) {
     Packet request = in.packet;
     rule.on_join_request(ctx, in.conn, link, request);
@@ -237,6 +248,7 @@ Packet NodeContext::join_request(std::uint64_t id) const {
   p.type = PacketType::JoinReq;
   p.origin = node_.self_;
   p.id = id;
+  if (node_.config_->auth) auth::sign_join_request(*node_.config_->auth, node_.self_, p);
   return p;
 }
 

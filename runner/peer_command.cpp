@@ -21,7 +21,9 @@
 #include <thread>
 
 #include "peer_control.hpp"
+#include "protocol/auth.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/identity.hpp"
 #include "protocol/join_rule.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/peer.hpp"
@@ -55,6 +57,7 @@ struct PeerFlags {
   int misbehaviour_threshold = transport::PeerOptions{}.misbehaviour_threshold;
   double refuse_seconds = 600;
   TestbedPeerFlags testbed;
+  std::string identity;  // key file; empty: a key pair for this run only
 };
 
 void print_line(std::FILE* f, const std::string& line) {
@@ -138,6 +141,8 @@ std::string describe(const Note& n) {
       return "link down: " + who;
     case NoteKind::UnexpectedPacket:
       return "unexpected packet from " + who + "; dropped";
+    case NoteKind::BadSignature:
+      return "forged packet naming " + who + " (its signature or id does not hold); dropped";
     default:
       return std::string(to_string(n.kind)) + ": " + who;
   }
@@ -209,6 +214,15 @@ class StdinReader {
   std::thread thread_;
 };
 
+// A real peer keeps a JOIN_ACK only if it answers a JOIN_REQ of its own: the seed rule's
+// faithful "keep every JOIN_ACK" (any_ack=1) lets anyone become a neighbour, so it is taken only
+// when asked for by name.
+std::string peer_rule_spec(const std::string& spec) {
+  const std::string name = spec.substr(0, spec.find(':'));
+  if (name != "seed" || spec.find("any_ack") != std::string::npos) return spec;
+  return spec + (spec.find(':') == std::string::npos ? ":" : ",") + "any_ack=0";
+}
+
 Address resolve_advertise(asio::io_context& io, const std::string& text) {
   if (auto a = parse_address(text)) return *a;
   const auto hp = transport::split_host_port(text);
@@ -237,7 +251,7 @@ void run_peer(const PeerFlags& flags) {
   options.config.join_requests = flags.join_requests;
   options.config.max_hops = flags.max_hops;
   try {
-    options.config.rule = parse_join_rule(flags.rule, options.config.max_hops);
+    options.config.rule = parse_join_rule(peer_rule_spec(flags.rule), options.config.max_hops);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--rule: ") + e.what());
   }
@@ -267,7 +281,14 @@ void run_peer(const PeerFlags& flags) {
   const bool quiet = flags.quiet;
   transport::PeerOutput output;
   output.deliver = [](const Deliver& d) {
-    print_line(stdout, to_string(d.origin) + " -> " + printable(d.text));
+    const std::string who =
+        d.author.empty()
+            ? to_string(d.origin)
+            : to_string(d.origin) + " [" +
+                  auth::fingerprint(std::span(
+                      reinterpret_cast<const std::uint8_t*>(d.author.data()), d.author.size())) +
+                  "]";
+    print_line(stdout, who + " -> " + printable(d.text));
   };
   output.note = [quiet](const Note& n) {
     // Duplicates are the flood working as designed; one per neighbour per message is noise.
@@ -286,6 +307,18 @@ void run_peer(const PeerFlags& flags) {
     output.deliver = [&control](const Deliver& d) { control->on_deliver(d); };
     output.note = [&control](const Note& n) { control->on_note(n); };
   }
+  // Last of the checks, so a run refused for another flag makes no key file.
+  std::shared_ptr<const Ed25519Identity> identity;
+  bool created = false;
+  try {
+    identity = std::make_shared<const Ed25519Identity>(
+        flags.identity.empty() ? Ed25519Identity::generate()
+                               : Ed25519Identity::load_or_create(flags.identity, &created));
+  } catch (const IdentityError& e) {
+    throw UsageError(std::string("--identity: ") + e.what());
+  }
+  options.config.auth = identity;
+
   std::unique_ptr<transport::Peer> peer;
   try {
     peer = std::make_unique<transport::Peer>(io, options, output);
@@ -294,6 +327,11 @@ void run_peer(const PeerFlags& flags) {
   }
   print_line(stdout, "listening on " + to_string(transport::address_of(peer->listening())) +
                          ", advertising " + to_string(peer->advertised()));
+  print_line(stdout, "identity " + to_hex(identity->public_key()) + " [" +
+                         auth::fingerprint(identity->public_key()) + "], " +
+                         (flags.identity.empty() ? std::string("for this run only")
+                          : created              ? "new, saved in " + flags.identity
+                                                 : "from " + flags.identity));
 
   bool quitting = false;
   auto quit = [&] {
@@ -354,7 +392,9 @@ void add_peer_command(CLI::App& app) {
       "peer",
       "Run a chat peer over TCP. Type 'connect [HOST:PORT]' to join a network (default entry "
       "127.0.0.1:55555), 'peers' to list neighbours, 'quit' to leave; any other line is a chat "
-      "message, printed by every peer as 'ORIGIN -> TEXT'.");
+      "message, printed by every peer as 'ORIGIN [KEY] -> TEXT', KEY being the first 8 hex "
+      "digits of the author's Ed25519 public key. Messages and JOIN_REQs are signed; the seed "
+      "rule keeps only JOIN_ACKs that answer its own JOIN_REQs unless given seed:any_ack=1.");
   cmd->add_option("--port", flags->port,
                   "TCP port to listen on; 0 picks any free port (default: the first free port "
                   "from 55555 upward)")
@@ -364,6 +404,10 @@ void add_peer_command(CLI::App& app) {
   cmd->add_option("--advertise", flags->advertise,
                   "HOST:PORT others should dial to reach this peer, put in JOIN_REQ origins "
                   "(default: 127.0.0.1 and the listening port, for peers on this machine)");
+  cmd->add_option("--identity", flags->identity,
+                  "file holding this peer's Ed25519 key pair, made (mode 0600) on first start "
+                  "and reused after, so the peer keeps its id (default: a new key pair for each "
+                  "run, never saved)");
   cmd->add_flag("--quiet,-q", flags->quiet, "log no connection events on stderr");
   cmd->add_option("--seed", flags->seed,
                   "seed of the protocol's random choices (default: from the OS, different each "

@@ -87,7 +87,7 @@ void run_once(const SimFlags& f, const ex::RunDescription& d) {
             << " s, analysed in " << r.analysis_seconds << " s; wrote " << f.output.out
             << "/ (simulation CPU time " << r.sim_cpu_seconds << " s, " << r.peak_pending
             << " events pending at most, peak memory " << std::lround(r.sim_peak_mib)
-            << " MiB by then)\n";
+            << " MiB by then; nothing signed: signing is for real peers)\n";
 }
 
 void run_sim(CLI::App* cmd, const SimFlags& f) {

@@ -342,6 +342,7 @@ void Peer::apply(Effect& effect) {
             if (e.kind == NoteKind::LinkUp) c->last_useful = Session::Clock::now();
             if (e.kind == NoteKind::UnexpectedPacket)
               punish(*c, kScoreUnexpectedPacket, "unexpected packets");
+            if (e.kind == NoteKind::BadSignature) punish(*c, kScoreBadSignature, "bad signatures");
           }
           if (output_.note) output_.note(e);
         } else {

@@ -112,6 +112,7 @@ class Peer final : private SessionOwner {
   static constexpr int kScoreBadFrame = 100;         // a frame the codec refuses (not a version)
   static constexpr int kScoreUnexpectedPacket = 10;  // the Node's UnexpectedPacket note
   static constexpr int kScoreDialFlood = 10;         // a dial refused for the neighbour's rate
+  static constexpr int kScoreBadSignature = 25;      // a forged message or JOIN_REQ
 
  private:
   void accept();

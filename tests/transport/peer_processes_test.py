@@ -10,13 +10,18 @@
   frozen   a neighbour stopped with SIGSTOP is dropped within the idle timeout while idle.
   escapes  control characters, C1 controls, bidi overrides and invalid UTF-8 in chat text are
            printed escaped.
+  identity --identity FILE makes a key file (mode 0600) on first start and reuses it; the
+           others print the author's key beside its address; a malformed or unreadable key file
+           is one line and exit 2, and a run refused for another flag makes no file.
 """
 import argparse
 import os
 import signal
 import socket
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,7 +82,7 @@ def test_deliver(exe, case):
     print(case + ": ok")
 
 
-def frame(version=2, type_=1, text=b"", trailing=b"", length=None):
+def frame(version=3, type_=1, text=b"", trailing=b"", length=None):
     payload = bytes([1, type_, 0]) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
     payload += struct.pack("<H", 1) + struct.pack("<Q", 7)
     payload += struct.pack("<I", len(text)) + text
@@ -216,7 +221,7 @@ def test_escapes(exe):
         b = c.start("--seed", "2")
         c.join(b, a)
         b.proc.stdin.write(raw + b"\n")
-        want = b.address + " -> " + expected_escape(raw)
+        want = f"{b.address} [{b.fingerprint}] -> " + expected_escape(raw)
         c.wait(lambda: any(l.endswith(" end") for l in a.out), 5.0, "the message")
         got = next(l for l in a.out if l.endswith(" end"))
         check(got == want, f"printed {got!r}, expected {want!r}")
@@ -225,17 +230,55 @@ def test_escapes(exe):
     print("escapes: ok")
 
 
+def test_identity(exe):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "id.key")
+        bad = subprocess.run([exe, "peer", "--port", "0", "--rule", "nope", "--identity", path],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        check(bad.returncode == 2 and not os.path.exists(path), "a refused run made a key file")
+        with Cluster(exe) as c:
+            a = c.start("--identity", path)
+            check(any(l.endswith("new, saved in " + path) for l in a.out), f"banner {a.out}")
+            check(os.stat(path).st_mode & 0o777 == 0o600, "the key file is not mode 0600")
+            b = c.start()  # a key for this run only
+            check(any(l.endswith("for this run only") for l in b.out), f"banner {b.out}")
+            c.join(b, a)
+            a.type("signed")
+            c.wait(lambda: b.authors("signed"), 5.0, "the message")
+            check(b.authors("signed") == [f"{a.address} [{a.key.hex()[:8]}]"],
+                  f"printed {b.authors('signed')}")
+            first = a.key
+            c.quit_all()
+        with Cluster(exe) as c:
+            again = c.start("--identity", path)
+            check(again.key == first, "the key changed between runs")
+            check(any(l.endswith("from " + path) for l in again.out), f"banner {again.out}")
+            c.quit_all()
+        for content, why in ((b"not a key\n", "not a p2p key file"), (None, "cannot read")):
+            target = path
+            if content is None:
+                target = d  # a folder
+            else:
+                with open(path, "wb") as f:
+                    f.write(content)
+            r = subprocess.run([exe, "peer", "--port", "0", "--identity", target],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+            err = r.stderr.decode().strip().splitlines()
+            check(r.returncode == 2 and len(err) == 1 and why in err[0], f"{why}: {r} {err}")
+    print("identity: ok")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--p2p", required=True, help="path to the p2p executable")
-    ap.add_argument("case", choices=[*RULES, "hostile", "exits", "frozen", "escapes"])
+    ap.add_argument("case", choices=[*RULES, "hostile", "exits", "frozen", "escapes", "identity"])
     args = ap.parse_args()
     if args.case in RULES:
         test_deliver(args.p2p, args.case)
     else:
         {"hostile": test_hostile, "exits": test_exits, "frozen": test_frozen,
-         "escapes": test_escapes}[args.case](args.p2p)
+         "escapes": test_escapes, "identity": test_identity}[args.case](args.p2p)
 
 
 if __name__ == "__main__":

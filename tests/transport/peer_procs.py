@@ -23,6 +23,8 @@ class Peer:
             os.set_blocking(f.fileno(), False)
         self._closed = set()
         self.address = None
+        self.key = None
+        self.fingerprint = None
 
     def fds(self):
         return [fd for fd in self._partial if fd not in self._closed]
@@ -44,7 +46,11 @@ class Peer:
         self.proc.stdin.write((line + "\n").encode())
 
     def deliveries(self, text):
-        """Origins of every `ORIGIN -> TEXT` line printed for `text`."""
+        """Origin addresses of every `ORIGIN [KEY] -> TEXT` line printed for `text`."""
+        return [who.split(" [")[0] for who in self.authors(text)]
+
+    def authors(self, text):
+        """`ORIGIN [KEY]` of every line printed for `text`."""
         suffix = " -> " + text
         return [l[: -len(suffix)] for l in self.out if l.endswith(suffix)]
 
@@ -71,6 +77,10 @@ class Cluster:
                   what="peer to listen")
         line = next(l for l in p.out if l.startswith(prefix))
         p.address = line.split("advertising ")[1].strip()
+        self.wait(lambda: any(l.startswith("identity ") for l in p.out), what="peer's identity")
+        ident = next(l for l in p.out if l.startswith("identity ")).split()
+        p.key = bytes.fromhex(ident[1])  # its Ed25519 public key
+        p.fingerprint = ident[2].strip("[],")
         return p
 
     def pump(self, seconds):

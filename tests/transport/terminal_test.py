@@ -74,7 +74,7 @@ def main():
             c.wait(lambda: other.deliveries("hello from the terminal") == [me], 5.0, "delivery")
 
             other.type("hello back")
-            expected = other.address + " -> hello back"
+            expected = f"{other.address} [{other.fingerprint}] -> hello back"
             wait_for(lambda: expected in pane.screen(), "the reply on screen", pump=c.pump)
 
             pane.keys("peers")

@@ -138,7 +138,7 @@ std::vector<std::string> peer_argv(const ex::RunDescription& d, std::uint64_t se
                                 "--seed",
                                 std::to_string(derive_seed(seed, i, 0)),
                                 "--rule",
-                                s.rule,
+                                d.config.rule->spec(),  // every parameter, as the simulator runs it
                                 "--join-requests",
                                 std::to_string(s.join_requests),
                                 "--max-hops",

@@ -6,9 +6,9 @@
 
 INSTANTIATE_TEST_SUITE_P(Adversary, RuleConformance,
                          ::testing::Values("flooder:rate=10,rounds=1",
-                                           "flooder:rate=10,rounds=1,accept=0", "spoofer:rounds=1",
-                                           "spoofer:victim=1,rounds=2", "eclipse:relay=1",
-                                           "eclipse:via=1,relay=1,conns=3"),
+                                           "flooder:rate=10,rounds=1,accept=0.5",
+                                           "spoofer:rounds=1", "spoofer:victim=1,rounds=2",
+                                           "eclipse:relay=1", "eclipse:via=1,relay=1,conns=3"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;
                            for (char c : info.param)

@@ -5,7 +5,7 @@
 namespace p2p::experiment {
 namespace {
 
-constexpr std::array<MetricDefinition, 29> kMetrics{{
+constexpr std::array<MetricDefinition, 32> kMetrics{{
     {"events", "count", "events handed to live nodes", "always"},
     {"virtual_time_s", "s",
      "virtual time the summary describes: the end the scenario sets, else "
@@ -35,6 +35,18 @@ constexpr std::array<MetricDefinition, 29> kMetrics{{
     {"crashes", "count", "nodes that stopped without a word", "some node left or crashed"},
     {"packets_lost", "count", "packets dropped by the loss probability", "loss > 0"},
     {"packets_cut", "count", "packets dropped crossing a partition", "a partition cut a packet"},
+    {"adversary_link_share", "fraction",
+     "of the link ends honest live nodes hold, the share whose far end is an attacker (a rule "
+     "marked adversary), at the end the summary describes",
+     "attackers in the network and an honest node with a link"},
+    {"honest_delivery_ratio", "fraction",
+     "over the finished broadcasts said by honest nodes, deliveries at honest nodes over the "
+     "honest nodes alive (the author excluded) when each was said",
+     "attackers in the network and an honest broadcast that finished"},
+    {"injected_deliveries", "count",
+     "deliveries at honest nodes of messages no scenario said: an attacker's injected or spoofed "
+     "ids",
+     "attackers in the network"},
     {"duplicate_links", "links",
      "links doubled between the same two nodes (the graph keeps one); equals "
      "duplicate_edges_dropped",

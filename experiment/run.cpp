@@ -207,9 +207,11 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   }
   // The user's metrics and observer columns, as (name, value) in declaration order.
   std::vector<std::pair<std::string, double>> custom;
+  double adversary_links = std::nan("");
   auto capture = [&](const sim::Network& n) {
     at_end = live_edges(n);
     counters = n.counters();
+    adversary_links = sim::adversary_link_share(n);
     custom.clear();
     for (const CustomMetric& m : d.custom_metrics) custom.emplace_back(m.name, m.measure(n));
     for (std::size_t i = 0; i < observers.size(); ++i)
@@ -241,6 +243,9 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   std::optional<sim::FloodStats> flood;
   if (final_flood) flood = *final_flood;
   r.phases_csv = phases_csv(d.scenario);
+  const bool adversaries = sim::has_adversaries(*net);
+  const double honest_delivery = sim::honest_delivery_ratio(*net);
+  const std::uint64_t injected = net->counters().injected_deliveries;
   if (d.mix) {
     std::ostringstream groups;
     sim::write_groups_csv(groups, sim::summarize_groups(*net));
@@ -283,6 +288,11 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   if (c.packets_lost > 0 || options.loss > 0)
     out.add("packets_lost", static_cast<double>(c.packets_lost));
   if (c.packets_cut > 0) out.add("packets_cut", static_cast<double>(c.packets_cut));
+  if (adversaries) {
+    out.add("adversary_link_share", adversary_links);
+    out.add("honest_delivery_ratio", honest_delivery);
+    out.add("injected_deliveries", static_cast<double>(injected));
+  }
 
   for (const auto& [name, value] : custom) {
     if (find_metric(name) != nullptr || !std::isnan(summary_value(r.report, name)))
@@ -314,12 +324,29 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
 void write_run(const fs::path& dir, const RunResult& r) {
   analysis::write_report(dir, r.graph, r.report, r.labels);
   auto seconds = [](Time t) { return static_cast<double>(t) / kSecond; };
-  CsvWriter ts({"time_s", "live_nodes", "edges", "mean_degree", "largest_component_fraction",
-                "components", "join_requests_in_flight", "messages_sent", "pending_events"});
+  std::vector<std::string> columns = {"time_s",
+                                      "live_nodes",
+                                      "edges",
+                                      "mean_degree",
+                                      "largest_component_fraction",
+                                      "components",
+                                      "join_requests_in_flight",
+                                      "messages_sent",
+                                      "pending_events"};
+  // Columns of their own for a network with attackers; other runs keep the file's shape.
+  const bool adversaries = std::any_of(r.samples.begin(), r.samples.end(), [](const auto& s) {
+    return !std::isnan(s.adversary_link_share) || !std::isnan(s.honest_delivery_ratio);
+  });
+  if (adversaries) {
+    columns.emplace_back("adversary_link_share");
+    columns.emplace_back("honest_delivery_ratio");
+  }
+  CsvWriter ts(columns);
   for (const sim::TimeSample& s : r.samples) {
     ts.number(seconds(s.time)).integer(s.live_nodes).integer(s.edges).number(s.mean_degree);
     ts.number(s.largest_component_fraction).integer(s.components);
     ts.integer(s.join_requests_in_flight).integer(s.messages_sent).integer(s.pending_events);
+    if (adversaries) ts.number(s.adversary_link_share).number(s.honest_delivery_ratio);
     ts.end_row();
   }
   write_file(dir / "timeseries.csv", ts.str());

@@ -47,6 +47,7 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
                         config_->auth ? packet.body.substr(0, kPublicKeySize) : std::string()});
   // This copy crossed hops + 1 links; the next would cross one more.
   if (packet.hops + 1 >= config_->message_hops) return;  // delivered, not forwarded further
+  if (!config_->rule->traits().relays) return;
   Packet fwd = packet;
   if (fwd.hops < 255) ++fwd.hops;
   // The seed announces to every connection, the one the message came from included; the other

@@ -90,6 +90,12 @@ struct RuleTraits {
   bool checks_acks = true;
   // After `connect`, the node keeps asking until it has min_links() links (retries, backoff).
   bool keeps_asking = true;
+  // Chat messages it receives are passed on; an attacker that censors turns this off (it still
+  // delivers them itself).
+  bool relays = true;
+  // An attacker (protocol/rules/adversary.hpp): the simulator counts its nodes apart from the
+  // honest ones in its figures.
+  bool adversary = false;
 };
 
 // The interface every join rule implements. Every hook runs inside one input of one node and acts

@@ -450,6 +450,8 @@ void Network::apply(std::uint32_t from, Effects& effects) {
               flood_latencies_[f - floods_.data()].push_back(now_ - f->start);
               if (current_.kind == Kind::Packet || current_.kind == Kind::Parked)
                 f->max_hops = std::max<std::uint32_t>(f->max_hops, current_.hops + 1u);
+            } else if (!nodes_[from].rule().traits().adversary) {
+              ++counters_.injected_deliveries;
             }
           } else if constexpr (std::is_same_v<T, WakeAt>) {
             Event ev;

@@ -68,6 +68,8 @@ struct Counters {
   std::uint64_t packets_cut = 0;              // packets dropped crossing a partition
   std::uint64_t departures = 0;               // graceful leaves
   std::uint64_t crashes = 0;                  // nodes that stopped without a word
+  // Deliveries at honest nodes of messages no scenario said: an attacker's, injected or spoofed.
+  std::uint64_t injected_deliveries = 0;
   std::array<std::uint64_t, kNoteKindCount> notes{};
 
   std::uint64_t note(NoteKind k) const { return notes[static_cast<std::size_t>(k)]; }

@@ -125,6 +125,57 @@ std::vector<GroupSummary> summarize_groups(const Network& net) {
   return out;
 }
 
+namespace {
+
+// Which groups run an attacker; one entry per group, or one for a network without groups.
+std::vector<bool> adversary_groups(const Network& net) {
+  if (net.groups().empty()) return {net.size() > 0 && net.node(0).rule().traits().adversary};
+  std::vector<bool> out;
+  for (const NodeGroup& g : net.groups()) out.push_back(g.config->rule->traits().adversary);
+  return out;
+}
+
+}  // namespace
+
+bool has_adversaries(const Network& net) {
+  const std::vector<bool> adv = adversary_groups(net);
+  return std::find(adv.begin(), adv.end(), true) != adv.end();
+}
+
+double adversary_link_share(const Network& net) {
+  const std::vector<bool> adv = adversary_groups(net);
+  if (std::find(adv.begin(), adv.end(), true) == adv.end()) return std::nan("");
+  std::uint64_t ends = 0, held = 0;
+  for (std::uint32_t i = 0; i < net.size(); ++i) {
+    if (!net.alive(i) || adv[net.group_of(i)]) continue;
+    for (const Link& l : net.node(i).links()) {
+      const std::uint32_t j = index_of(l.peer);
+      if (j >= net.size() || !net.alive(j)) continue;
+      ++ends;
+      held += adv[net.group_of(j)] ? 1 : 0;
+    }
+  }
+  return ends > 0 ? static_cast<double>(held) / static_cast<double>(ends) : std::nan("");
+}
+
+double honest_delivery_ratio(const Network& net) {
+  const std::vector<bool> adv = adversary_groups(net);
+  if (std::find(adv.begin(), adv.end(), true) == adv.end()) return std::nan("");
+  std::uint64_t reachable = 0, delivered = 0;
+  for (const FloodStats& f : net.floods()) {
+    if (!f.finished || adv[net.group_of(f.origin)]) continue;
+    // A network of attackers alone has no groups and no honest broadcast; with groups, the
+    // figures are per group.
+    for (std::size_t g = 0; g < f.reachable_by_group.size(); ++g)
+      if (!adv[g]) {
+        reachable += f.reachable_by_group[g];
+        delivered += f.deliveries_by_group[g];
+      }
+  }
+  return reachable > 0 ? static_cast<double>(delivered) / static_cast<double>(reachable)
+                       : std::nan("");
+}
+
 void write_groups_csv(std::ostream& out, const std::vector<GroupSummary>& groups) {
   out << "group,rule,share,nodes,mean_degree,min_degree,max_degree,isolated_nodes,links_within,"
          "links_across,flood_reachable,flood_deliveries,flood_coverage\n";

@@ -51,6 +51,16 @@ struct GroupSummary {
 };
 std::vector<GroupSummary> summarize_groups(const Network& net);
 
+// What attackers (rules whose traits say adversary) do to the honest nodes of `net`; each NaN
+// when it does not apply (no attacker in the network, or nothing honest to measure).
+// - adversary_link_share: of the link ends honest live nodes hold towards live nodes, the share
+//   whose far end is an attacker (a doubled link counts twice, as the node holds it twice).
+// - honest_delivery_ratio: over the finished broadcasts said by honest nodes, the deliveries at
+//   honest nodes over the honest nodes alive (the author excluded) when each was said.
+bool has_adversaries(const Network& net);
+double adversary_link_share(const Network& net);
+double honest_delivery_ratio(const Network& net);
+
 // groups.csv: group,rule,share,nodes,mean_degree,min_degree,max_degree,isolated_nodes,
 // links_within,links_across,flood_reachable,flood_deliveries,flood_coverage.
 void write_groups_csv(std::ostream& out, const std::vector<GroupSummary>& groups);

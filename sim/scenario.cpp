@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "sim/address.hpp"
+#include "sim/rule_mix.hpp"
 
 namespace p2p::sim {
 
@@ -209,6 +210,10 @@ TimeSample sample_topology(const Network& net) {
   }
   s.largest_component_fraction =
       s.live_nodes ? static_cast<double>(largest) / static_cast<double>(s.live_nodes) : 0;
+  if (has_adversaries(net)) {
+    s.adversary_link_share = adversary_link_share(net);
+    s.honest_delivery_ratio = honest_delivery_ratio(net);
+  }
   return s;
 }
 

@@ -4,6 +4,7 @@
 // sends its JOIN_REQs to node 0; after the last arrival the network drains; then one chat message
 // is flooded from a random node and the network drains again. A Scenario adds phases to that:
 // arrivals, churn, mass failures, partitions, broadcasts, snapshots and samples.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -126,6 +127,9 @@ struct TimeSample {
   std::uint64_t join_requests_in_flight = 0;
   std::uint64_t messages_sent = 0;
   std::uint64_t pending_events = 0;
+  // With attackers in the network (sim/rule_mix.hpp); NaN otherwise.
+  double adversary_link_share = std::nan("");
+  double honest_delivery_ratio = std::nan("");
 };
 
 // One definition of an edge everywhere (summary.csv, edges.csv, timeseries.csv, snapshots): a

@@ -67,6 +67,11 @@ METRICS = {
     "crashes": ("crashes", "nodes", COUNT),
     "packets_lost": ("packets lost", "packets", COUNT),
     "packets_cut": ("packets cut by a partition", "packets", COUNT),
+    "adversary_link_share": ("honest links held by attackers", "fraction of honest link ends",
+                             FRACTION),
+    "honest_delivery_ratio": ("honest delivery ratio", "fraction of honest nodes reached",
+                              FRACTION),
+    "injected_deliveries": ("attackers' messages delivered", "deliveries at honest nodes", COUNT),
     # What p2p compare adds (comparison.csv `metric`, runs.csv columns).
     "duplicate_links": ("duplicate links", "links", COUNT),
     "entry_link_share": ("entry's share of links", "fraction of links", FRACTION),

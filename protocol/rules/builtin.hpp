@@ -14,6 +14,10 @@ RuleInfo random_walk_rule();
 RuleInfo degree_capped_rule();
 RuleInfo mh_walk_rule();
 RuleInfo hyparview_rule();
+// Attackers (adversary.hpp), for measuring the defences in a simulation.
+RuleInfo flooder_rule();
+RuleInfo eclipse_rule();
+RuleInfo spoofer_rule();
 
 inline std::vector<RuleInfo> builtin_rules() {
   std::vector<RuleInfo> out;
@@ -24,6 +28,9 @@ inline std::vector<RuleInfo> builtin_rules() {
   out.push_back(degree_capped_rule());
   out.push_back(mh_walk_rule());
   out.push_back(hyparview_rule());
+  out.push_back(flooder_rule());
+  out.push_back(eclipse_rule());
+  out.push_back(spoofer_rule());
   return out;
 }
 

@@ -1,0 +1,44 @@
+// spoofer: an attacker that sends chat messages claiming another node as their author. Nothing in
+// a message proves who wrote it, so honest nodes deliver each as the victim's and pass it on;
+// signed messages are the defence.
+#include "protocol/node_context.hpp"
+#include "protocol/rules/adversary.hpp"
+#include "protocol/rules/builtin.hpp"
+
+namespace p2p {
+namespace {
+
+class Spoofer final : public Adversary {
+ public:
+  explicit Spoofer(const RuleParams& params)
+      : Adversary(params, true), victim_(static_cast<int>(params.integer("victim"))) {}
+
+ private:
+  void attack(NodeContext& node, std::uint64_t) const override {
+    const Address* victim = &node.entry();
+    if (victim_ == 1) {
+      const std::span<const Address> known = learned(node);
+      if (known.empty()) return;
+      victim = &known[node.rng().below(known.size())];
+    }
+    if (!victim->dialable() || *victim == node.self()) return;
+    const Packet p = message(node, *victim, "spoofed");
+    for (const Link& l : node.links()) node.send(l, p);
+  }
+
+  int victim_;
+};
+
+}  // namespace
+
+RuleInfo spoofer_rule() {
+  std::vector<RuleParam> params = {RuleParam::integer(
+      "victim", 0, 0, 1,
+      "whose name it writes under: 0 the entry it joined through, 1 a newcomer whose JOIN_REQ "
+      "passed through it, drawn each round")};
+  for (RuleParam& p : Adversary::common_params(1000, 10)) params.push_back(std::move(p));
+  return {"spoofer", "attacker: sends chat messages claiming another node as their author",
+          std::move(params), [](const RuleParams& p) { return std::make_unique<Spoofer>(p); }};
+}
+
+}  // namespace p2p

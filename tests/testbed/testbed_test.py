@@ -114,8 +114,10 @@ def case_latency(p2p, tmp):
     try:
         a = start(0)
         assert a.stdout.readline().startswith("listening on 127.1.0.1")
+        assert a.stdout.readline().startswith("identity ")  # its key, for this run only
         b = start(1)
         assert b.stdout.readline().startswith("listening on 127.1.0.2")
+        assert b.stdout.readline().startswith("identity ")  # its key, for this run only
         b.stdin.write(f"join 127.1.0.1:{port}\n")
         deadline = time.time() + 10
         # The newcomer holds its link once the entry's answer has waited out the latency.

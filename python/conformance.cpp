@@ -159,8 +159,9 @@ void bind_conformance(py::module_& m) {
   });
   m.def("_rule_name", [](const std::string& spec) { return parse_join_rule(spec)->name(); });
   m.def("_declared", [](const std::string& spec) {
+    const RulePtr rule = parse_join_rule(spec);
     std::vector<std::string> names;
-    for (const RuleParam& p : parse_join_rule(spec)->params().declared()) names.push_back(p.name);
+    for (const RuleParam& p : rule->params().declared()) names.push_back(p.name);
     return names;
   });
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,7 @@
 #include "protocol/join_rule.hpp"
 #include "py_rule.hpp"
 #include "released.hpp"
+#include "runner/run_flags.hpp"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
@@ -73,81 +75,119 @@ std::map<std::string, py::bytes> read_folder(const fs::path& dir) {
   return out;
 }
 
-// The settings a keyword names; a key that is not one is a TypeError, as Python's own.
-void set_setting(ex::RunSettings& s, const std::string& key, const py::handle& v,
-                 const char* function) {
-  auto& a = s.analysis;
-  if (key == "rule")
-    s.rule = v.cast<std::string>();
-  else if (key == "nodes")
-    s.nodes = v.cast<std::uint32_t>();
-  else if (key == "join_requests")
-    s.join_requests = v.cast<int>();
-  else if (key == "max_hops")
-    s.max_hops = v.cast<int>();
-  else if (key == "min_connections")
-    s.min_connections = v.cast<int>();
-  else if (key == "max_connections")
-    s.max_connections = v.cast<int>();
-  else if (key == "arrival_interval_ms")
-    s.arrival_interval_ms = v.cast<double>();
-  else if (key == "scenario")
-    s.scenario = py::str(v).cast<std::string>();
-  else if (key == "latency_model")
-    s.latency_model = v.cast<std::string>();
-  else if (key == "latency_min_ms")
-    s.latency_min_ms = v.cast<double>();
-  else if (key == "latency_max_ms")
-    s.latency_max_ms = v.cast<double>();
-  else if (key == "latency_mu")
-    s.latency_mu = v.cast<double>();
-  else if (key == "latency_sigma")
-    s.latency_sigma = v.cast<double>();
-  else if (key == "site_matrix")
-    s.site_matrix = py::str(v).cast<std::string>();
-  else if (key == "loss")
-    s.loss = v.cast<double>();
-  else if (key == "sample_every_s")
-    s.sample_every_s = v.cast<double>();
-  else if (key == "flood")
-    s.flood = v.cast<bool>();
-  else if (key == "message")
-    s.message = v.cast<std::string>();
-  else if (key == "resilience_runs")
-    a.resilience_runs = v.cast<int>();
-  else if (key == "exact_paths_up_to")
-    a.exact_path_limit = v.cast<std::size_t>();
-  else if (key == "path_samples")
-    a.path_samples = v.cast<std::size_t>();
-  else if (key == "paths")
-    a.paths = v.cast<bool>();
-  else if (key == "spectral")
-    a.spectral = v.cast<bool>();
-  else if (key == "spectral_up_to")
-    a.spectral_limit = v.cast<std::size_t>();
-  else if (key == "crash")
-    s.crash = v.cast<double>();
-  else if (key == "settle_s")
-    s.settle_s = v.cast<double>();
-  else if (key == "repair_s")
-    s.repair_s = v.cast<double>();
-  else if (key == "comparison_measures")
-    s.comparison_measures = v.cast<bool>();
-  else
-    throw py::type_error(std::string(function) + "() got an unexpected keyword argument '" + key +
-                         "'");
+// A keyword and the `p2p sim` flag it stands for. The keywords become a command line parsed by
+// the command line's own flag tables (runner/run_flags.hpp), so every value is checked by the
+// same code and a bad one gets the same message.
+enum class Kind { Integer, Real, Text, Path, NoFlag };
+struct Keyword {
+  const char* name;
+  const char* flag;
+  Kind kind;
+};
+constexpr Keyword kKeywords[] = {
+    {"rule", nullptr, Kind::Text},  // each command adds --rule its own way: set directly
+    {"nodes", "--nodes", Kind::Integer},
+    {"join_requests", "--join-requests", Kind::Integer},
+    {"max_hops", "--max-hops", Kind::Integer},
+    {"min_connections", "--min-connections", Kind::Integer},
+    {"max_connections", "--max-connections", Kind::Integer},
+    {"arrival_interval_ms", "--arrival-interval", Kind::Real},
+    {"scenario", "--scenario", Kind::Path},
+    {"latency_model", "--latency-model", Kind::Text},
+    {"latency_min_ms", "--latency-min", Kind::Real},
+    {"latency_max_ms", "--latency-max", Kind::Real},
+    {"latency_mu", "--latency-mu", Kind::Real},
+    {"latency_sigma", "--latency-sigma", Kind::Real},
+    {"site_matrix", "--site-matrix", Kind::Path},
+    {"loss", "--loss", Kind::Real},
+    {"sample_every_s", "--sample-every", Kind::Real},
+    {"flood", "--no-flood", Kind::NoFlag},
+    {"message", "--message", Kind::Text},
+    {"resilience_runs", "--resilience-runs", Kind::Integer},
+    {"exact_paths_up_to", "--exact-paths-up-to", Kind::Integer},
+    {"path_samples", "--path-samples", Kind::Integer},
+    {"paths", "--no-paths", Kind::NoFlag},
+    {"spectral", "--no-spectral", Kind::NoFlag},
+    {"spectral_up_to", "--spectral-up-to", Kind::Integer},
+    {"crash", "--crash", Kind::Real},
+    {"settle_s", "--settle", Kind::Real},
+    {"repair_s", "--repair", Kind::Real},
+};
+
+// The flag's text for a keyword's value; TypeError for a value of the wrong type.
+std::string flag_value(const Keyword& k, const py::handle& v, const char* function) {
+  auto wrong = [&](const char* wanted) {
+    return py::type_error(std::string(function) + "(): " + k.name + " must be " + wanted +
+                          ", not " + std::string(py::str(py::type::of(v).attr("__name__"))));
+  };
+  const bool is_bool = py::isinstance<py::bool_>(v);
+  switch (k.kind) {
+    case Kind::Integer:
+      if (is_bool || !py::isinstance<py::int_>(v)) throw wrong("an int");
+      return py::str(v);
+    case Kind::Real:
+      if (is_bool || !(py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)))
+        throw wrong("a number");
+      return py::str(py::repr(py::reinterpret_steal<py::object>(PyNumber_Float(v.ptr()))));
+    case Kind::Text:
+      if (!py::isinstance<py::str>(v)) throw wrong("a str");
+      return v.cast<std::string>();
+    case Kind::Path:
+      if (!py::isinstance<py::str>(v) && !py::hasattr(v, "__fspath__")) throw wrong("a path");
+      return py::module_::import("os").attr("fspath")(v).cast<std::string>();
+    case Kind::NoFlag:
+      if (!is_bool) throw wrong("True or False");
+      return {};
+  }
+  return {};
 }
 
-ex::RunSettings settings_from(const py::dict& kwargs, ex::RunSettings s, const char* function) {
-  for (auto [k, v] : kwargs) {
-    const std::string key = py::str(k);
-    try {
-      set_setting(s, key, v, function);
-    } catch (const py::cast_error&) {
-      throw py::type_error(std::string(function) + "(): " + key + " cannot be " +
-                           std::string(py::str(py::repr(v))));
+ex::RunSettings settings_from(const py::dict& kwargs, const char* function,
+                              bool comparison = false) {
+  std::vector<std::string> args{"p2p"};
+  std::optional<std::string> rule;
+  for (auto [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    const Keyword* k = nullptr;
+    for (const Keyword& candidate : kKeywords)
+      if (name == candidate.name) k = &candidate;
+    if (k == nullptr)
+      throw py::type_error(std::string(function) + "() got an unexpected keyword argument '" +
+                           name + "'");
+    const std::string text = flag_value(*k, value, function);
+    if (k->flag == nullptr) {
+      rule = text;
+    } else if (k->kind == Kind::NoFlag) {
+      if (!value.cast<bool>()) args.push_back(k->flag);
+    } else {
+      args.push_back(std::string(k->flag) + "=" + text);
     }
   }
+  ex::RunSettings s;
+  if (comparison) {
+    // `p2p compare`'s defaults: the comparison's measures and a crash run.
+    s.comparison_measures = true;
+    s.crash = 0.5;
+    s.analysis.resilience_runs = 5;
+    s.analysis.exact_path_limit = 2000;
+    s.analysis.spectral = false;
+  }
+  CLI::App app;
+  runner::add_protocol_flags(&app, s);
+  runner::add_network_flags(&app, s);
+  runner::add_analysis_flags(&app, s.analysis);
+  runner::add_crash_flags(&app, s);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    runner::refuse_ignored(&app, s);
+  } catch (const CLI::ParseError& e) {
+    throw py::value_error(std::string(e.what()) + " (see --help)");
+  } catch (const runner::UsageError& e) {
+    throw py::value_error(e.what());
+  }
+  if (rule) s.rule = *rule;
   return s;
 }
 
@@ -184,7 +224,8 @@ class Run {
   }
 
   // The output folder `p2p sim` writes for the same options and seed, byte for byte.
-  void write(const fs::path& out, bool force) const {
+  void write(const std::string& folder, bool force) const {
+    const fs::path out(folder);
     const ex::Manifest m{"p2p sim",
                          description_.options(),
                          {},
@@ -234,7 +275,7 @@ class Run {
 
 std::unique_ptr<Run> simulate(std::uint64_t seed, const py::object& progress,
                               const py::kwargs& kw) {
-  ex::RunDescription d = ex::describe(settings_from(kw, {}, "simulate"));
+  ex::RunDescription d = ex::describe(settings_from(kw, "simulate"));
   auto run = std::make_unique<Run>(std::move(d), seed);
   run->simulate(progress);
   return run;
@@ -286,14 +327,14 @@ std::map<std::string, std::string> campaign_study(const std::string& study, cons
 std::map<std::string, std::string> campaign_rules(const std::vector<std::string>& rules,
                                                   const std::string& seeds, const std::string& out,
                                                   unsigned jobs, bool force,
-                                                  const py::object& progress,
+                                                  const py::object& progress, bool comparison,
                                                   const py::kwargs& kw) {
   if (rules.empty()) throw std::invalid_argument("campaign(): name at least one rule");
   ex::Campaign c;
   c.command = "compare";
   c.parameters = {"rule"};
   c.seeds = ex::parse_seed_range(seeds);
-  const ex::RunSettings base = settings_from(kw, {}, "campaign");
+  const ex::RunSettings base = settings_from(kw, "campaign", comparison);
   for (const std::string& spec : rules) {
     for (const ex::CampaignPoint& p : c.points)
       if (p.values[0].second == spec)
@@ -315,7 +356,7 @@ std::map<std::string, std::string> campaign_rules(const std::vector<std::string>
 // `p2p analyze EDGES --out OUT`'s report files, name -> bytes.
 std::map<std::string, py::bytes> analyze(const std::string& edges, std::uint64_t seed,
                                          const py::kwargs& kw) {
-  ex::RunSettings s = settings_from(kw, {}, "analyze");
+  ex::RunSettings s = settings_from(kw, "analyze");
   analysis::ReportOptions ro = s.analysis;
   ro.seed = seed;
   if (ro.resilience_runs < 1) throw std::invalid_argument("--resilience-runs must be at least 1");
@@ -366,7 +407,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("campaign_study", &campaign_study, py::arg("study"), py::arg("out"), py::arg("jobs") = 0,
         py::arg("force") = false, py::arg("progress") = py::none());
   m.def("campaign_rules", &campaign_rules, py::arg("rules"), py::arg("seeds"), py::arg("out"),
-        py::arg("jobs") = 0, py::arg("force") = false, py::arg("progress") = py::none());
+        py::arg("jobs") = 0, py::arg("force") = false, py::arg("progress") = py::none(),
+        py::arg("comparison") = false);
   m.def("analyze", &analyze, py::arg("edges"), py::arg("seed") = 1);
   m.def("rules", &rules);
   m.def(

@@ -177,12 +177,13 @@ def _seed_range(seeds):
 
 
 def campaign(study=None, *, rules=None, seeds="1..5", out=None, jobs=0, force=False,
-             progress=True, **settings):
+             progress=True, comparison=False, **settings):
     """Runs a campaign and returns a CampaignResult.
 
     `campaign("study.toml")` runs a study file as `p2p run` does; the keyword form
     `campaign(rules=["seed", "hyparview"], seeds=range(1, 11), nodes=2000)` runs every rule on
-    every seed as `p2p compare` lays it out (settings as for simulate()). With `out` the folder
+    every seed as `p2p compare` lays it out (settings as for simulate(); comparison=True takes
+    `p2p compare`'s defaults and measures: a crash run, entry share, ...). With `out` the folder
     is kept and a second call resumes it; without, it is temporary. Runs go on `jobs` threads
     (0: one per core); the tables do not depend on it. Ctrl-C stops the runs in progress
     (KeyboardInterrupt); the finished ones stay in `out`."""
@@ -208,7 +209,7 @@ def campaign(study=None, *, rules=None, seeds="1..5", out=None, jobs=0, force=Fa
             if isinstance(rules, str):
                 rules = [rules]
             tables = _core.campaign_rules(list(rules), _seed_range(seeds), folder, jobs, force,
-                                          callback, **settings)
+                                          callback, comparison, **settings)
     finally:
         if bar is not None:
             bar.close()

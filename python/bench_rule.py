@@ -13,10 +13,13 @@ import os
 import statistics
 import sys
 
-import p2p
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Python puts this folder first on the path, where p2p/ is the package's sources without its
+# compiled half: import the built package from PYTHONPATH instead.
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
+import p2p  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 import rules_for_tests  # noqa: E402,F401  (registers py_inverse_degree)
 
 

@@ -131,15 +131,14 @@ def simulate(seed=1, progress=True, **settings):
     The run happens in C++ with the interpreter's lock released; Ctrl-C stops it
     (KeyboardInterrupt) and nothing is kept."""
     bar = _bar(None, "simulating", 1.0) if progress else None
-    state = {"last": 0.0}
+    if bar is not None:
+        bar.bar_format = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s virtual [{elapsed}]"
 
     def show(now, end):
-        if bar is None:
-            return
-        if end > 0 and bar.total is None:
-            bar.total = round(end, 1)
-        bar.update(round(now - state["last"], 1))
-        state["last"] = round(now, 1)
+        # Virtual seconds against the scenario's planned end (a final flood may run past it).
+        bar.total = max(end, 1e-9)
+        bar.n = min(now, bar.total)
+        bar.refresh()
 
     try:
         run = _core.simulate(seed=seed, progress=show if bar is not None else None, **settings)

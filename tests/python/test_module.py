@@ -144,6 +144,26 @@ class Simulate(unittest.TestCase):
         gc.collect()
         self.assertEqual(p2p._core.live_runs(), before)
 
+    def test_the_interpreter_runs_other_threads_during_a_run(self):
+        counted, running = [0], [True]
+
+        def count():
+            while running[0]:
+                counted[0] += 1
+
+        other = threading.Thread(target=count)
+        other.start()
+        try:
+            r = p2p.simulate(nodes=20000, seed=1, paths=False, spectral=False, resilience_runs=1,
+                             progress=False)
+        finally:
+            running[0] = False
+            other.join()
+        self.assertEqual(r.summary["nodes"], 20000)
+        # With the lock held through the run the other thread would get no more than the
+        # interpreter's switch interval before and after it.
+        self.assertGreater(counted[0], 1_000_000)
+
     def test_ctrl_c_stops_a_run_with_keyboard_interrupt(self):
         timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
@@ -198,8 +218,10 @@ class PythonRules(unittest.TestCase):
         p2p.conformance.check("py_first_come:quota=3")
 
     def test_the_conformance_checks_catch_a_broken_rule(self):
-        with self.assertRaises(AssertionError):
+        with self.assertRaisesRegex(AssertionError, "py_takes_all"):
             p2p.conformance.check("py_takes_all")
+        with self.assertRaisesRegex(AssertionError, "py_takes_all, seed 1"):
+            p2p.conformance.links_are_mutual("py_takes_all")
 
 
 STUDY = """

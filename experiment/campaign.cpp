@@ -130,7 +130,7 @@ FolderState open_campaign_folder(const Campaign& c, const CampaignSettings& s) {
   const std::string manifest = to_json(folder_manifest(c, s.shard));
   const FolderState state = prepare_output(s.out, manifest, s.force);
   write_file(s.out / "manifest.json", manifest);
-  install_stop_handlers();
+  if (!s.embedded) install_stop_handlers();
   return state;
 }
 
@@ -226,10 +226,12 @@ CampaignResult run_campaign(const Campaign& c, const CampaignSettings& s) {
       r.runs[todo[k]] = execute_run(c, todo[k], s.out);
       ++done;
       show();
+      if (s.progress) s.progress(done.load(), n);
     });
   } catch (const Stopped&) {
   }
   line.clear();
+  if (stop_requested() && s.embedded) throw Stopped();
   if (stop_requested()) exit_stopped(stopped_message(c, done.load(), n, s.out));
   r.ran = todo.size();
   return r;

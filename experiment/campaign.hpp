@@ -7,6 +7,7 @@
 // mpi_campaign.hpp spreads the runs over MPI ranks, both with the pieces declared below.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,11 @@ struct CampaignSettings {
   bool force = false;
   bool quiet = false;
   Shard shard{};  // the whole campaign
+  // For a host process that owns the signals (the Python module): no handlers are installed and
+  // a stop throws Stopped (after the runs in progress are cleaned up) instead of ending the
+  // process. `progress` hears (runs done, runs in all) after each run, from a worker thread.
+  bool embedded = false;
+  std::function<void(std::size_t done, std::size_t total)> progress = nullptr;
 };
 
 using Metrics = std::vector<std::pair<std::string, double>>;

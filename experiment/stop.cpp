@@ -39,6 +39,10 @@ void request_stop() {
   g_stop.store(true);
 }
 
+void clear_stop() {
+  g_stop.store(false);
+}
+
 void throw_if_stopped() {
   if (stop_requested()) throw Stopped();
 }

@@ -12,6 +12,8 @@ inline constexpr int kStoppedExitCode = 130;  // the shell's code for a process 
 void install_stop_handlers();
 bool stop_requested();
 void request_stop();
+// Lowers the flag again, for a host process that goes on after a stopped run.
+void clear_stop();
 
 // Thrown out of a run when a stop was requested.
 struct Stopped : std::runtime_error {

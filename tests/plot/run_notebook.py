@@ -1,7 +1,9 @@
 """Runs one notebook top to bottom, headless, as CI does: exit 0 when every cell ran, 1 when one
-raised, 77 (skipped) when the p2p executable the notebooks drive has not been built.
+raised, 77 (skipped) when the p2p executable or Python module the notebooks drive has not been
+built.
 
-usage: run_notebook.py NOTEBOOK OUT_DIR   (environment: P2P_BIN, the built p2p)
+usage: run_notebook.py NOTEBOOK OUT_DIR   (environment: P2P_BIN, the built p2p; PYTHONPATH
+       naming the folder of the p2p module, build/python)
 """
 
 import os
@@ -14,6 +16,12 @@ def main():
     binary = os.environ.get("P2P_BIN", "")
     if not binary or not os.access(binary, os.X_OK):
         print(f"skipped: no built p2p at P2P_BIN={binary!r}; build it first")
+        return 77
+    try:
+        import p2p  # noqa: F401  (the notebooks drive the Python module)
+    except ImportError as e:
+        print(f"skipped: the p2p Python module does not import ({e}); build it and put "
+              "build/python on PYTHONPATH")
         return 77
     for module in ("nbconvert", "ipykernel"):
         try:

@@ -71,7 +71,7 @@ void add_gap_command(CLI::App& app) {
       "The reality gap: each metric of a testbed's runs (REAL_DIR, from `p2p testbed`) against "
       "the simulator's (SIM_DIR, from `p2p sim --seeds`), with means, 95% confidence intervals "
       "and Welch's t-test, and the degree distribution's total variation distance with a "
-      "chi-square test. Prints the table and writes gap.csv. See docs/testbed.md.");
+      "chi-square test. Prints the table and writes gap.csv. See docs/reality-gap.md.");
   cmd->add_option("REAL_DIR", flags->real, "A testbed run folder, or a folder of seed=S/ runs")
       ->required();
   cmd->add_option("SIM_DIR", flags->sim, "A simulator run folder, or a folder of seed=S/ runs")

@@ -34,7 +34,7 @@ std::function<std::chrono::microseconds(const Address&)> emulated_latency(sim::L
 }
 
 void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f) {
-  const std::string group = "Test-only (p2p testbed, docs/testbed.md)";
+  const std::string group = "Test-only (p2p testbed, docs/reality-gap.md)";
   cmd->add_flag("--control", f.control,
                 "drive the peer by a line protocol on stdin/stdout instead of chat lines")
       ->group(group);

@@ -1,7 +1,7 @@
 // `p2p testbed`: the scenario of `p2p sim` (or of a study file) played by real `p2p peer`
 // processes on this machine, one loopback address each, driven through their control channel
 // (runner/peer_control.hpp). It writes the same output folder as `p2p sim`, so `p2p gap` can put
-// the two side by side. What is emulated and what is real: docs/testbed.md.
+// the two side by side. What is emulated and what is real: docs/reality-gap.md.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -85,7 +85,7 @@ struct Collected {
 void refuse_unsupported(const ex::RunDescription& d) {
   const sim::Scenario& sc = d.scenario;
   auto no = [](const std::string& what) {
-    throw std::invalid_argument("the testbed does not play " + what + " yet (docs/testbed.md)");
+    throw std::invalid_argument("the testbed does not play " + what + " yet (docs/reality-gap.md)");
   };
   if (d.mix) no("mixed rules");
   if (!sc.churn.empty()) no("churn phases");
@@ -731,7 +731,7 @@ void add_testbed_command(CLI::App& app) {
       "each (127.1.0.1 upward), driven through their control channel, with link latency "
       "emulated by the peers from the simulator's model; writes the output folder of `p2p sim` "
       "(edges.csv, summary.csv, timeseries.csv, broadcasts.csv, manifest.json). Compare with "
-      "`p2p gap`. See docs/testbed.md for what is emulated and what is real.");
+      "`p2p gap`. See docs/reality-gap.md for what is emulated and what is real.");
   cmd->add_option("STUDY", flags->study, "A study file (TOML) of one point, as `p2p run` takes");
   cmd->add_option("--peers,-N", flags->peers,
                   "Peer processes: the default scenario's node count (resizes a study's growth "

@@ -60,7 +60,7 @@ def case_twin(p2p, tmp, real_seeds=2):
     """A 20-peer testbed, 2 seeds (1 under a sanitizer, where a peer takes seconds to start),
     against 5 simulator seeds of the same scenario.
 
-    Bounds (stated in docs/testbed.md): every peer ends up in one component and the final flood
+    Bounds (stated in docs/reality-gap.md): every peer ends up in one component and the final flood
     reaches all of them, as in the simulator; the mean degree is within 15% of the simulator's;
     the degree distribution's distance to the simulator's is within what two simulator seeds
     show plus 0.15 (at 20 nodes sampling noise alone is large); JOIN_REQ hops per accept within

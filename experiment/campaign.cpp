@@ -197,14 +197,13 @@ Metrics parse_metrics(const std::string& text) {
   return out;
 }
 
-CampaignResult run_campaign(const Campaign& c, const CampaignSettings& s) {
+std::vector<std::size_t> plan_runs(const Campaign& c, const CampaignSettings& s,
+                                   CampaignResult& r) {
   const FolderState state = open_campaign_folder(c, s);
-  CampaignResult r;
   r.runs.resize(c.points.size() * c.seeds.size());
   if (s.shard.count > 1) r.included = shard_runs(c, s.shard);
-  const std::vector<std::size_t> mine = shard_runs(c, s.shard);
   std::vector<std::size_t> todo;
-  for (std::size_t i : mine)
+  for (std::size_t i : shard_runs(c, s.shard))
     if (state == FolderState::SameRun &&
         read_finished_run(
             c, i, s.out / run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]),
@@ -212,7 +211,13 @@ CampaignResult run_campaign(const Campaign& c, const CampaignSettings& s) {
       ++r.skipped;
     else
       todo.push_back(i);
-  const std::size_t n = mine.size();
+  return todo;
+}
+
+CampaignResult run_campaign(const Campaign& c, const CampaignSettings& s) {
+  CampaignResult r;
+  const std::vector<std::size_t> todo = plan_runs(c, s, r);
+  const std::size_t n = todo.size() + r.skipped;
   r.threads = resolve_jobs(s.jobs, todo.size());
   std::atomic<std::size_t> done{r.skipped};
   ProgressLine line(c.command, !s.quiet);

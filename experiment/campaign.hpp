@@ -81,6 +81,11 @@ std::string run_manifest_json(const Campaign& campaign, std::size_t run);
 // its summary.csv reads back; false otherwise.
 bool read_finished_run(const Campaign& campaign, std::size_t run, const std::filesystem::path& dir,
                        Metrics& out);
+// Opens the folder (open_campaign_folder), sizes `result` for the whole campaign, counts in
+// result.skipped the runs of `settings.shard` an earlier attempt finished (their metrics read
+// back) and returns the rest, ascending: the runs still to do.
+std::vector<std::size_t> plan_runs(const Campaign& campaign, const CampaignSettings& settings,
+                                   CampaignResult& result);
 // Simulates run i into its folder under `out` (through a temporary folder renamed when complete)
 // and returns its metrics. Throws Stopped (stop.hpp) on a stop request, leaving nothing behind.
 Metrics execute_run(const Campaign& campaign, std::size_t run, const std::filesystem::path& out);

@@ -103,17 +103,7 @@ std::optional<CampaignResult> run_campaign_mpi(const MpiSession& mpi, const Camp
   std::string refused;
   if (mpi.rank() == 0) {
     try {
-      const FolderState state = open_campaign_folder(c, s);
-      r.runs.resize(c.points.size() * c.seeds.size());
-      if (s.shard.count > 1) r.included = shard_runs(c, s.shard);
-      for (std::size_t i : shard_runs(c, s.shard))
-        if (state == FolderState::SameRun &&
-            read_finished_run(
-                c, i, s.out / run_folder_name(c, i / c.seeds.size(), c.seeds[i % c.seeds.size()]),
-                r.runs[i]))
-          ++r.skipped;
-        else
-          d.todo.push_back(i);
+      d.todo = plan_runs(c, s, r);
     } catch (const std::invalid_argument& e) {
       refused = e.what();
     }

@@ -3,7 +3,6 @@
 `p2p merge`, and `mpirun -np R p2p run`, each compared byte for byte with `p2p run --jobs 1`.
 Usage: distributed_test.py P2P SOURCE_DIR CASE [MPIEXEC]"""
 import csv
-import filecmp
 import json
 import os
 import signal
@@ -11,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from cli_checks import one_line_error, p2p_run, same_tree
 
 # A small study: 2 rules x 2 sizes x 2 seeds, a second or two in all.
 STUDY = """seeds = "1..2"
@@ -20,30 +21,6 @@ resilience_runs = 1
 rule = ["seed", "hyparview"]
 nodes = [60, 90]
 """
-
-
-def p2p_run(p2p, *args, check=True, timeout=120, env=None):
-    r = subprocess.run([p2p, *args], capture_output=True, text=True, timeout=timeout, env=env)
-    if check and r.returncode != 0:
-        sys.exit(f"{p2p} {' '.join(args)} exited {r.returncode}: {r.stderr}")
-    return r
-
-
-def one_line_error(r, code=2):
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == code, (r.returncode, r.stderr)
-    assert len(lines) == 1 and lines[0].startswith("p2p"), r.stderr
-    return lines[0]
-
-
-def same_tree(a, b):
-    stack = [filecmp.dircmp(a, b)]
-    while stack:
-        c = stack.pop()
-        assert not c.left_only and not c.right_only, (c.left, c.left_only, c.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
-        assert not mismatch and not errors, (c.left, mismatch, errors)
-        stack.extend(c.subdirs.values())
 
 
 def runs_of(folder):

@@ -3,7 +3,6 @@
 folder, resuming, Ctrl-C, --out checks, CLI conventions and data that used to be wrong.
 Usage: run_cli_test.py P2P SOURCE_DIR CASE"""
 import csv
-import filecmp
 import json
 import math
 import os
@@ -13,29 +12,7 @@ import sys
 import tempfile
 import time
 
-
-def p2p_run(p2p, *args, check=True, timeout=150):
-    r = subprocess.run([p2p, *args], capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        sys.exit(f"p2p {' '.join(args)} exited {r.returncode}: {r.stderr}")
-    return r
-
-
-def one_line_error(r, code=2):
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == code, (r.returncode, r.stderr)
-    assert len(lines) == 1 and lines[0].startswith("p2p"), r.stderr
-    return lines[0]
-
-
-def same_tree(a, b):
-    stack = [filecmp.dircmp(a, b)]
-    while stack:
-        c = stack.pop()
-        assert not c.left_only and not c.right_only, (c.left_only, c.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
-        assert not mismatch and not errors, (c.left, mismatch, errors)
-        stack.extend(c.subdirs.values())
+from cli_checks import one_line_error, p2p_run, same_tree
 
 
 def read_csv(path):

@@ -7,10 +7,12 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "campaign_launch.hpp"
 #include "experiment/campaign.hpp"
 #include "experiment/output_folder.hpp"
 #include "experiment/seeds.hpp"
@@ -96,7 +98,8 @@ void print_table(const CompareFlags& f, const ex::Campaign& c, const ex::Campaig
   }
 }
 
-void run_compare(CLI::App* cmd, const CompareFlags& f) {
+// The campaign: one point per rule, each with the same scenario and seeds.
+ex::Campaign compare_campaign(CLI::App* cmd, const CompareFlags& f) {
   refuse_ignored(cmd, f.settings);
   ex::Campaign c;
   c.command = "compare";
@@ -116,17 +119,26 @@ void run_compare(CLI::App* cmd, const CompareFlags& f) {
   for (const ex::CampaignPoint& p : c.points)
     rules += (rules.empty() ? "" : "; ") + p.values[0].second;
   c.manifest.options.emplace_back("rules", rules);
+  return c;
+}
+
+void run_compare(CLI::App* cmd, const CompareFlags& f) {
   const OutputFlags& o = f.output;
-  const ex::CampaignResult r = as_usage([&] {
-    return ex::run_campaign(c, {o.out, o.jobs, o.force, o.quiet});
-  });
+  // Under mpirun the rules' runs are spread over the ranks; rank 0 alone writes the tables.
+  const std::optional<LaunchedCampaign> run = run_campaign_launched(
+      cmd, [&] { return compare_campaign(cmd, f); }, {o.out, o.jobs, o.force, o.quiet}, "--jobs",
+      "");
+  if (!run) return;
+  const ex::Campaign& c = run->campaign;
+  const ex::CampaignResult& r = run->result;
   ex::write_campaign_tables(c, r, o.out);
   // comparison.csv: aggregate.csv under the name compare has always used.
   ex::write_file(std::filesystem::path(o.out) / "comparison.csv", ex::aggregate_csv(c, r));
   if (o.quiet) return;
   print_table(f, c, r);
   std::cerr << "p2p compare: " << r.ran << " runs"
-            << (r.skipped ? ", " + std::to_string(r.skipped) + " reused" : "")
+            << (r.skipped ? ", " + std::to_string(r.skipped) + " reused" : "") << " on "
+            << r.threads << " " << run->workers
             << "; wrote runs.csv, aggregate.csv and comparison.csv to " << o.out << "\n";
 }
 

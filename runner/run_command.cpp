@@ -3,11 +3,13 @@
 // (`--shard I/N`, for a job array; `p2p merge` assembles the slices).
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "campaign_launch.hpp"
 #include "experiment/campaign.hpp"
 #include "experiment/mpi_launch.hpp"
 #include "experiment/study.hpp"
@@ -27,7 +29,7 @@ struct RunFlags {
 };
 
 void report(const RunFlags& f, const ex::Campaign& c, const ex::CampaignResult& r,
-            const std::filesystem::path& out, const std::string& workers) {
+            const std::filesystem::path& out, const char* workers) {
   ex::write_campaign_tables(c, r, out);
   if (f.output.quiet) return;
   std::cerr << "p2p run: " << c.points.size() << " points x " << c.seeds.size() << " seeds";
@@ -37,34 +39,7 @@ void report(const RunFlags& f, const ex::Campaign& c, const ex::CampaignResult& 
             << (out / "aggregate.csv").string() << "\n";
 }
 
-#if P2P_HAVE_MPI
-// Every rank loads the study; rank 0 alone speaks for the job.
-void run_on_ranks(const RunFlags& f, const ex::CampaignSettings& s, CLI::App* cmd) {
-  ex::MpiSession mpi;
-  std::optional<ex::Campaign> c;
-  std::string error;
-  try {
-    if (cmd->count("--jobs") > 0)
-      throw std::invalid_argument(
-          "--jobs under mpirun: each rank runs one run at a time; start more ranks instead");
-    c = ex::load_study(f.study);
-  } catch (const std::invalid_argument& e) {
-    error = e.what();
-  }
-  if (!mpi.all(c.has_value())) {
-    if (mpi.rank() != 0) return;
-    throw UsageError(!error.empty() ? error
-                                    : f.study +
-                                          ": could not be read on every rank (is it on a "
-                                          "filesystem every node sees?)");
-  }
-  const std::optional<ex::CampaignResult> r =
-      as_usage([&] { return ex::run_campaign_mpi(mpi, *c, s); });
-  if (r) report(f, *c, *r, s.out, "ranks");
-}
-#endif
-
-void run_study(const RunFlags& f, [[maybe_unused]] CLI::App* cmd) {
+void run_study(const RunFlags& f, CLI::App* cmd) {
   ex::CampaignSettings s{f.output.out.empty() ? std::filesystem::path("results") /
                                                     std::filesystem::path(f.study).stem()
                                               : std::filesystem::path(f.output.out),
@@ -77,22 +52,69 @@ void run_study(const RunFlags& f, [[maybe_unused]] CLI::App* cmd) {
     if (f.output.out.empty())
       throw UsageError("--shard needs --out: each slice goes to a folder of its own");
   }
-  if (ex::mpi_launch_size() > 0) {
-#if P2P_HAVE_MPI
-    return run_on_ranks(f, s, cmd);
-#else
-    if (ex::mpi_launch_size() > 1)
-      throw UsageError(
-          "started by an MPI launcher, but this p2p was built without MPI (install "
-          "libopenmpi-dev and build again); every rank would run the whole study");
-#endif
-  }
-  const ex::Campaign c = as_usage([&] { return ex::load_study(f.study); });
-  const ex::CampaignResult r = as_usage([&] { return ex::run_campaign(c, s); });
-  report(f, c, r, s.out, "threads");
+  const std::optional<LaunchedCampaign> run = run_campaign_launched(
+      cmd, [&] { return ex::load_study(f.study); }, s, "--jobs",
+      f.study + ": could not be read on every rank (is it on a filesystem every node sees?)");
+  if (run) report(f, run->campaign, run->result, s.out, run->workers);
 }
 
 }  // namespace
+
+#if P2P_HAVE_MPI
+namespace {
+// Every rank builds the campaign; rank 0 alone speaks for the job.
+std::optional<LaunchedCampaign> run_on_ranks(CLI::App* cmd,
+                                             const std::function<ex::Campaign()>& load,
+                                             const ex::CampaignSettings& s,
+                                             const std::string& jobs_flag,
+                                             const std::string& unreadable) {
+  ex::MpiSession mpi;
+  std::optional<ex::Campaign> c;
+  std::string error;
+  try {
+    if (cmd->count(jobs_flag) > 0)
+      throw UsageError(jobs_flag +
+                       " under mpirun: each rank runs one run at a time; start more ranks instead");
+    c = load();
+  } catch (const std::invalid_argument& e) {
+    error = e.what();
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  if (!mpi.all(c.has_value())) {
+    if (mpi.rank() != 0) return std::nullopt;
+    throw UsageError(!error.empty()        ? error
+                     : !unreadable.empty() ? unreadable
+                                           : "the campaign could not be prepared on every rank");
+  }
+  std::optional<ex::CampaignResult> r = as_usage([&] { return ex::run_campaign_mpi(mpi, *c, s); });
+  if (!r) return std::nullopt;
+  return LaunchedCampaign{std::move(*c), std::move(*r), "ranks"};
+}
+}  // namespace
+#endif
+
+std::optional<LaunchedCampaign> run_campaign_launched(
+    [[maybe_unused]] CLI::App* cmd, const std::function<ex::Campaign()>& load,
+    const ex::CampaignSettings& settings, [[maybe_unused]] const std::string& jobs_flag,
+    [[maybe_unused]] const std::string& unreadable) {
+  if (ex::mpi_launch_size() > 0) {
+#if P2P_HAVE_MPI
+    return run_on_ranks(cmd, load, settings, jobs_flag, unreadable);
+#else
+    refuse_on_ranks(
+        "started by an MPI launcher, but this p2p was built without MPI (install "
+        "libopenmpi-dev and build again); every rank would run the whole campaign");
+#endif
+  }
+  ex::Campaign c = as_usage(load);
+  ex::CampaignResult r = as_usage([&] { return ex::run_campaign(c, settings); });
+  return LaunchedCampaign{std::move(c), std::move(r), "threads"};
+}
+
+void refuse_on_ranks(const std::string& why) {
+  if (ex::mpi_launch_size() > 1) throw UsageError(why);
+}
 
 void add_run_command(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();

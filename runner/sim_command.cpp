@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "campaign_launch.hpp"
 #include "experiment/campaign.hpp"
 #include "experiment/output_folder.hpp"
 #include "experiment/progress.hpp"
@@ -28,18 +30,25 @@ struct SimFlags {
   OutputFlags output;
 };
 
-void run_replications(const SimFlags& f, const ex::RunDescription& d) {
-  ex::Campaign c;
-  c.command = "sim";
-  c.seeds = as_usage([&] { return ex::parse_seed_range(f.seeds); });
-  c.points.push_back({{}, d});
-  c.manifest = {"p2p sim", d.options(), {}, std::nullopt, f.seeds, d.file_name, d.file_text};
+void run_replications(CLI::App* cmd, const SimFlags& f, const ex::RunDescription& d) {
+  auto load = [&] {
+    ex::Campaign c;
+    c.command = "sim";
+    c.seeds = ex::parse_seed_range(f.seeds);
+    c.points.push_back({{}, d});
+    c.manifest = {"p2p sim", d.options(), {}, std::nullopt, f.seeds, d.file_name, d.file_text};
+    return c;
+  };
   ex::CampaignSettings s{f.output.out, f.output.jobs, f.output.force, f.output.quiet};
-  const ex::CampaignResult r = as_usage([&] { return ex::run_campaign(c, s); });
+  // Under mpirun the seeds are spread over the ranks; rank 0 alone writes and prints.
+  const std::optional<LaunchedCampaign> run = run_campaign_launched(cmd, load, s, "--jobs", "");
+  if (!run) return;
+  const ex::Campaign& c = run->campaign;
+  const ex::CampaignResult& r = run->result;
   ex::write_campaign_tables(c, r, f.output.out);
   if (f.output.quiet) return;
   std::cout << ex::runs_csv(c, r);
-  std::cerr << "p2p sim: " << r.ran << " runs on " << r.threads << " threads"
+  std::cerr << "p2p sim: " << r.ran << " runs on " << r.threads << " " << run->workers
             << (r.skipped ? ", " + std::to_string(r.skipped) + " reused from before" : "")
             << "; wrote " << (fs::path(f.output.out) / "runs.csv").string()
             << " and aggregate.csv\n";
@@ -95,9 +104,11 @@ void run_sim(CLI::App* cmd, const SimFlags& f) {
   refuse_together(cmd, "--seed", "--seeds", "give one seed or a range, not both");
   if (cmd->count("--jobs") > 0 && f.seeds.empty())
     throw UsageError("--jobs needs --seeds: a single run uses one thread");
+  if (f.seeds.empty())
+    refuse_on_ranks("one run is one process's work; give --seeds A..B to spread runs over ranks");
   const ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
   if (!f.seeds.empty())
-    run_replications(f, d);
+    run_replications(cmd, f, d);
   else
     run_once(f, d);
 }

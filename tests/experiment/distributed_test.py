@@ -211,8 +211,47 @@ def mpi_killed_rank(p2p, src, tmp, mpiexec):
     same_tree(single, out)
 
 
+def mpi_sim_and_compare(p2p, src, tmp, mpiexec):
+    # `sim --seeds` and `compare` spread their runs over the ranks like `run`: the same folder
+    # and the same printout as one process with --jobs 1.
+    sim = ["sim", "-n", "80", "--seeds", "1..3", "--resilience-runs", "1", "-o"]
+    single = os.path.join(tmp, "sim1")
+    one = p2p_run(p2p, *sim, single, "--jobs", "1")
+    two = os.path.join(tmp, "sim2")
+    r = mpirun(mpiexec, 2, p2p, *sim, two)
+    assert "3 runs on 2 ranks" in r.stderr, r.stderr
+    assert r.stdout == one.stdout and r.stdout.count("\n") == 4, (r.stdout, one.stdout)
+    same_tree(single, two)
+    # Resume on ranks: a lost run is redone, the others reused.
+    import shutil
+    shutil.rmtree(os.path.join(two, "seed=2"))
+    r = mpirun(mpiexec, 3, p2p, *sim, two, extra=["--oversubscribe"])
+    assert "1 runs on 3 ranks, 2 reused from before" in r.stderr, r.stderr
+    same_tree(single, two)
+    compare = ["compare", "-n", "60", "--seeds", "1..2", "--rules", "seed,hyparview",
+               "--resilience-runs", "1", "-o"]
+    single = os.path.join(tmp, "cmp1")
+    one = p2p_run(p2p, *compare, single, "-j", "1")
+    two = os.path.join(tmp, "cmp2")
+    r = mpirun(mpiexec, 2, p2p, *compare, two)
+    assert "4 runs on 2 ranks" in r.stderr, r.stderr
+    assert r.stdout == one.stdout and "flood_coverage" in r.stdout, (r.stdout, one.stdout)
+    same_tree(single, two)
+    # An error is said once, by rank 0, and fails the job; nothing is written.
+    bad = os.path.join(tmp, "bad")
+    for args, said in ((["--rules", "seed,seed"], "named twice"),
+                       (["--jobs", "2"], "--jobs under mpirun")):
+        r = mpirun(mpiexec, 2, p2p, "compare", "-n", "60", *args, "-o", bad, check=False)
+        assert r.returncode == 2 and r.stderr.count(said) == 1, (args, r.stderr)
+        assert not os.path.exists(os.path.join(bad, "runs.csv")), args
+    # One run cannot be spread: refused on every rank before anything is simulated.
+    r = mpirun(mpiexec, 2, p2p, "sim", "-n", "80", "-o", bad, check=False)
+    assert r.returncode == 2 and "give --seeds A..B" in r.stderr, r.stderr
+    assert not os.path.exists(bad), os.listdir(bad)
+
+
 CASES = {f.__name__: f for f in (shards, merge_refuses, omitted_note, mpi, mpi_slices_and_errors,
-                                 mpi_killed_rank)}
+                                 mpi_killed_rank, mpi_sim_and_compare)}
 
 if __name__ == "__main__":
     p2p, src, case = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -161,7 +161,8 @@ void add_compare_command(CLI::App& app) {
       "targeted removal, a flood's coverage and cost), then run again and hit by a crash of "
       "--crash of its nodes. Writes one folder per run, runs.csv, aggregate.csv and "
       "comparison.csv (mean, standard deviation and 95% confidence interval per rule and "
-      "metric) to --out and prints the table. See docs/join-rules.md.");
+      "metric) to --out and prints the table. Under mpirun the runs are spread over the ranks "
+      "(docs/distributed.md). See docs/join-rules.md.");
   cmd->add_option("--rules,-r", flags->rules,
                   "Rules to compare, comma-separated NAME[:KEY=VALUE,...] (a KEY=VALUE after a "
                   "comma belongs to the rule before it); default: all of " +

@@ -128,7 +128,8 @@ void add_sim_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seeds", flags->seeds,
                   "Replications A..B: one run per seed into OUT/seed=S/, then OUT/runs.csv and "
-                  "OUT/aggregate.csv; run again to resume after an interruption");
+                  "OUT/aggregate.csv; run again to resume after an interruption; under mpirun the "
+                  "runs are spread over the ranks");
   cmd->add_option("--rule", flags->settings.rule,
                   "Join rule NAME[:KEY=VALUE,...], one of: " + ex::known_rules() +
                       " (docs/join-rules.md; `p2p rules` lists them); seed is the blog post's "

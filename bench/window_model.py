@@ -23,11 +23,16 @@ SPLIT = {
                      16: (0.9372, 2.729), 64: (0.9849, 7.669)},
     "high-rate join": {2: (0.4950, 1.108), 4: (0.7449, 1.311), 8: (0.8718, 1.702),
                        16: (0.9371, 2.465), 64: (0.9845, 7.077)},
+    # `window_stats 100000 0.1 1 random`: newcomers join through a random live node.
+    "high-rate join, random entry": {2: (0.5014, 1.015), 4: (0.7502, 1.039), 8: (0.8745, 1.079),
+                                     16: (0.9377, 1.139), 64: (0.9847, 1.394)},
     "flood": {2: (0.4998, 1.003), 4: (0.7493, 1.010), 8: (0.8746, 1.022),
               16: (0.9375, 1.037), 64: (0.9846, 1.121)},
 }
-# Events per window: default and high-rate joins at 1M; the flood at its median block at 1M.
-EVENTS = {"default join": 49.3, "high-rate join": 4882.0, "flood": 1_234_200.0}
+# Events per window: default and high-rate joins at 1M (random entry: at 100k); the flood at its
+# median block at 1M.
+EVENTS = {"default join": 49.3, "high-rate join": 4882.0,
+          "high-rate join, random entry": 3823.5, "flood": 1_234_200.0}
 # Time per event, microseconds: 1M and 10M nodes measured (docs/performance.md); 1 us assumed
 # beyond, where cache misses dominate further.
 T_1M, T_BIG = 0.56, 1.0
@@ -131,7 +136,9 @@ def main():
     print("|---:|---|---:|---:|---:|---:|---:|")
     for nodes, r, mem in ((10**8, 16, "~100 GiB"), (10**9, 64, "~1 TiB")):
         for scenario, phase, windows in (("default", "default join", nodes),
-                                         ("high rate", "high-rate join", nodes / 100)):
+                                         ("high rate", "high-rate join", nodes / 100),
+                                         ("high rate, random entry",
+                                          "high-rate join, random entry", nodes / 100)):
             join_one = windows * EVENTS[phase] * T_BIG
             flood_one = 8 * nodes * T_BIG
             join_r = windows * window_time(phase, r, T_BIG, a.c_cluster, a.s_cluster)

@@ -4,8 +4,10 @@
 // hook (every 65,536 events) records the virtual time and event count, so each block of events
 // gives the mean events per window over the virtual time it spans.
 //
-//   build/bench/window_stats NODES [ARRIVAL_INTERVAL_MS [SEED]]
+//   build/bench/window_stats NODES [ARRIVAL_INTERVAL_MS [SEED [ENTRY]]]
 //
+// ENTRY `random` makes each newcomer join through a random live node instead of node 0 (the
+// scenario file's `entry = "random"`), to see the split without the entry's hot spot.
 // Prints one CSV row per phase: phase, blocks, virtual seconds, windows, events, events per
 // window (overall, and the 10th, 50th and 90th percentiles over blocks). Then, after an empty
 // line, a second CSV: how the packets would split if nodes were dealt to R ranks by index modulo
@@ -113,14 +115,16 @@ class SplitObserver : public sim::Observer {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: window_stats NODES [ARRIVAL_INTERVAL_MS [SEED]]\n");
+    std::fprintf(stderr, "usage: window_stats NODES [ARRIVAL_INTERVAL_MS [SEED [ENTRY]]]\n");
     return 2;
   }
   experiment::RunSettings s;
   s.nodes = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
   if (argc > 2) s.arrival_interval_ms = std::strtod(argv[2], nullptr);
   const std::uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
-  const experiment::RunDescription d = experiment::describe(s);
+  experiment::RunDescription d = experiment::describe(s);
+  if (argc > 4 && std::string(argv[4]) == "random")
+    for (sim::ArrivalPhase& p : d.scenario.arrivals) p.random_entry = true;
   sim::NetworkOptions options = d.network;
   options.seed = seed;
   sim::Network net(d.config, options);

@@ -129,7 +129,7 @@ def main():
 
     # Whole runs beyond one machine: the join phase has one window per arrival interval of
     # 10 ms (default: N windows of E events; high rate: N / 100), the flood about 8 events per
-    # node (8.05 M at 1M nodes) over about 1,300 windows, at the flood's split.
+    # node (8.05 M at 1M nodes, 80.0 M at 10M) over about 1,300 windows, at the flood's split.
     print(f"\nWhole runs (t = {T_BIG} µs, c = {a.c_cluster} µs, S = {a.s_cluster} µs; "
           "flood about 8 events per node):\n")
     print("| nodes | scenario | memory, one process | one process | ranks | sharded | gain |")

@@ -229,7 +229,8 @@ class Parser {
 
 }  // namespace
 
-EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
+EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes,
+                        const ByteObserver& on_bytes) {
   Parser parser;
   std::vector<char> chunk(kChunk);
   std::string carry;  // the start of a line split across chunks; never above max_line_bytes
@@ -243,6 +244,7 @@ EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
     const auto got = static_cast<std::size_t>(in.gcount());
     if (got == 0) break;
     std::string_view rest(chunk.data(), got);
+    if (on_bytes) on_bytes(rest);
     while (!rest.empty()) {
       const auto newline = rest.find('\n');
       if (newline == std::string_view::npos) {
@@ -268,7 +270,8 @@ EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
   return parser.finish();
 }
 
-EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_bytes) {
+EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_bytes,
+                        const ByteObserver& on_bytes) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     throw EdgeListError(path.string() + ": is a directory");
@@ -276,7 +279,7 @@ EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_
   std::ifstream in(path, std::ios::binary);
   if (!in) throw EdgeListError(path.string() + ": cannot open");
   try {
-    return read_edge_list(in, max_line_bytes);
+    return read_edge_list(in, max_line_bytes, on_bytes);
   } catch (const EdgeListError& e) {
     throw EdgeListError(path.string() + ": " + e.what());
   }

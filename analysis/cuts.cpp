@@ -1,4 +1,5 @@
 #include "analysis/cuts.hpp"
+#include "analysis/huge_pages.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -13,11 +14,11 @@ Cuts cuts(const Graph& g) {
   Cuts result;
   result.articulation.assign(n, 0);
 
-  std::vector<std::uint32_t> order(n, unvisited);  // discovery time
-  std::vector<std::uint32_t> low(n, 0);
-  std::vector<NodeId> parent(n, 0);
-  std::vector<std::uint64_t> cursor(n, 0);  // next adjacency index to scan
-  std::vector<NodeId> stack;
+  HugePageVector<std::uint32_t> order(n, unvisited);  // discovery time
+  HugePageVector<std::uint32_t> low(n, 0);
+  HugePageVector<NodeId> parent(n, 0);
+  HugePageVector<std::uint64_t> cursor(n, 0);  // next adjacency index to scan
+  HugePageVector<NodeId> stack;
   std::uint32_t time = 0;
 
   for (NodeId root = 0; root < n; ++root) {

@@ -77,14 +77,33 @@ Graph induced_subgraph(const Graph& g, std::span<const NodeId> nodes) {
   constexpr NodeId absent = std::numeric_limits<NodeId>::max();
   HugePageVector<NodeId> index(g.node_count(), absent);
   for (std::size_t i = 0; i < nodes.size(); ++i) index[nodes[i]] = static_cast<NodeId>(i);
-  std::vector<Edge> edges;
+  if (!std::is_sorted(nodes.begin(), nodes.end())) {
+    std::vector<Edge> edges;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      for (NodeId w : g.neighbors(nodes[i])) {
+        const NodeId j = index[w];
+        if (j != absent && j > i) edges.push_back({static_cast<NodeId>(i), j});
+      }
+    }
+    return Graph::from_edges(nodes.size(), edges);
+  }
+  // Nodes in ascending order (a component's members, the report's case): renumbering keeps every
+  // neighbour list sorted and simple, so the rows are copied straight across, two passes.
+  Graph sub;
+  sub.offsets_.assign(nodes.size() + 1, 0);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    for (NodeId w : g.neighbors(nodes[i])) {
-      const NodeId j = index[w];
-      if (j != absent && j > i) edges.push_back({static_cast<NodeId>(i), j});
+    std::uint64_t kept = 0;
+    for (NodeId w : g.neighbors(nodes[i])) kept += index[w] != absent;
+    sub.offsets_[i + 1] = sub.offsets_[i] + kept;
+  }
+  sub.targets_.resize(sub.offsets_[nodes.size()]);
+  std::uint64_t at = 0;
+  for (NodeId v : nodes) {
+    for (NodeId w : g.neighbors(v)) {
+      if (index[w] != absent) sub.targets_[at++] = index[w];
     }
   }
-  return Graph::from_edges(nodes.size(), edges);
+  return sub;
 }
 
 }  // namespace p2p::analysis

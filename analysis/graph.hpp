@@ -42,6 +42,8 @@ class Graph {
   std::span<const NodeId> targets() const { return targets_; }
 
  private:
+  friend Graph induced_subgraph(const Graph& g, std::span<const NodeId> nodes);
+
   HugePageVector<std::uint64_t> offsets_;
   HugePageVector<NodeId> targets_;
   std::size_t self_loops_dropped_ = 0;

@@ -1,4 +1,5 @@
 #include "analysis/clustering.hpp"
+#include "analysis/huge_pages.hpp"
 
 #include <algorithm>
 
@@ -18,13 +19,13 @@ Clustering clustering(const Graph& g) {
     const std::size_t db = g.degree(b);
     return da < db || (da == db && a < b);
   };
-  std::vector<std::uint64_t> out_offsets(n + 1, 0);
+  HugePageVector<std::uint64_t> out_offsets(n + 1, 0);
   for (NodeId v = 0; v < n; ++v) {
     std::uint64_t k = 0;
     for (NodeId w : g.neighbors(v)) k += ranks_before(v, w) ? 1 : 0;
     out_offsets[v + 1] = out_offsets[v] + k;
   }
-  std::vector<NodeId> out(out_offsets[n]);
+  HugePageVector<NodeId> out(out_offsets[n]);
   for (NodeId v = 0; v < n; ++v) {
     std::uint64_t i = out_offsets[v];
     for (NodeId w : g.neighbors(v)) {
@@ -32,7 +33,8 @@ Clustering clustering(const Graph& g) {
     }
   }
 
-  std::vector<NodeId> mark(n, static_cast<NodeId>(n));  // mark[w] == u: w is an out-neighbour of u
+  HugePageVector<NodeId> mark(n,
+                              static_cast<NodeId>(n));  // mark[w] == u: w is an out-neighbour of u
   for (NodeId u = 0; u < n; ++u) {
     const std::uint64_t ub = out_offsets[u];
     const std::uint64_t ue = out_offsets[u + 1];

@@ -1,4 +1,5 @@
 #include "analysis/components.hpp"
+#include "analysis/huge_pages.hpp"
 
 #include <limits>
 
@@ -19,7 +20,7 @@ Components connected_components(const Graph& g) {
   Components c;
   c.id.assign(n, unseen);
   // Breadth-first with one flat queue reused for every component: each node enters it once.
-  std::vector<NodeId> queue(n);
+  HugePageVector<NodeId> queue(n);
   const auto offsets = g.offsets();
   const auto targets = g.targets();
   for (NodeId root = 0; root < n; ++root) {

@@ -1,4 +1,5 @@
 #include "analysis/cores.hpp"
+#include "analysis/huge_pages.hpp"
 
 #include <algorithm>
 
@@ -17,8 +18,8 @@ std::vector<std::uint32_t> core_numbers(const Graph& g) {
   std::vector<std::size_t> bin(static_cast<std::size_t>(max_degree) + 2, 0);
   for (NodeId v = 0; v < n; ++v) ++bin[degree[v] + 1];
   for (std::size_t d = 1; d < bin.size(); ++d) bin[d] += bin[d - 1];
-  std::vector<NodeId> sorted(n);
-  std::vector<std::size_t> position(n);
+  HugePageVector<NodeId> sorted(n);
+  HugePageVector<std::size_t> position(n);
   {
     std::vector<std::size_t> next(bin.begin(), bin.end() - 1);
     for (NodeId v = 0; v < n; ++v) {

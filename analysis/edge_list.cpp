@@ -1,4 +1,5 @@
 #include "analysis/edge_list.hpp"
+#include "analysis/huge_pages.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -42,8 +43,15 @@ class Parser {
   std::size_t source_column_ = 0, target_column_ = 1, columns_ = 2;
 
  public:
+  // Room for the ends of an input of about `bytes` bytes: a line holds at least four ("1 2\n"),
+  // usual ones eight or more, so one reallocation at most instead of a copy at every doubling.
+  void expect_bytes(std::uintmax_t bytes) {
+    ends_.reserve(static_cast<std::size_t>(std::min<std::uintmax_t>(bytes / 4, kReserveCap)));
+  }
+
   void line(std::string_view text, std::size_t number) {
     number_ = number;
+    if (format_ == Format::whitespace && numeric_ == Numeric::yes && integer_pair(text)) return;
     text = trim(text);
     if (text.empty() || text.front() == '#') return;
     if (format_ == Format::unknown) {
@@ -146,6 +154,31 @@ class Parser {
   }
 
  private:
+  static constexpr std::uintmax_t kReserveCap = std::uintmax_t{1} << 28;
+
+  // The common line of a SNAP file once its ids are known to be integers, `A<blanks>B[<blank>...]`,
+  // read without splitting it into fields first. Anything else (comments, blank lines, a bad id,
+  // 20 digits or more) returns false and goes through the general path, which reports errors.
+  bool integer_pair(std::string_view text) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p != end && is_space(*p)) ++p;
+    std::uint64_t ids[2];
+    for (std::uint64_t& id : ids) {
+      const char* const start = p;
+      std::uint64_t value = 0;
+      while (p != end && static_cast<unsigned char>(*p - '0') < 10)
+        value = value * 10 + (*p++ - '0');
+      if (p == start || p - start > 19) return false;
+      if (p != end && !is_space(*p)) return false;
+      id = value;
+      while (p != end && is_space(*p)) ++p;
+    }
+    ends_.push_back(ids[0]);
+    ends_.push_back(ids[1]);
+    return true;
+  }
+
   enum class Format { unknown, csv, whitespace };
   enum class Numeric { unknown, yes, no };
 
@@ -192,6 +225,8 @@ class Parser {
       constexpr NodeId absent = std::numeric_limits<NodeId>::max();
       rank.assign(top + 1, absent);
       for (std::uint64_t v : ends_) rank[v] = 0;
+      list.labels.reserve(
+          static_cast<std::size_t>(std::count(rank.begin(), rank.end(), NodeId{0})));
       std::uint64_t count = 0;
       for (std::uint64_t v = 0; v <= top; ++v) {
         if (rank[v] == absent) continue;
@@ -202,13 +237,14 @@ class Parser {
       list.node_count = count;
       return rank;
     }
-    std::vector<std::uint64_t> ids(ends_);
+    HugePageVector<std::uint64_t> ids(ends_);
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     if (ids.size() >= std::numeric_limits<NodeId>::max()) {
       throw EdgeListError("more nodes than 32-bit ids can hold");
     }
     list.node_count = ids.size();
+    list.labels.reserve(ids.size());
     for (std::uint64_t v : ids) list.labels.push_back(std::to_string(v));
     // Replace each end by its rank, so the caller's table lookup is the identity.
     for (std::uint64_t& v : ends_) {
@@ -224,13 +260,17 @@ class Parser {
   bool first_data_line_ = true;
   std::size_t number_ = 0;
   std::unordered_map<std::string, NodeId> names_;  // iterated only to fill a table by index
-  std::vector<std::uint64_t> ends_;                // two keys per edge, see key()
+  HugePageVector<std::uint64_t> ends_;             // two keys per edge, see key()
 };
 
 }  // namespace
 
-EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
+namespace {
+
+EdgeList read_stream(std::istream& in, std::size_t max_line_bytes, const ByteObserver& on_bytes,
+                     std::uintmax_t expected_bytes) {
   Parser parser;
+  parser.expect_bytes(expected_bytes);
   std::vector<char> chunk(kChunk);
   std::string carry;  // the start of a line split across chunks; never above max_line_bytes
   std::size_t number = 1;
@@ -243,6 +283,7 @@ EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
     const auto got = static_cast<std::size_t>(in.gcount());
     if (got == 0) break;
     std::string_view rest(chunk.data(), got);
+    if (on_bytes) on_bytes(rest);
     while (!rest.empty()) {
       const auto newline = rest.find('\n');
       if (newline == std::string_view::npos) {
@@ -268,15 +309,25 @@ EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes) {
   return parser.finish();
 }
 
-EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_bytes) {
+}  // namespace
+
+EdgeList read_edge_list(std::istream& in, std::size_t max_line_bytes,
+                        const ByteObserver& on_bytes) {
+  return read_stream(in, max_line_bytes, on_bytes, 0);
+}
+
+EdgeList read_edge_list(const std::filesystem::path& path, std::size_t max_line_bytes,
+                        const ByteObserver& on_bytes) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     throw EdgeListError(path.string() + ": is a directory");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw EdgeListError(path.string() + ": cannot open");
+  const std::uintmax_t bytes =
+      std::filesystem::is_regular_file(path, error) ? std::filesystem::file_size(path, error) : 0;
   try {
-    return read_edge_list(in, max_line_bytes);
+    return read_stream(in, max_line_bytes, on_bytes, error ? 0 : bytes);
   } catch (const EdgeListError& e) {
     throw EdgeListError(path.string() + ": " + e.what());
   }

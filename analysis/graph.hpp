@@ -5,6 +5,8 @@
 #include <span>
 #include <vector>
 
+#include "analysis/huge_pages.hpp"
+
 namespace p2p::analysis {
 
 using NodeId = std::uint32_t;
@@ -40,8 +42,10 @@ class Graph {
   std::span<const NodeId> targets() const { return targets_; }
 
  private:
-  std::vector<std::uint64_t> offsets_;
-  std::vector<NodeId> targets_;
+  friend Graph induced_subgraph(const Graph& g, std::span<const NodeId> nodes);
+
+  HugePageVector<std::uint64_t> offsets_;
+  HugePageVector<NodeId> targets_;
   std::size_t self_loops_dropped_ = 0;
   std::size_t duplicates_dropped_ = 0;
 };

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
 
@@ -144,11 +145,11 @@ class MultiBfs {
   static constexpr NodeId kAhead = 16;  // nodes ahead whose neighbours bottom-up prefetches
 
   const Graph& g_;
-  std::vector<std::uint64_t> seen_;
-  std::vector<std::uint64_t> frontier_;  // sources that reached each node at the current depth
-  std::vector<std::uint64_t> next_;      // zero outside a level
-  std::vector<NodeId> active_;
-  std::vector<NodeId> fresh_;
+  HugePageVector<std::uint64_t> seen_;
+  HugePageVector<std::uint64_t> frontier_;  // sources that reached each node at the current depth
+  HugePageVector<std::uint64_t> next_;      // zero outside a level
+  HugePageVector<NodeId> active_;
+  HugePageVector<NodeId> fresh_;
 };
 
 // One breadth-first search per source, for deep graphs (lattices, long chains), where a node's
@@ -207,8 +208,8 @@ class PlainBfs {
  private:
   static constexpr std::uint32_t kUnseen = std::numeric_limits<std::uint32_t>::max();
   const Graph& g_;
-  std::vector<std::uint32_t> distance_;
-  std::vector<NodeId> queue_;
+  HugePageVector<std::uint32_t> distance_;
+  HugePageVector<NodeId> queue_;
 };
 
 // Above this eccentricity of the first source, searches run one source at a time. On a

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "analysis/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
 
@@ -44,7 +45,7 @@ class Percolation {
   }
 
  private:
-  std::vector<std::int32_t> link_;
+  HugePageVector<std::int32_t> link_;
 };
 
 // First k at which 2 * largest[k] < n: the curve never rises as more nodes go, so it is a cut.

@@ -3,11 +3,13 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "analysis/edge_list.hpp"
 #include "analysis/graph.hpp"
@@ -55,15 +57,35 @@ class ProgressLine {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
+// FNV-1a 64 of the input, fed piece by piece as the reader takes it in: the value
+// experiment::text_hash gives for the whole text, without holding the file or reading it twice.
+class InputHash {
+ public:
+  void add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      h_ ^= c;
+      h_ *= 0x100000001b3ull;
+    }
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
+    return buf;
+  }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
 // What made the folder: the input (named and hashed, not copied) and every analysis option.
-std::string manifest_of(const AnalyzeOptions& o) {
+std::string manifest_of(const AnalyzeOptions& o, const std::string& edges_hash) {
   namespace ex = p2p::experiment;
   const analysis::ReportOptions& r = o.report;
   ex::Manifest m;
   m.command = "p2p analyze";
   m.seed = r.seed;
   m.options = {{"edges", o.edges},
-               {"edges_fnv1a64", ex::text_hash(ex::read_file(o.edges))},
+               {"edges_fnv1a64", edges_hash},
                {"resilience_runs", std::to_string(r.resilience_runs)},
                {"exact_paths_up_to", std::to_string(r.exact_path_limit)},
                {"path_samples", std::to_string(r.path_samples)},
@@ -78,16 +100,19 @@ void run_analyze(const AnalyzeOptions& o) {
   if (o.report.path_samples < 1) throw UsageError("--path-samples must be at least 1");
   ProgressLine progress(!o.quiet && isatty(STDERR_FILENO) != 0);
   progress.show("reading " + o.edges);
-  const std::string manifest = manifest_of(o);
+  // One pass over the input: parsed and hashed for the manifest as it is read.
+  InputHash hash;
+  analysis::EdgeList list;
+  try {
+    list = analysis::read_edge_list(std::filesystem::path(o.edges), 4096,
+                                    [&hash](std::string_view bytes) { hash.add(bytes); });
+  } catch (const analysis::EdgeListError& e) {
+    throw UsageError(e.what());
+  }
+  const std::string manifest = manifest_of(o, hash.hex());
   try {
     experiment::prepare_output(o.out, manifest, o.force);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  analysis::EdgeList list;
-  try {
-    list = analysis::read_edge_list(std::filesystem::path(o.edges));
-  } catch (const analysis::EdgeListError& e) {
     throw UsageError(e.what());
   }
   progress.show("building the graph");

@@ -148,6 +148,43 @@ TEST(EdgeList, RejectsHugeLineWithoutReadingItAll) {
   EXPECT_LT(source.served(), std::size_t{8} << 20);
 }
 
+// Once the ids are known to be integers, plain `A B` lines take a shorter path than the first
+// line; every other shape of line after it must read and fail exactly as the first line would.
+TEST(EdgeList, LaterSnapLinesReadAsTheFirstDoes) {
+  const EdgeList l = parse("5 7\n\t007  5 \r\n# note\n\n9\t7 {'w': 1} extra\n 12 9\f\n");
+  EXPECT_EQ(l.labels, (std::vector<std::string>{"5", "7", "9", "12"}));
+  ASSERT_EQ(l.edges.size(), 4u);
+  EXPECT_EQ(l.edges[1].source, 1u);  // "007" is 7
+  EXPECT_EQ(l.edges[1].target, 0u);
+  EXPECT_EQ(l.edges[2].source, 2u);
+  EXPECT_EQ(l.edges[2].target, 1u);
+  EXPECT_EQ(l.edges[3].source, 3u);
+  EXPECT_EQ(l.edges[3].target, 2u);
+  EXPECT_EQ(error_of("1 2\n3 x7\n"), "line 2: node id 'x7' is not an integer like earlier ids");
+  EXPECT_EQ(error_of("1 2\n3x 7\n"), "line 2: node id '3x' is not an integer like earlier ids");
+  EXPECT_EQ(error_of("1 2\n3\n"), "line 2: expected 2 fields (source, target), found 1");
+  EXPECT_EQ(error_of("1 2\n3 99999999999999999999\n"),
+            "line 2: node id '99999999999999999999' is out of range");
+  // Nineteen digits still fit 64 bits and go through the short path.
+  const EdgeList big = parse("1 2\n1 9999999999999999999\n");
+  EXPECT_EQ(big.labels.back(), "9999999999999999999");
+}
+
+TEST(EdgeList, ShowsEveryByteReadToTheObserverInOrder) {
+  std::string text = "# a comment\n";
+  for (int i = 0; i < 200000; ++i) text += std::to_string(i) + " " + std::to_string(i + 1) + "\n";
+  std::istringstream in(text);
+  std::string seen;
+  std::size_t pieces = 0;
+  const EdgeList l = read_edge_list(in, 4096, [&](std::string_view bytes) {
+    seen.append(bytes);
+    ++pieces;
+  });
+  EXPECT_EQ(seen, text);
+  EXPECT_GT(pieces, 1u);  // larger than one read: the pieces join up
+  EXPECT_EQ(l.edges.size(), 200000u);
+}
+
 TEST(EdgeList, MissingFileIsAnError) {
   EXPECT_THROW(read_edge_list(std::filesystem::path("/nonexistent/edges.csv")), EdgeListError);
 }

@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "analysis/graph_summary.hpp"
@@ -69,11 +70,12 @@ struct Broadcast {
 struct Collected {
   std::vector<sim::TimeSample> samples;
   std::vector<Broadcast> broadcasts;
-  std::map<std::uint64_t, std::vector<std::int64_t>> delivered;  // id -> delivery clocks
-  std::map<std::uint64_t, std::uint64_t> duplicates;             // id -> copies again
-  std::vector<std::array<std::uint64_t, 7>> counters;            // last "counters" per peer
-  std::vector<std::vector<std::uint32_t>> links;                 // last "links" per peer
-  std::vector<bool> alive;                                       // at the end
+  // id -> (delivery clock, node) for each first delivery
+  std::map<std::uint64_t, std::vector<std::pair<std::int64_t, std::uint32_t>>> delivered;
+  std::map<std::uint64_t, std::uint64_t> duplicates;   // id -> copies again
+  std::vector<std::array<std::uint64_t, 7>> counters;  // last "counters" per peer
+  std::vector<std::vector<std::uint32_t>> links;       // last "links" per peer
+  std::vector<bool> alive;                             // at the end
   std::uint64_t joins = 0, departures = 0, crashes = 0;
   Time end = 0;
   bool flood = false;
@@ -474,7 +476,7 @@ class Testbed {
       std::string origin;
       std::uint64_t id = 0;
       in >> t >> origin >> id;
-      c_.delivered[id].push_back(t);
+      c_.delivered[id].emplace_back(t, static_cast<std::uint32_t>(i));
     } else if (verb == "dup") {
       std::uint64_t id = 0;
       in >> id;
@@ -521,6 +523,33 @@ class Testbed {
   std::uint64_t work_left_ = 0;
 };
 
+// The quickest path from `origin` to every node over `edges` with the emulated latencies: what a
+// flood's copy would take if a hop cost its link latency and nothing else, as in the simulator.
+// Per node: (microseconds, hops of that path); -1 where unreachable.
+std::vector<std::pair<Time, std::int64_t>> quickest_paths(
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& edges, std::size_t n,
+    const sim::LatencyModel& model, std::uint32_t origin) {
+  std::vector<std::vector<std::pair<std::uint32_t, Time>>> adj(n);
+  for (auto [a, b] : edges) {
+    const Time w = model.between(a, b);
+    adj[a].emplace_back(b, w);
+    adj[b].emplace_back(a, w);
+  }
+  std::vector<std::pair<Time, std::int64_t>> best(n, {-1, -1});
+  using Item = std::tuple<Time, std::int64_t, std::uint32_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> q;
+  q.emplace(0, 0, origin);
+  while (!q.empty()) {
+    const auto [t, hops, v] = q.top();
+    q.pop();
+    if (best[v].first >= 0) continue;
+    best[v] = {t, hops};
+    for (auto [w, lat] : adj[v])
+      if (best[w].first < 0) q.emplace(t + lat, hops + 1, w);
+  }
+  return best;
+}
+
 // Nearest-rank percentile of sorted `v`, as the simulator's (sim/network.cpp).
 double rank(const std::vector<std::int64_t>& v, double p) {
   const auto k =
@@ -566,11 +595,30 @@ void write_testbed_run(const fs::path& dir, const ex::RunDescription& d, std::ui
   ex::CsvWriter bc({"broadcast", "time_s", "origin", "reachable", "deliveries", "coverage",
                     "messages", "duplicates", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
                     "latency_max_ms", "max_hops", "finished"});
+  // deliveries.csv: every first delivery of every broadcast, so a delivery's latency can be set
+  // against the path it could have taken (docs/reality-gap.md, the latency gap).
+  // For the final flood, which crosses the topology read just before, each row also has the
+  // quickest path's emulated latency and hops: the latency minus that is what the real hops added.
+  ex::CsvWriter dl({"broadcast", "node", "latency_ms", "path_latency_ms", "path_hops"});
+  sim::LatencyModel model = d.network.latency;
+  model.seed = seed;
   std::size_t k = 0;
   for (const Broadcast& b : c.broadcasts) {
     std::vector<std::int64_t> lat;
+    const bool final = c.flood && &b == &c.broadcasts.back();
+    const auto paths = final ? quickest_paths(edges, alive.size(), model, b.origin)
+                             : std::vector<std::pair<Time, std::int64_t>>{};
     if (const auto it = c.delivered.find(b.id); b.id != 0 && it != c.delivered.end())
-      for (std::int64_t t : it->second) lat.push_back(std::max<std::int64_t>(0, t - b.said_us));
+      for (auto [t, node] : it->second) {
+        lat.push_back(std::max<std::int64_t>(0, t - b.said_us));
+        dl.integer(k).integer(node).number(static_cast<double>(lat.back()) / 1000.0);
+        if (final && paths[node].first >= 0)
+          dl.number(static_cast<double>(paths[node].first) / 1000.0)
+              .integer(static_cast<std::uint64_t>(paths[node].second));
+        else
+          dl.text("").text("");
+        dl.end_row();
+      }
     std::sort(lat.begin(), lat.end());
     const auto dit = c.duplicates.find(b.id);
     const std::uint64_t dups = b.id != 0 && dit != c.duplicates.end() ? dit->second : 0;
@@ -602,6 +650,7 @@ void write_testbed_run(const fs::path& dir, const ex::RunDescription& d, std::ui
   }
   analysis::write_report(dir, g, report, labels);
   ex::write_file(dir / "broadcasts.csv", bc.str());
+  ex::write_file(dir / "deliveries.csv", dl.str());
 
   // timeseries.csv with the columns of `p2p sim`; what the peers cannot report stays empty.
   ex::CsvWriter ts({"time_s", "live_nodes", "edges", "mean_degree", "largest_component_fraction",

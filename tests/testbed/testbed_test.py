@@ -15,6 +15,7 @@ partition cuts broadcasts to one side until it heals), mixed (each peer runs its
 import argparse
 import csv
 import os
+import random
 import resource
 import signal
 import socket
@@ -24,11 +25,27 @@ import tempfile
 import time
 
 
-def free_port():
-    """A port free on 127.1.0.1 right now (the kernel's pick)."""
-    with socket.socket() as s:
-        s.bind(("127.1.0.1", 0))
-        return s.getsockname()[1]
+def free_port(peers=64):
+    """A port that 127.1.0.1 up to 127.1.0.<peers> can all listen on right now, below the
+    kernel's range of ephemeral ports, so no peer's outgoing connection can take it meanwhile."""
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        try:
+            for i in range(peers):
+                with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind((f"127.1.0.{i + 1}", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port for the testbed")
 
 
 def run(cmd, timeout=60, **kw):

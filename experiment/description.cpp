@@ -161,6 +161,7 @@ Options RunDescription::options() const {
     add("site_matrix_fnv1a64", text_hash(read_file(s.site_matrix)));
   }
   add("loss", number(s.loss));
+  if (network.service_time > 0) add("service_time_us", std::to_string(network.service_time));
   add("sample_every_s", number(s.sample_every_s));
   add("final_flood", s.flood ? "true" : "false");
   add("message", s.message);

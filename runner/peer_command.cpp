@@ -276,7 +276,7 @@ void run_peer(const PeerFlags& flags) {
   options.misbehaviour_threshold = flags.misbehaviour_threshold;
   options.refuse_for =
       std::chrono::milliseconds(static_cast<std::int64_t>(flags.refuse_seconds * 1000));
-  apply_testbed_peer_flags(flags.testbed, options);
+  const std::shared_ptr<EmulatedDrops> drops = apply_testbed_peer_flags(flags.testbed, options);
 
   const bool quiet = flags.quiet;
   transport::PeerOutput output;
@@ -341,7 +341,7 @@ void run_peer(const PeerFlags& flags) {
   };
   if (flags.testbed.control)
     control.emplace(
-        *peer, [](const std::string& l) { print_line(stdout, l); }, quit);
+        *peer, [](const std::string& l) { print_line(stdout, l); }, quit, drops);
   auto connect = [&](const std::string& target) {
     const std::string entry =
         target.empty() ? "127.0.0.1:" + std::to_string(transport::kDefaultPort) : target;

@@ -60,19 +60,44 @@ void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f) {
   cmd->add_option("--emulate-latency-seed", f.latency_seed,
                   "the simulator run's seed the latencies are drawn with")
       ->group(group);
+  cmd->add_option("--emulate-loss", f.loss,
+                  "drop each packet that arrives with this probability, as the simulator's "
+                  "--loss (needs --bind with a testbed address)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(group);
 }
 
-void apply_testbed_peer_flags(const TestbedPeerFlags& f, transport::PeerOptions& options) {
+bool EmulatedDrops::drops(const Address& remote) {
+  if (!sides_.empty()) {
+    const auto other = testbed_index(remote);
+    if (other && *other < sides_.size() && self_ < sides_.size() && sides_[*other] != sides_[self_])
+      return true;
+  }
+  return loss_ > 0 && rng_.chance(loss_);
+}
+
+std::shared_ptr<EmulatedDrops> apply_testbed_peer_flags(const TestbedPeerFlags& f,
+                                                        transport::PeerOptions& options) {
   if (!f.bind.empty()) {
     boost::system::error_code ec;
     options.bind = boost::asio::ip::make_address(f.bind, ec);
     if (ec) throw UsageError("--bind: '" + f.bind + "' is not an IP address");
   }
-  if (f.latency.empty()) return;
+  const auto self = options.bind
+                        ? testbed_index(Address::v4(
+                              options.bind->is_v4() ? options.bind->to_v4().to_uint() : 0, 1))
+                        : std::nullopt;
+  std::shared_ptr<EmulatedDrops> drops;
+  if (self) {
+    drops =
+        std::make_shared<EmulatedDrops>(f.loss, derive_seed(f.latency_seed, *self, 0x1055), *self);
+    options.drop_packet = [drops](const Address& remote) { return drops->drops(remote); };
+  } else if (f.loss > 0) {
+    throw UsageError("--emulate-loss needs --bind with a testbed address (127.1.0.1 upward)");
+  }
+  if (f.latency.empty()) return drops;
   if (!options.bind)
     throw UsageError("--emulate-latency needs --bind: the address names the node index");
-  const auto self =
-      testbed_index(Address::v4(options.bind->is_v4() ? options.bind->to_v4().to_uint() : 0, 1));
   if (!self) throw UsageError("--emulate-latency: --bind " + f.bind + " is not a testbed address");
   if (f.latency_min_ms > f.latency_max_ms)
     throw UsageError("--emulate-latency-min is above --emulate-latency-max");
@@ -84,6 +109,7 @@ void apply_testbed_peer_flags(const TestbedPeerFlags& f, transport::PeerOptions&
   m.sigma = f.latency_sigma;
   m.seed = f.latency_seed;
   options.link_delay = emulated_latency(m, *self);
+  return drops;
 }
 
 std::int64_t PeerControl::now_us() {
@@ -113,6 +139,13 @@ void PeerControl::on_line(std::string_view line) {
     print_(out);
   } else if (verb == "leave") {
     leave_();
+  } else if (verb == "partition" || verb == "heal") {
+    if (!drops_)
+      return print_("error " + std::string(verb) + ": needs --bind with a testbed address");
+    if (verb == "heal")
+      drops_->heal();
+    else
+      drops_->partition(rest);
   } else {
     print_("error unknown command");
   }

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "protocol/address.hpp"
 #include "protocol/effect.hpp"
+#include "protocol/random.hpp"
 #include "sim/latency.hpp"
 
 namespace CLI {
@@ -48,10 +50,35 @@ struct TestbedPeerFlags {
   double latency_mu = 3.0;
   double latency_sigma = 0.5;
   std::uint64_t latency_seed = 1;
+  double loss = 0;
 };
+
+// What the emulation drops of what arrives: each packet with the run's loss probability (as the
+// simulator loses packets), and while a partition lasts every packet from a peer on the other
+// side (as the simulator cuts them); a connection's end always passes, so links stay mutual.
+class EmulatedDrops {
+ public:
+  EmulatedDrops(double loss, std::uint64_t seed, std::uint32_t self)
+      : loss_(loss), rng_(seed), self_(self) {}
+  bool drops(const Address& remote);
+  // `sides`: one character a testbed index, '1' for side A and '0' for side B; an index past
+  // the end is on neither side and never cut.
+  void partition(std::string_view sides) { sides_ = sides; }
+  void heal() { sides_.clear(); }
+
+ private:
+  double loss_;
+  Rng rng_;
+  std::uint32_t self_;
+  std::string sides_;
+};
+
 void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f);
-// Sets options.bind and options.link_delay; throws UsageError on a bad value.
-void apply_testbed_peer_flags(const TestbedPeerFlags& f, transport::PeerOptions& options);
+// Sets options.bind, options.link_delay and options.drop_packet; throws UsageError on a bad
+// value. Returns what drops packets (for the control channel's partitions) when --bind names a
+// testbed address, else null.
+std::shared_ptr<EmulatedDrops> apply_testbed_peer_flags(const TestbedPeerFlags& f,
+                                                        transport::PeerOptions& options);
 
 // The line protocol. Commands, one a line on standard input:
 //   join HOST:PORT   send the Node's JOIN_REQs to HOST:PORT
@@ -60,14 +87,16 @@ void apply_testbed_peer_flags(const TestbedPeerFlags& f, transport::PeerOptions&
 //   counters         answered "counters accepted forwarded dropped_hops dropped_no_link
 //                    duplicates unexpected messages_said"
 //   leave            leave gracefully and exit
+//   partition SIDES  drop packets from peers on the other side (EmulatedDrops::partition)
+//   heal             end the partition
 // and events, one a line on standard output: "deliver T_US ORIGIN ID" for each first delivery,
 // "dup ID" for each copy that arrived again.
 // T_US is the machine's monotonic clock in microseconds, the same clock in every process.
 class PeerControl {
  public:
   PeerControl(transport::Peer& peer, std::function<void(const std::string&)> print,
-              std::function<void()> leave)
-      : peer_(peer), print_(std::move(print)), leave_(std::move(leave)) {}
+              std::function<void()> leave, std::shared_ptr<EmulatedDrops> drops = nullptr)
+      : peer_(peer), print_(std::move(print)), leave_(std::move(leave)), drops_(std::move(drops)) {}
 
   void on_line(std::string_view line);
   void on_deliver(const Deliver& d);
@@ -79,6 +108,7 @@ class PeerControl {
   transport::Peer& peer_;
   std::function<void(const std::string&)> print_;
   std::function<void()> leave_;
+  std::shared_ptr<EmulatedDrops> drops_;
   std::uint64_t counts_[kNoteKindCount] = {};
 };
 

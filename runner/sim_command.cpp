@@ -27,6 +27,7 @@ struct SimFlags {
   ex::RunSettings settings;
   std::uint64_t seed = 1;
   std::string seeds;  // "A..B": replications
+  std::uint32_t service_time_us = 0;
   OutputFlags output;
 };
 
@@ -106,7 +107,8 @@ void run_sim(CLI::App* cmd, const SimFlags& f) {
     throw UsageError("--jobs needs --seeds: a single run uses one thread");
   if (f.seeds.empty())
     refuse_on_ranks("one run is one process's work; give --seeds A..B to spread runs over ranks");
-  const ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
+  ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
+  d.network.service_time = f.service_time_us;
   if (!f.seeds.empty())
     run_replications(cmd, f, d);
   else
@@ -138,6 +140,12 @@ void add_sim_command(CLI::App& app) {
       ->capture_default_str();
   add_protocol_flags(cmd, flags->settings);
   add_network_flags(cmd, flags->settings);
+  cmd->add_option("--service-time", flags->service_time_us,
+                  "Microseconds a node takes to handle each event, one at a time: an event that "
+                  "arrives while its node is busy waits, and what the node sends leaves when it "
+                  "has finished (a real peer's per-hop processing; docs/reality-gap.md)")
+      ->check(CLI::Range(0u, 10'000'000u))
+      ->capture_default_str();
   add_analysis_flags(cmd, flags->settings.analysis);
   add_output_flags(cmd, flags->output, "--jobs,-j",
                    "Output folder: the run's report, or with --seeds one folder per seed");

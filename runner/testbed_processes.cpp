@@ -100,6 +100,12 @@ void PeerProcesses::kill(std::size_t i) {
 
 void PeerProcesses::poll(std::chrono::milliseconds timeout,
                          const std::function<void(std::size_t, std::string_view)>& on_line) {
+  // A peer that left has closed its output; reap it, so departures leave no zombie behind.
+  for (Child& c : children_)
+    if (c.out < 0 && c.pid > 0 && ::waitpid(c.pid, nullptr, WNOHANG) == c.pid) {
+      c.pid = -1;
+      close_fd(c.in);
+    }
   std::vector<pollfd> fds;
   std::vector<std::size_t> who;
   for (std::size_t i = 0; i < children_.size(); ++i)

@@ -102,6 +102,7 @@ std::uint32_t Network::add_node() {
   slot.live_pos = static_cast<std::uint32_t>(live_.size());
   slots_.push_back(slot);
   live_.push_back(i);
+  if (options_.service_time > 0) busy_until_.push_back(0);
   return i;
 }
 
@@ -329,6 +330,17 @@ bool Network::step() {
   if (queue_.empty()) return false;
   queue_.pop(current_);
   assert(current_.at >= now_);
+  if (options_.service_time > 0 && !current_.served && slots_[current_.dest].alive) [[unlikely]] {
+    // It waits for its node to finish what came before, then takes the service time; it keeps
+    // its sender and sequence number, so ties still break as without a service time.
+    now_ = current_.at;
+    Time& busy = busy_until_[current_.dest];
+    busy = std::max(busy, now_) + options_.service_time;
+    current_.at = busy;
+    current_.served = 1;
+    queue_.push(current_);
+    return true;
+  }
   // Nodes are touched in random order: fetch the links of the next event's node (its node was
   // fetched when the event was pushed), and the node after it, while this event is handled. The
   // next event is often in a later bucket: in the join phase a bucket holds less than one event.

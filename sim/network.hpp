@@ -38,6 +38,10 @@ struct NetworkOptions {
   // Each packet (not a connection's close) is lost with this probability, as on a lossy path
   // with no retransmission; the draw is a hash of (seed, sender, sender's send counter).
   double loss = 0.0;
+  // > 0: a node handles one event at a time, each taking this long, and an event that arrives
+  // while it is busy waits its turn; what the node sends leaves when it has finished. Models a
+  // real peer's processing and scheduling per hop (docs/reality-gap.md). 0: handled at once.
+  Time service_time = 0;
 };
 
 // One chat message said through schedule_say, followed until its last copy has arrived.
@@ -165,6 +169,7 @@ class Network {
     std::uint8_t type = 0;  // packet type; timer kind
     std::uint8_t hops = 0;
     std::uint8_t flags = 0;
+    std::uint8_t served = 0;  // with a service time: waited for its node and is handled now
   };
   static_assert(sizeof(Event) == 64, "an event fills one cache line");
 
@@ -197,6 +202,7 @@ class Network {
   };
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> live_;  // live node indices
+  std::vector<Time> busy_until_;     // with a service time: when each node is free again
   std::uint64_t scenario_seq_ = 0;
   std::vector<NodeGroup> groups_;
   std::vector<double> group_bounds_;  // cumulative normalised shares

@@ -370,8 +370,9 @@ tcp::socket Peer::dial_socket() {
 }
 
 void Peer::from_session(const Session& s, Input input) {
-  if (!delay_) return feed(std::move(input));
   const bool closed = std::holds_alternative<Closed>(input);
+  if (!closed && options_.drop_packet && options_.drop_packet(s.remote_address())) return;
+  if (!delay_) return feed(std::move(input));
   const ConnId conn = s.conn();
   if (closed) ending_.insert(conn);
   delay_->push(options_.link_delay(s.remote_address()), [this, conn, closed, serial = s.serial(),

@@ -69,6 +69,9 @@ struct PeerOptions {
   // Test-only: how long what arrives from the peer at `remote` (its IP address decides) is held
   // before the Node sees it, emulating link latency (transport/delay_queue.hpp). Unset: no delay.
   std::function<std::chrono::microseconds(const Address& remote)> link_delay;
+  // Test-only: whether a packet that arrived from `remote` is dropped before anything else sees
+  // it, emulating loss and partitions (never a connection's end). Unset: none is.
+  std::function<bool(const Address& remote)> drop_packet;
 };
 
 // Where a Peer's output goes: chat lines, the Node's notes, and the transport's log lines about

@@ -6,11 +6,16 @@ with it (the kernel ends them when their parent goes), which `interrupted` check
   testbed_test.py --p2p BUILD/p2p CASE
 CASES: twin (a 20-peer testbed and its simulator twin stay inside the gap bounds below),
 latency (a peer holds a packet for the emulated latency), interrupted (Ctrl-C ends every peer,
-writes nothing, exit 130), refused (a port in use, too few descriptors: one line, exit 2).
+writes nothing, exit 130), refused (a port in use, too few descriptors, a latency model the
+peers cannot emulate: one line, exit 2),
+churn (sessions, churn with crashes and leaves, a failure by degree, snapshots: the scenario's
+draws as the simulator's), drops (a peer's emulated partition and loss), partition (a testbed
+partition cuts broadcasts to one side until it heals), mixed (each peer runs its group's rule).
 """
 import argparse
 import csv
 import os
+import random
 import resource
 import signal
 import socket
@@ -20,11 +25,27 @@ import tempfile
 import time
 
 
-def free_port():
-    """A port free on 127.1.0.1 right now (the kernel's pick)."""
-    with socket.socket() as s:
-        s.bind(("127.1.0.1", 0))
-        return s.getsockname()[1]
+def free_port(peers=64):
+    """A port that 127.1.0.1 up to 127.1.0.<peers> can all listen on right now, below the
+    kernel's range of ephemeral ports, so no peer's outgoing connection can take it meanwhile."""
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        try:
+            for i in range(peers):
+                with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind((f"127.1.0.{i + 1}", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port for the testbed")
 
 
 def run(cmd, timeout=60, **kw):
@@ -182,6 +203,15 @@ def case_refused(p2p, tmp):
     assert r.stderr.count("\n") == 1 and "127.1.0.3" in r.stderr, r.stderr
     assert not peers_on(port)
 
+    sites = os.path.join(tmp, "sites.csv")
+    with open(sites, "w") as f:
+        f.write("0,20\n20,0\n")
+    r = run([p2p, "testbed", "--peers", "5", "--latency-model", "matrix", "--site-matrix", sites,
+             "--port", str(port), "--out", os.path.join(tmp, "m")])
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r
+    assert "matrix latency model" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(tmp, "m", "summary.csv"))
+
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     r = run([p2p, "testbed", "--peers", "100", "--port", str(free_port()), "--out",
@@ -190,11 +220,222 @@ def case_refused(p2p, tmp):
     assert r.stderr.count("\n") == 1 and "file descriptors" in r.stderr, r.stderr
 
 
+def scenario_and_twin(p2p, tmp, text, seed):
+    """Plays scenario `text` on the testbed and in the simulator with `seed`; both folders. No
+    peer may be left running."""
+    port = free_port()
+    scenario = os.path.join(tmp, "scenario.toml")
+    with open(scenario, "w") as f:
+        f.write(text)
+    real, sim = os.path.join(tmp, "real"), os.path.join(tmp, "sim")
+    r = run([p2p, "testbed", "--scenario", scenario, "--seed", str(seed), "--port", str(port),
+             "--flood-wait", "3", "--out", real, "-q"], timeout=140)
+    assert r.returncode == 0, r.stderr
+    assert not peers_on(port), "peers left running after the testbed"
+    r = run([p2p, "sim", "--scenario", scenario, "--seed", str(seed), "--out", sim, "-q"])
+    assert r.returncode == 0, r.stderr
+    return real, sim
+
+
+CHURN = """
+sample_every_s = 0.5
+end_s = 3.5
+
+[[arrivals]]
+count = 15
+interval_ms = 20
+
+[[arrivals]]
+at_s = 0.5
+count = 4
+interval_ms = 50
+entry = "random"
+session = { distribution = "fixed", value_s = 1.2 }
+crash_fraction = 0.5
+
+[[churn]]
+at_s = 1
+until_s = 2.5
+session = { distribution = "exponential", mean_s = 3 }
+crash_fraction = 0.5
+replace = true
+
+[[mass_failure]]
+at_s = 2.8
+fraction = 0.25
+order = "degree"
+departure = "graceful"
+
+[snapshots]
+at_s = [1.5, 3]
+"""
+
+
+def case_churn(p2p, tmp):
+    """Arrivals with sessions, churn with replacement (crashes and graceful leaves), a failure by
+    degree and snapshots, with 16-odd real peers. The scenario's own draws (who arrives, leaves,
+    crashes, which live node is the entry or the origin) are the simulator's, so the counts match
+    the twin's exactly; every peer is gone at the end."""
+    real, sim = scenario_and_twin(p2p, tmp, CHURN, 4)
+    rs, ss = summary(os.path.join(real, "summary.csv")), summary(os.path.join(sim, "summary.csv"))
+    for m in ("nodes", "nodes_ever", "departures", "crashes"):
+        assert rs[m] == ss[m], (m, rs[m], ss[m])
+    assert rs["nodes_ever"] > 20 and rs["crashes"] > 0 and rs["departures"] > 0, rs
+    times = [float(t["time_s"]) for t in rows(os.path.join(real, "timeseries.csv"))]
+    assert times == [0.5 * k for k in range(8)], times
+    live = [int(t["live_nodes"]) for t in rows(os.path.join(real, "timeseries.csv"))]
+    assert live == [int(t["live_nodes"]) for t in rows(os.path.join(sim, "timeseries.csv"))], live
+    for t in ("1.5", "3"):
+        snap = os.path.join(real, "snapshots", f"t={t}")
+        s = summary(os.path.join(snap, "summary.csv"))
+        twin = summary(os.path.join(sim, "snapshots", f"t={t}", "summary.csv"))
+        assert s["nodes"] == twin["nodes"], (t, s["nodes"], twin["nodes"])
+        assert os.path.exists(os.path.join(snap, "edges.csv"))
+    # Who the failure by degree takes depends on the real degrees, so from there on the live
+    # nodes differ from the twin's; their number does not.
+    assert 0 < rs["flood_coverage"] <= 1, rs
+
+
+def start_peer(p2p, port, i, *extra):
+    ip = f"127.1.0.{i + 1}"
+    p = subprocess.Popen(
+        [p2p, "peer", "--control", "--quiet", "--bind", ip, "--port", str(port),
+         "--advertise", f"{ip}:{port}", "--seed", str(i + 7), *extra],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    assert p.stdout.readline().startswith(f"listening on {ip}")
+    assert p.stdout.readline().startswith("identity ")
+    return p
+
+
+def linked(p, timeout=5):
+    """Waits until peer `p` holds a link; its neighbour list."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        p.stdin.write("links\n")
+        line = p.stdout.readline().split()
+        if len(line) > 2:
+            return line[2:]
+        time.sleep(0.1)
+    return []
+
+
+def command(p, line):
+    """Sends `line` to peer `p` and waits until the peer has acted on it: it handles commands in
+    order, so once it answers the `links` that follows, `line` has been applied."""
+    p.stdin.write(line + "\n")
+    p.stdin.write("links\n")
+    while not p.stdout.readline().startswith("links "):
+        pass
+
+
+def delivered(p, wait):
+    """The chat ids peer `p` reports delivered within `wait` seconds."""
+    import selectors
+    got = []
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        if sel.select(timeout=max(0, deadline - time.time())):
+            words = p.stdout.readline().split()
+            if words and words[0] == "deliver":
+                got.append(words[3])
+    return got
+
+
+def case_drops(p2p, tmp):
+    """The peers' emulation drops what the simulator drops: every packet from the other side of a
+    partition until `heal`, and with --emulate-loss 1 every packet (the JOIN_REQ included)."""
+    port = free_port()
+    procs = []
+    try:
+        a = start_peer(p2p, port, 0)
+        b = start_peer(p2p, port, 1)
+        procs += [a, b]
+        b.stdin.write(f"join 127.1.0.1:{port}\n")
+        assert linked(b) == [f"127.1.0.1:{port}"]
+        for p in (a, b):
+            command(p, "partition 10")  # peer 0 on side A, peer 1 on side B
+        b.stdin.write("say cut\n")
+        said = b.stdout.readline().split()
+        assert said[0] == "said", said
+        assert delivered(a, 1.0) == [], "a message crossed the partition"
+        for p in (a, b):
+            command(p, "heal")
+        b.stdin.write("say healed\n")
+        said = b.stdout.readline().split()
+        assert delivered(a, 3.0) == [said[1]], "no delivery after the partition healed"
+        c = start_peer(p2p, port, 2, "--emulate-loss", "1")
+        d = start_peer(p2p, port, 3)
+        procs += [c, d]
+        d.stdin.write(f"join 127.1.0.3:{port}\n")
+        assert linked(d, timeout=2) == [], "a JOIN_REQ got through a loss of 1"
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+PARTITION = """
+end_s = 2.4
+
+[[arrivals]]
+count = 15
+interval_ms = 20
+
+[[partition]]
+at_s = 0.8
+until_s = 1.6
+fraction = 0.5
+
+[[broadcasts]]
+at_s = 1.0
+until_s = 1.3
+rate_per_s = 5
+process = "fixed"
+"""
+
+
+def case_partition(p2p, tmp):
+    """A partition during a broadcast phase: each broadcast reaches only part of the network, as in
+    the simulator (its origins are the simulator's); after it heals the final flood reaches all."""
+    real, sim = scenario_and_twin(p2p, tmp, PARTITION, 2)
+    rb, sb = rows(os.path.join(real, "broadcasts.csv")), rows(os.path.join(sim, "broadcasts.csv"))
+    assert [b["origin"] for b in rb] == [b["origin"] for b in sb], (rb, sb)
+    cut = rb[:-1]
+    assert len(cut) == 2, rb
+    # Each reaches at most its origin's side; at least one reaches someone there.
+    assert all(float(b["coverage"]) < 0.9 for b in cut), cut
+    assert any(float(b["coverage"]) > 0 for b in cut), cut
+    assert float(rb[-1]["coverage"]) == 1, rb[-1]
+
+
+def case_mixed(p2p, tmp):
+    """Mixed rules: each peer runs the rule of the group the simulator draws for its index, so
+    groups.csv has the twin's group sizes."""
+    port = free_port()
+    real, sim = os.path.join(tmp, "real"), os.path.join(tmp, "sim")
+    common = ["--rule", "seed+hyparview@30%", "--seed", "3", "--arrival-interval", "20"]
+    r = run([p2p, "testbed", "--peers", "16", "--port", str(port), "--settle", "1.5",
+             "--flood-wait", "3", "--out", real, "-q", *common], timeout=140)
+    assert r.returncode == 0, r.stderr
+    r = run([p2p, "sim", "--nodes", "16", "--out", sim, "-q", *common])
+    assert r.returncode == 0, r.stderr
+    rg, sg = rows(os.path.join(real, "groups.csv")), rows(os.path.join(sim, "groups.csv"))
+    assert [(g["rule"], g["nodes"]) for g in rg] == [(g["rule"], g["nodes"]) for g in sg], (rg, sg)
+    assert int(rg[0]["nodes"]) > 0 and int(rg[1]["nodes"]) > 0, rg
+    r = run([p2p, "testbed", "--peers", "10", "--rule", "seed+flooder@10%", "--port", str(port),
+             "--out", os.path.join(tmp, "x")])
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "attackers" in r.stderr, r.stderr
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--p2p", required=True)
     ap.add_argument("--real-seeds", type=int, default=2, help="twin: testbed seeds")
-    ap.add_argument("case", choices=["twin", "latency", "interrupted", "refused"])
+    ap.add_argument("case", choices=["twin", "latency", "interrupted", "refused", "churn", "drops",
+                                     "partition", "mixed"])
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if a.case == "twin":

@@ -22,8 +22,49 @@ bool forged_join_request(const Config& config, const Packet& p) {
 
 }  // namespace
 
+void LinkList::take(LinkList& other) {
+  size_ = other.size_;
+  if (other.spilled()) {
+    data_ = other.data_;
+    capacity_ = other.capacity_;
+  } else {
+    data_ = inline_;
+    capacity_ = kInline;
+    std::copy(other.inline_, other.inline_ + other.size_, inline_);
+  }
+  other.data_ = other.inline_;
+  other.capacity_ = kInline;
+  other.size_ = 0;
+}
+
+Link* LinkList::insert(const Link* at, const Link& link) {
+  const std::size_t k = static_cast<std::size_t>(at - data_);
+  if (size_ == capacity_) {
+    const std::uint32_t grown = capacity_ * 2;
+    Link* block = new Link[grown];
+    std::copy(data_, data_ + size_, block);
+    if (spilled()) delete[] data_;
+    data_ = block;
+    capacity_ = grown;
+  }
+  std::copy_backward(data_ + k, data_ + size_, data_ + size_ + 1);
+  data_[k] = link;
+  ++size_;
+  return data_ + k;
+}
+
+void LinkList::erase(const Link* at) {
+  const std::size_t k = static_cast<std::size_t>(at - data_);
+  std::copy(data_ + k + 1, data_ + size_, data_ + k);
+  --size_;
+}
+
+void LinkList::clear() {
+  release();
+}
+
 Node::Node(Address self, const Config& config, std::uint64_t seed)
-    : config_(&config), self_(self), rng_(seed) {}
+    : config_(&config), rng_(seed), self_(self) {}
 
 void Node::handle(Time now, const Input& input, Effects& out) {
   now_ = now;
@@ -83,7 +124,7 @@ void Node::add_link(ConnId conn, const Address& peer, Effects& out) {
 
 void Node::drop_link(const Link* link, Effects& out) {
   const Link l = *link;
-  links_.erase(links_.begin() + (link - links_.data()));
+  links_.erase(link);
   out.push_back(Close{l.conn, l.peer});
   out.push_back(Note{NoteKind::LinkDown, l.peer, 0});
 }
@@ -155,9 +196,8 @@ void Node::on_closed_in(const Closed& in, Effects& out) {
     config_->rule->on_conn_closed(ctx, in.conn);
     return;
   }
-  const auto it = links_.begin() + (link - links_.data());
-  const Address peer = it->peer;
-  links_.erase(it);
+  const Address peer = link->peer;
+  links_.erase(link);
   out.push_back(Note{NoteKind::LinkDown, peer, 0});
   config_->rule->on_link_lost(ctx);
 }

@@ -27,7 +27,59 @@ struct Link {
   Address peer;
 };
 
-class Node {
+// A node's links, sorted by conn: up to kInline of them inside the node itself, so that the
+// cache lines that bring in a node bring its links too (a simulated node is touched in random
+// order, and a separately allocated array cost a second, dependent miss per packet); more move,
+// all together, to a block of their own. Contiguous either way, so a span can show them.
+class LinkList {
+ public:
+  static constexpr std::uint32_t kInline = 7;
+
+  LinkList() = default;
+  LinkList(LinkList&& other) noexcept { take(other); }
+  LinkList& operator=(LinkList&& other) noexcept {
+    if (this != &other) {
+      release();
+      take(other);
+    }
+    return *this;
+  }
+  LinkList(const LinkList&) = delete;
+  LinkList& operator=(const LinkList&) = delete;
+  ~LinkList() { release(); }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Link* data() { return data_; }
+  const Link* data() const { return data_; }
+  Link* begin() { return data_; }
+  Link* end() { return data_ + size_; }
+  const Link* begin() const { return data_; }
+  const Link* end() const { return data_ + size_; }
+
+  // Inserts `link` before `at`; returns where it now is.
+  Link* insert(const Link* at, const Link& link);
+  void erase(const Link* at);
+  // Forgets every link and any block of its own.
+  void clear();
+
+ private:
+  bool spilled() const { return data_ != inline_; }
+  void release() {
+    if (spilled()) delete[] data_;
+    data_ = inline_;
+    capacity_ = kInline;
+    size_ = 0;
+  }
+  void take(LinkList& other);
+
+  Link* data_ = inline_;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = kInline;
+  Link inline_[kInline];
+};
+
+class alignas(64) Node {
  public:
   // `config` must outlive the node; many nodes may share one. The node runs config.rule.
   Node(Address self, const Config& config, std::uint64_t seed);
@@ -47,7 +99,7 @@ class Node {
 
   const Address& self() const { return self_; }
   std::size_t degree() const { return links_.size(); }
-  std::span<const Link> links() const { return links_; }
+  std::span<const Link> links() const { return {links_.data(), links_.size()}; }
   const Config& config() const { return *config_; }
   const JoinRule& rule() const { return *config_->rule; }
   bool linked_to(const Address& peer) const;
@@ -83,22 +135,24 @@ class Node {
   // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
+  // What every packet reads comes first, then the links, so that a packet for a node of typical
+  // degree touches only the node's first few cache lines.
   const Config* config_;
-  Address self_;
   Rng rng_;
   Time now_ = 0;
   std::uint32_t last_conn_ = 0;
-  std::vector<Link> links_;  // sorted by conn, for lookup by connection in O(log degree)
-  SeenSet seen_;
-  // Membership shared by the rules that keep asking: the entry to fall back on, the requests
-  // still outstanding (an answer must name one), and the retry state of the current shortfall.
-  Address entry_;
-  std::vector<std::uint64_t> pending_;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
   bool retry_armed_ = false;
   bool joined_ = false;
   bool left_ = false;
+  LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
+  SeenSet seen_;
+  Address self_;
+  // Membership shared by the rules that keep asking: the entry to fall back on, the requests
+  // still outstanding (an answer must name one), and the retry state of the current shortfall.
+  Address entry_;
+  std::vector<std::uint64_t> pending_;
   std::unique_ptr<RuleState> rule_state_;
 };
 

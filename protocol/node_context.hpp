@@ -19,7 +19,7 @@ class NodeContext {
   Rng& rng() { return node_.rng_; }
   const Address& self() const { return node_.self_; }
   const Config& config() const { return *node_.config_; }
-  std::span<const Link> links() const { return node_.links_; }
+  std::span<const Link> links() const { return node_.links(); }
   std::size_t degree() const { return node_.links_.size(); }
   bool linked_to(const Address& peer) const { return node_.linked_to(peer); }
   const Link* find_link(ConnId conn) const { return node_.find_link(conn); }

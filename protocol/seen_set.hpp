@@ -5,6 +5,7 @@
 // table indexes a ring of (id, time seen) in arrival order. Empty (no heap at all) until the
 // second message, so idle simulated nodes cost nothing.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "protocol/time.hpp"
@@ -25,12 +26,20 @@ class SeenSet {
   bool contains(std::uint64_t id) const;
   std::size_t size() const { return count_; }
   // Ids forgotten before their time because the budget was full.
-  std::uint64_t early_evictions() const { return early_; }
+  std::uint64_t early_evictions() const { return table_ ? table_->early : 0; }
 
  private:
   struct Entry {
     std::uint64_t id;
     Time seen;
+  };
+  // The ring holds `count_` entries from `head` on; it has half as many places as the table.
+  // Kept behind one pointer so that a node that has seen at most one id carries 24 bytes.
+  struct Table {
+    std::vector<Entry> ring;
+    std::vector<std::uint32_t> slots;  // linear probing; 1 + ring position, 0 when empty
+    std::uint32_t head = 0;
+    std::uint64_t early = 0;
   };
   // The slot holding `id`, or the empty slot where it would go.
   std::size_t find_slot(std::uint64_t id) const;
@@ -38,16 +47,12 @@ class SeenSet {
   void pop_oldest();
   void grow(std::uint32_t budget);
 
-  // The ring holds `count_` entries from `head_` on; it has half as many places as the table.
-  std::vector<Entry> ring_;
-  std::vector<std::uint32_t> slots_;  // linear probing; 1 + ring position, 0 when empty
-  // The first id is held inline (count_ == 1 with no ring): most simulated nodes see few
-  // messages, and a flood over a million nodes would otherwise allocate two blocks in each. It
-  // is kept until a second id arrives, which moves it into the ring as seen then.
+  std::unique_ptr<Table> table_;
+  // The first id is held inline (count_ == 1 with no table): most simulated nodes see few
+  // messages, and a flood over a million nodes would otherwise allocate in each. It is kept
+  // until a second id arrives, which moves it into the ring as seen then.
   std::uint64_t first_ = 0;
-  std::uint32_t head_ = 0;
   std::uint32_t count_ = 0;
-  std::uint64_t early_ = 0;
 };
 
 }  // namespace p2p

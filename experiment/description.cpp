@@ -79,6 +79,7 @@ RunDescription finish(RunSettings s, const sim::ScenarioFile* file) {
     if (f.spectral) s.analysis.spectral = *f.spectral;
     if (f.spectral_up_to) s.analysis.spectral_limit = *f.spectral_up_to;
     if (f.loss) s.loss = *f.loss;
+    if (f.signing) s.signing = *f.signing;
     if (f.latency) {
       s.latency_model = model_name(f.latency->kind);
       s.latency_min_ms = time_to_ms(f.latency->min);
@@ -165,6 +166,7 @@ Options RunDescription::options() const {
   add("sample_every_s", number(s.sample_every_s));
   add("final_flood", s.flood ? "true" : "false");
   add("message", s.message);
+  if (s.signing) add("signed", "true");  // absent when off, so earlier manifests still match
   add("resilience_runs", std::to_string(s.analysis.resilience_runs));
   add("exact_paths_up_to", std::to_string(s.analysis.exact_path_limit));
   add("path_samples", std::to_string(s.analysis.path_samples));

@@ -38,6 +38,9 @@ struct RunSettings {
   double sample_every_s = 0;
   bool flood = true;
   std::string message = "hello";
+  // Every node signs what it authors and checks what it is handed (protocol/auth.hpp), with a key
+  // of its own from a KeyRing seeded by the run's seed. Off: nothing is signed, as by default.
+  bool signing = false;
   analysis::ReportOptions analysis;  // its seed is the run's
   // The comparison's measures (metrics.hpp); with crash > 0 a second run of the same network
   // crashes that share of its nodes `settle_s` after the scenario's planned end and measures

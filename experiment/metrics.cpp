@@ -5,7 +5,7 @@
 namespace p2p::experiment {
 namespace {
 
-constexpr std::array<MetricDefinition, 32> kMetrics{{
+constexpr std::array<MetricDefinition, 33> kMetrics{{
     {"events", "count", "events handed to live nodes", "always"},
     {"virtual_time_s", "s",
      "virtual time the summary describes: the end the scenario sets, else "
@@ -47,6 +47,10 @@ constexpr std::array<MetricDefinition, 32> kMetrics{{
      "deliveries at honest nodes of messages no scenario said: an attacker's injected or spoofed "
      "ids",
      "attackers in the network"},
+    {"forged_packets", "count",
+     "packets dropped because their signature, or a message's id, does not hold for the key "
+     "they name: forged messages, JOIN_REQs and JOIN_ACKs",
+     "a signed run (p2p sim --signed); its presence says the run signed"},
     {"duplicate_links", "links",
      "links doubled between the same two nodes (the graph keeps one); equals "
      "duplicate_edges_dropped",

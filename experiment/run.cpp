@@ -15,6 +15,7 @@
 #include "experiment/metrics.hpp"
 #include "experiment/output_folder.hpp"
 #include "experiment/stop.hpp"
+#include "protocol/identity.hpp"
 
 namespace p2p::experiment {
 namespace fs = std::filesystem;
@@ -89,13 +90,35 @@ struct Summary {
   }
 };
 
+// The Configs a run's network uses: the description's, and with signing on, copies whose nodes
+// sign with keys from a KeyRing seeded by the run's seed. Must outlive the network.
+struct RunConfigs {
+  Config config;
+  std::optional<sim::RuleMix> mix;
+
+  RunConfigs(const RunDescription& d, std::uint64_t seed) : config(d.config) {
+    if (d.mix) mix = *d.mix;
+    if (!d.settings.signing) return;
+    const AuthPtr ring = std::make_shared<const KeyRing>(seed);
+    config.auth = ring;
+    if (mix)
+      for (Config& c : mix->configs) c.auth = ring;
+  }
+  std::unique_ptr<sim::Network> network(const sim::NetworkOptions& options) const {
+    auto net = std::make_unique<sim::Network>(config, options);
+    if (mix) net->set_groups(mix->groups());
+    return net;
+  }
+};
+
 // The comparison's second run: the same network, a share of it crashing after the scenario,
 // then a repair window and the final flood.
 void crash_run(const RunDescription& d, std::uint64_t seed, Summary& out) {
   const RunSettings& s = d.settings;
   sim::NetworkOptions options = d.network;
   options.seed = seed;
-  sim::Network net(d.config, options);
+  const RunConfigs configs(d, seed);
+  sim::Network net(configs.config, options);
   sim::Scenario sc = d.scenario;
   sim::MassFailure failure;
   failure.at = sc.planned_end() + static_cast<Time>(std::llround(s.settle_s * kSecond));
@@ -188,8 +211,8 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   const std::clock_t cpu_start = std::clock();
   sim::NetworkOptions options = d.network;
   options.seed = seed;
-  auto net = std::make_unique<sim::Network>(d.config, options);
-  if (d.mix) net->set_groups(d.mix->groups());
+  const RunConfigs configs(d, seed);
+  auto net = configs.network(options);
 
   // What the network is at the scenario's end (before a final flood that runs past end_s).
   std::optional<LiveEdges> at_end;
@@ -288,6 +311,8 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   if (c.packets_lost > 0 || options.loss > 0)
     out.add("packets_lost", static_cast<double>(c.packets_lost));
   if (c.packets_cut > 0) out.add("packets_cut", static_cast<double>(c.packets_cut));
+  if (d.settings.signing)
+    out.add("forged_packets", static_cast<double>(c.note(NoteKind::BadSignature)));
   if (adversaries) {
     out.add("adversary_link_share", adversary_links);
     out.add("honest_delivery_ratio", honest_delivery);

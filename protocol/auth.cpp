@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::string_view kMessageDomain = "p2p/msg";
 constexpr std::string_view kJoinDomain = "p2p/join";
+constexpr std::string_view kAckDomain = "p2p/ack";
+constexpr std::string_view kOpeningDomain = "p2p/open";
 
 // Writes fields one after another into a buffer sized for them beforehand (GCC 12 warns
 // wrongly about vector::insert growing a buffer).
@@ -73,8 +75,49 @@ std::vector<std::uint8_t> join_statement(std::span<const std::uint8_t> key, cons
       .take();
 }
 
+// What an acceptor signs in its JOIN_ACK: whom it answers (the asker's key) and which request.
+std::vector<std::uint8_t> ack_statement(std::span<const std::uint8_t> key, const PublicKey& asker,
+                                        const Packet& p) {
+  return Writer(kAckDomain.size() + key.size() + kAddressSize + 8 + asker.size())
+      .text(kAckDomain)
+      .key(key)
+      .address(p.origin)
+      .u64(p.ref)
+      .key(asker)
+      .take();
+}
+
+// What a peer signs in a rule's request that opens a connection.
+std::vector<std::uint8_t> opening_statement(std::span<const std::uint8_t> key, const Packet& p) {
+  const std::uint8_t kind[3] = {static_cast<std::uint8_t>(p.type),
+                                static_cast<std::uint8_t>(p.tag >> 8),
+                                static_cast<std::uint8_t>(p.tag)};
+  return Writer(kOpeningDomain.size() + key.size() + 3 + kAddressSize + 8)
+      .text(kOpeningDomain)
+      .key(key)
+      .bytes(kind, 3)
+      .address(p.origin)
+      .u64(p.id)
+      .take();
+}
+
 void append(std::string& body, std::span<const std::uint8_t> bytes) {
   body.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// Sets `p`'s body to the key-and-signature proof of JOIN_REQs, JOIN_ACKs and openings.
+void set_key_proof(Packet& p, const PublicKey& key, const Signature& sig) {
+  p.body.clear();
+  p.body.reserve(kJoinProofSize);
+  append(p.body, key);
+  append(p.body, sig);
+}
+
+// The key and signature of a key-and-signature proof; false if `p` carries none.
+bool key_proof(const Packet& p, PublicKey& key, Signature& sig) {
+  if (!author_key(p, key) || p.body.size() != kJoinProofSize) return false;
+  std::memcpy(sig.data(), body_bytes(p) + kPublicKeySize, kSignatureSize);
+  return true;
 }
 
 }  // namespace
@@ -94,18 +137,23 @@ void sign_message(const Authenticator& a, const Address& self, std::uint64_t seq
 
 void sign_join_request(const Authenticator& a, const Address& self, Packet& p) {
   const PublicKey key = a.key(self);
-  const Signature sig = a.sign(self, join_statement(key, p));
-  p.body.clear();
-  p.body.reserve(kJoinProofSize);
-  append(p.body, key);
-  append(p.body, sig);
+  set_key_proof(p, key, a.sign(self, join_statement(key, p)));
+}
+
+void sign_join_ack(const Authenticator& a, const Address& self, const PublicKey& asker,
+                   Packet& ack) {
+  const PublicKey key = a.key(self);
+  set_key_proof(ack, key, a.sign(self, ack_statement(key, asker, ack)));
+}
+
+void sign_opening(const Authenticator& a, const Address& self, Packet& p) {
+  const PublicKey key = a.key(self);
+  set_key_proof(p, key, a.sign(self, opening_statement(key, p)));
 }
 
 bool author_key(const Packet& p, PublicKey& key) {
-  const std::size_t want = p.type == PacketType::Message   ? kMessageProofSize
-                           : p.type == PacketType::JoinReq ? kJoinProofSize
-                                                           : 0;
-  if (want == 0 || p.body.size() != want) return false;
+  const std::size_t want = p.type == PacketType::Message ? kMessageProofSize : kJoinProofSize;
+  if (p.body.size() != want) return false;
   std::memcpy(key.data(), p.body.data(), kPublicKeySize);
   return true;
 }
@@ -128,10 +176,23 @@ bool verify_message(const Authenticator& a, const Packet& p) {
 
 bool verify_join_request(const Authenticator& a, const Packet& p) {
   PublicKey key;
-  if (p.type != PacketType::JoinReq || !author_key(p, key)) return false;
   Signature sig;
-  std::memcpy(sig.data(), body_bytes(p) + kPublicKeySize, kSignatureSize);
-  return a.verify(key, join_statement(key, p), sig);
+  return p.type == PacketType::JoinReq && key_proof(p, key, sig) &&
+         a.verify(key, join_statement(key, p), sig);
+}
+
+bool verify_join_ack(const Authenticator& a, const PublicKey& asker, const Packet& ack) {
+  PublicKey key;
+  Signature sig;
+  return ack.type == PacketType::JoinAck && key_proof(ack, key, sig) &&
+         a.verify(key, ack_statement(key, asker, ack), sig);
+}
+
+bool verify_opening(const Authenticator& a, const Packet& p) {
+  PublicKey key;
+  Signature sig;
+  return is_rule_message(p.type) && key_proof(p, key, sig) &&
+         a.verify(key, opening_statement(key, p), sig);
 }
 
 std::string fingerprint(std::span<const std::uint8_t> key) {

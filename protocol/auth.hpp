@@ -12,7 +12,15 @@
 //   JOIN_REQ  body = newcomer key (32) | signature (64)
 //             signed: "p2p/join" | key | origin | the newcomer's request id (`ref` once a
 //             rule has renamed the request on its way, `id` before)
-// A forwarder changes only the hop count (and a JOIN_REQ's degree), which are not signed.
+//   JOIN_ACK  body = acceptor key (32) | signature (64)
+//             signed: "p2p/ack" | key | origin | ref (the request it answers) | the key of the
+//             peer that asked: an acceptor proves it holds the key it claims and answers this
+//             very request of this very peer, so an answer cannot be replayed to another
+//   opening   a rule's request that opens a connection (HyParView's NEIGHBOR)
+//             body = asker key (32) | signature (64)
+//             signed: "p2p/open" | key | type | tag | origin | id
+// A forwarder changes only the hop count, a JOIN_REQ's degree and its flags (HyParView turns a
+// JOIN into a FORWARDJOIN), which are not signed.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -54,8 +62,15 @@ inline constexpr std::size_t kJoinProofSize = kPublicKeySize + kSignatureSize;
 void sign_message(const Authenticator& a, const Address& self, std::uint64_t sequence, Packet& p);
 // Signs a JOIN_REQ from `self` (origin and id already set).
 void sign_join_request(const Authenticator& a, const Address& self, Packet& p);
+// Signs a JOIN_ACK from `self` (origin and ref already set) answering the peer whose key is
+// `asker`.
+void sign_join_ack(const Authenticator& a, const Address& self, const PublicKey& asker,
+                   Packet& ack);
+// Signs a rule's opening request from `self` (type, tag, origin and id already set).
+void sign_opening(const Authenticator& a, const Address& self, Packet& p);
 
-// The author key a signed packet names, or nothing if its body is not a proof of the right size.
+// The key a signed packet names (its author, newcomer, acceptor or asker), or false if its body
+// is not a proof of the right size. A rule's message is taken for an opening request.
 bool author_key(const Packet& p, PublicKey& key);
 // Whether a MESSAGE's id is the one its key and sequence make. Cheap (a hash): checked before the
 // seen set is consulted, so that no one can take an id that belongs to another author.
@@ -63,6 +78,11 @@ bool message_id_matches(const Authenticator& a, const Packet& p);
 // Whether a MESSAGE's or JOIN_REQ's signature verifies under the key it names.
 bool verify_message(const Authenticator& a, const Packet& p);
 bool verify_join_request(const Authenticator& a, const Packet& p);
+// Whether a JOIN_ACK's signature verifies under the key it names and answers the peer whose key
+// is `asker` (the receiver's own).
+bool verify_join_ack(const Authenticator& a, const PublicKey& asker, const Packet& ack);
+// Whether a rule's opening request's signature verifies under the key it names.
+bool verify_opening(const Authenticator& a, const Packet& p);
 
 // The first four bytes of a key in hex: how a person tells authors apart at a glance.
 std::string fingerprint(std::span<const std::uint8_t> key);

@@ -20,7 +20,9 @@ namespace p2p::codec {
 
 // Bumped whenever the packet layout changes; a peer speaking another version is refused.
 // 3: core packets carry their author's key and signature in `body` (protocol/auth.hpp).
-inline constexpr std::uint8_t kVersion = 3;
+// 4: JOIN_ACKs and HyParView's NEIGHBOR are signed too; a peer of version 3 would send answers
+//    a signing peer refuses.
+inline constexpr std::uint8_t kVersion = 4;
 inline constexpr std::size_t kLengthPrefixSize = 4;
 inline constexpr std::size_t kHeaderSize = kLengthPrefixSize + 1;  // length + version
 inline constexpr std::size_t kMaxFrameSize = 64 * 1024;

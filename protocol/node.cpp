@@ -172,6 +172,14 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
     return;
   }
   if (type == PacketType::JoinAck && link == nullptr) {
+    // With signing on, only an answer signed by its acceptor for us is looked at further.
+    if (config_->auth &&
+        !auth::verify_join_ack(*config_->auth, config_->auth->key(self_), in.packet)) {
+      out.push_back(Note{NoteKind::BadSignature, in.packet.origin, in.packet.id});
+      out.push_back(Close{in.conn, in.packet.origin});
+      rule.on_conn_closed(ctx, in.conn);
+      return;
+    }
     rule.on_join_ack(ctx, in.conn, in.packet);
     return;
   }
@@ -300,6 +308,11 @@ void NodeContext::accept(const Packet& request) {
   ack.origin = node_.self_;
   ack.id = node_.rng_.next();
   ack.ref = request.id;  // the newcomer takes only an answer to a request of its own
+  if (const AuthPtr& a = node_.config_->auth) {
+    PublicKey newcomer{};
+    auth::author_key(request, newcomer);
+    auth::sign_join_ack(*a, node_.self_, newcomer, ack);
+  }
   out_.push_back(Open{c, request.origin, std::move(ack)});
   add_link(c, request.origin);
 }

@@ -78,7 +78,7 @@ std::map<std::string, py::bytes> read_folder(const fs::path& dir) {
 // A keyword and the `p2p sim` flag it stands for. The keywords become a command line parsed by
 // the command line's own flag tables (runner/run_flags.hpp), so every value is checked by the
 // same code and a bad one gets the same message.
-enum class Kind { Integer, Real, Text, Path, NoFlag };
+enum class Kind { Integer, Real, Text, Path, NoFlag, Flag };
 struct Keyword {
   const char* name;
   const char* flag;
@@ -103,6 +103,7 @@ constexpr Keyword kKeywords[] = {
     {"sample_every_s", "--sample-every", Kind::Real},
     {"flood", "--no-flood", Kind::NoFlag},
     {"message", "--message", Kind::Text},
+    {"signed", "--signed", Kind::Flag},
     {"resilience_runs", "--resilience-runs", Kind::Integer},
     {"exact_paths_up_to", "--exact-paths-up-to", Kind::Integer},
     {"path_samples", "--path-samples", Kind::Integer},
@@ -136,6 +137,7 @@ std::string flag_value(const Keyword& k, const py::handle& v, const char* functi
       if (!py::isinstance<py::str>(v) && !py::hasattr(v, "__fspath__")) throw wrong("a path");
       return py::module_::import("os").attr("fspath")(v).cast<std::string>();
     case Kind::NoFlag:
+    case Kind::Flag:
       if (!is_bool) throw wrong("True or False");
       return {};
   }
@@ -159,6 +161,8 @@ ex::RunSettings settings_from(const py::dict& kwargs, const char* function,
       rule = text;
     } else if (k->kind == Kind::NoFlag) {
       if (!value.cast<bool>()) args.push_back(k->flag);
+    } else if (k->kind == Kind::Flag) {
+      if (value.cast<bool>()) args.push_back(k->flag);
     } else {
       args.push_back(std::string(k->flag) + "=" + text);
     }
@@ -177,6 +181,7 @@ ex::RunSettings settings_from(const py::dict& kwargs, const char* function,
   runner::add_network_flags(&app, s);
   runner::add_analysis_flags(&app, s.analysis);
   runner::add_crash_flags(&app, s);
+  app.add_flag("--signed", s.signing);  // `p2p sim --signed` (runner/sim_command.cpp)
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   try {

@@ -279,6 +279,7 @@ ScenarioFile parse_scenario(std::string_view text, const std::string& source_nam
   if (auto k = top.integer("join_requests", 1, 1000)) f.join_requests = static_cast<int>(*k);
   if (auto h = top.integer("max_hops", 0, 255)) f.max_hops = static_cast<int>(*h);
   f.rule = top.text("rule");
+  f.signing = top.boolean("signed");
   if (auto m = top.integer("min_connections", 0, 1000)) f.min_connections = static_cast<int>(*m);
   if (auto m = top.integer("max_connections", 0, 100000)) f.max_connections = static_cast<int>(*m);
   if (auto r = top.integer("resilience_runs", 1, 10000)) f.resilience_runs = static_cast<int>(*r);

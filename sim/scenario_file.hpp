@@ -21,6 +21,7 @@ struct ScenarioFile {
   std::optional<int> max_hops;
   std::optional<LatencyModel> latency;  // its seed is set by the network
   std::optional<double> loss;
+  std::optional<bool> signing;  // `signed`: every node signs and checks (p2p sim --signed)
   // What a study adds to a scenario: the rule, the node's limits, the default scenario's size
   // (`nodes`, with `arrival_interval`, instead of [[arrivals]]), the seeds and the analysis.
   std::optional<std::string> rule;

@@ -72,6 +72,7 @@ METRICS = {
     "honest_delivery_ratio": ("honest delivery ratio", "fraction of honest nodes reached",
                               FRACTION),
     "injected_deliveries": ("attackers' messages delivered", "deliveries at honest nodes", COUNT),
+    "forged_packets": ("forged packets dropped", "packets", COUNT),
     # What p2p compare adds (comparison.csv `metric`, runs.csv columns).
     "duplicate_links": ("duplicate links", "links", COUNT),
     "entry_link_share": ("entry's share of links", "fraction of links", FRACTION),

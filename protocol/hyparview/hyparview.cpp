@@ -284,6 +284,14 @@ bool HyParView::on_rule_packet(NodeContext& node, ConnId conn, const Link* link,
 }
 
 void HyParView::on_neighbor(NodeContext& node, ConnId conn, const Packet& packet) const {
+  // With signing on, the asker proves the key it holds, and our answer is signed for that key.
+  const AuthPtr& signing = node.config().auth;
+  PublicKey asker{};
+  if (signing && !(auth::verify_opening(*signing, packet) && auth::author_key(packet, asker))) {
+    node.note(NoteKind::BadSignature, packet.origin, packet.id);
+    node.close(conn, packet.origin);
+    return;
+  }
   const bool high = (packet.flags & kHighPriority) != 0;
   State& s = state(node);
   // A peer with no link left asks with high priority, and a full view makes room for it. That
@@ -304,6 +312,7 @@ void HyParView::on_neighbor(NodeContext& node, ConnId conn, const Packet& packet
   ack.origin = node.self();
   ack.id = node.rng().next();
   ack.ref = packet.id;
+  if (signing) auth::sign_join_ack(*signing, node.self(), asker, ack);
   node.send(conn, packet.origin, std::move(ack));
 }
 
@@ -319,6 +328,7 @@ void HyParView::repair(NodeContext& node) const {
   s.dialing_peer = s.passive[node.rng().below(s.passive.size())];
   Packet p = message(node, kNeighbor);
   if (node.degree() == 0) p.flags = kHighPriority;
+  if (const AuthPtr& a = node.config().auth) auth::sign_opening(*a, node.self(), p);
   s.dialing = node.open(s.dialing_peer, std::move(p));
   node.wake_at(node.now() + neighbor_timeout_, Timer{rule_timer(kNeighborTimeout), s.dialing});
 }

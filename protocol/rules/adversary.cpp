@@ -105,6 +105,9 @@ Packet Adversary::message(NodeContext& node, const Address& origin, const char* 
   p.origin = origin;
   p.id = node.rng().next();
   p.text = text;
+  // With signing on, what it says as itself is signed as an honest node's would be.
+  if (const AuthPtr& a = node.config().auth; a && origin == node.self())
+    auth::sign_message(*a, node.self(), p.id, p);
   return p;
 }
 

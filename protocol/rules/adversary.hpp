@@ -41,7 +41,8 @@ class Adversary : public JoinRule {
  protected:
   // One round of the attack, `round` counting from 0.
   virtual void attack(NodeContext& node, std::uint64_t round) const = 0;
-  // A chat message with a fresh id, as if `origin` had said `text`.
+  // A chat message with a fresh id, as if `origin` had said `text`; signed with the attacker's
+  // own key when signing is on and `origin` is itself.
   static Packet message(NodeContext& node, const Address& origin, const char* text);
 
  private:

@@ -5,7 +5,9 @@
 //   room for by dropping an honest link; HyParView honours it at most once per
 //   priority_interval_ms (0 turns the defence off).
 // - via=1: JOIN_ACKs answering nothing, each a new connection; the seed's code keeps them all
-//   (seed:any_ack=1), every rule that checks answers refuses them.
+//   (seed:any_ack=1), every rule that checks answers refuses them. With signing on they are
+//   signed as well as an attacker can (its own key, the target's as the asker), so signing alone
+//   does not refuse them: an acceptor's signature proves who answers, not that anyone asked.
 #include "protocol/hyparview/hyparview.hpp"
 #include "protocol/node_context.hpp"
 #include "protocol/rules/adversary.hpp"
@@ -48,12 +50,17 @@ class Eclipse final : public Adversary {
         p.tag = hyparview_tag_;
         p.flags = HyParView::kHighPriority;
         node.remember_request(p.id);
+        if (const AuthPtr& a = node.config().auth) auth::sign_opening(*a, node.self(), p);
         node.open(target, std::move(p));
       } else {
         // A JOIN_ACK is the first packet of a link: held from our side at once, kept from
         // theirs only by a node that does not check what it answers.
         p.type = PacketType::JoinAck;
         p.ref = node.rng().next();
+        // Signed, it names the target's public key and signs with its own: the signature holds,
+        // and only the check that it answers an outstanding request refuses it.
+        if (const AuthPtr& a = node.config().auth)
+          auth::sign_join_ack(*a, node.self(), a->key(target), p);
         const ConnId c = node.open(target, std::move(p));
         node.add_link(c, target);
       }

@@ -1,6 +1,7 @@
-// spoofer: an attacker that sends chat messages claiming another node as their author. Nothing in
-// a message proves who wrote it, so honest nodes deliver each as the victim's and pass it on;
-// signed messages are the defence.
+// spoofer: an attacker that sends chat messages claiming another node as their author. Unsigned,
+// nothing in a message proves who wrote it, so honest nodes deliver each as the victim's and pass
+// it on. Signed, an author is a key: the spoofer names the victim's public key (public keys are
+// no secret) with the signature it can make, its own, and the first honest node drops it.
 #include "protocol/node_context.hpp"
 #include "protocol/rules/adversary.hpp"
 #include "protocol/rules/builtin.hpp"
@@ -22,7 +23,15 @@ class Spoofer final : public Adversary {
       victim = &known[node.rng().below(known.size())];
     }
     if (!victim->dialable() || *victim == node.self()) return;
-    const Packet p = message(node, *victim, "spoofed");
+    Packet p = message(node, *victim, "spoofed");
+    if (const AuthPtr& a = node.config().auth) {
+      const std::uint64_t sequence = p.id;
+      auth::sign_message(*a, node.self(), sequence, p);
+      const PublicKey claimed = a->key(*victim);
+      p.body.replace(0, kPublicKeySize, reinterpret_cast<const char*>(claimed.data()),
+                     kPublicKeySize);
+      p.id = a->message_id(claimed, sequence);  // the id the victim's own message would have
+    }
     for (const Link& l : node.links()) node.send(l, p);
   }
 

@@ -126,8 +126,8 @@ def simulate(seed=1, progress=True, **settings):
     Settings are `p2p sim`'s flags in snake case: nodes, rule, scenario, join_requests,
     max_hops, min_connections, max_connections, arrival_interval_ms, latency_model,
     latency_min_ms, latency_max_ms, latency_mu, latency_sigma, site_matrix, loss,
-    sample_every_s, flood, message, resilience_runs, exact_paths_up_to, path_samples, paths,
-    spectral, spectral_up_to. A bad value raises ValueError with the command line's message.
+    sample_every_s, flood, message, signed, resilience_runs, exact_paths_up_to, path_samples,
+    paths, spectral, spectral_up_to. A bad value raises ValueError with the command line's message.
     The run happens in C++ with the interpreter's lock released; Ctrl-C stops it
     (KeyboardInterrupt) and nothing is kept."""
     bar = _bar(None, "simulating", 1.0) if progress else None

@@ -1,6 +1,6 @@
 // Ed25519 identities and signed packets: the key file, what a node does with forged, replayed
-// and pre-empted messages and JOIN_REQs, and a simulation that signs everything growing the same
-// network as one that signs nothing.
+// and pre-empted messages, JOIN_REQs, JOIN_ACKs and HyParView's NEIGHBOR requests, and a simulation
+// that signs everything growing the same network as one that signs nothing.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "protocol/auth.hpp"
+#include "protocol/hyparview/hyparview.hpp"
 #include "protocol/identity.hpp"
 #include "protocol/node.hpp"
 
@@ -264,6 +265,148 @@ TEST(SignedJoins, ForgedJoinRequestIsNeverDialled) {
   passed.hops = 3;
   EXPECT_TRUE(auth::verify_join_request(*c.auth, passed));
   EXPECT_TRUE(dials(req));  // degree 0: the seed rule accepts
+}
+
+// A signing newcomer and the signing node it asks, each with a key of its own.
+struct JoinPair {
+  Config cn, ce;
+  std::unique_ptr<Node> newcomer, entry;
+  Effects out;
+  explicit JoinPair(const char* rule) {
+    ce.rule = cn.rule = parse_join_rule(rule, ce.max_hops);
+    cn.max_hops = ce.max_hops;
+    cn.auth = std::make_shared<const Ed25519Identity>(Ed25519Identity::generate());
+    ce.auth = std::make_shared<const Ed25519Identity>(Ed25519Identity::generate());
+    newcomer = std::make_unique<Node>(Address::v4(0x0a000002, 4000), cn, 4);
+    entry = std::make_unique<Node>(Address::v4(0x0a000001, 4000), ce, 3);
+  }
+  // The JOIN_ACK the entry answers the newcomer's first JOIN_REQ with.
+  Packet answer() {
+    out.clear();
+    newcomer->join(0, entry->self(), out);
+    const Packet req = std::get<SendOnce>(out.at(0)).packet;
+    out.clear();
+    entry->on_packet(0, 9, req, out);
+    for (const Effect& e : out)
+      if (const Open* o = std::get_if<Open>(&e)) return o->packet;
+    ADD_FAILURE() << "the entry did not accept";
+    return {};
+  }
+  // Whether the newcomer keeps `ack` arriving on a new connection; a refusal is noted as a bad
+  // signature and closes that connection.
+  bool kept(const Packet& ack, ConnId conn) {
+    out.clear();
+    const std::size_t before = newcomer->degree();
+    newcomer->on_packet(1, conn, ack, out);
+    int bad = 0, closes = 0;
+    for (const Effect& e : out) {
+      if (const Note* x = std::get_if<Note>(&e)) bad += x->kind == NoteKind::BadSignature;
+      if (const Close* c = std::get_if<Close>(&e)) closes += c->conn == conn;
+    }
+    const bool kept = newcomer->degree() == before + 1;
+    EXPECT_EQ(bad, kept ? 0 : 1);
+    EXPECT_EQ(closes, kept ? 0 : 1);
+    return kept;
+  }
+};
+
+TEST(SignedJoins, JoinAckIsSignedByItsAcceptorForThisRequest) {
+  JoinPair t("seed:any_ack=0");
+  const Packet ack = t.answer();
+  ASSERT_EQ(ack.body.size(), auth::kJoinProofSize);
+  PublicKey acceptor;
+  ASSERT_TRUE(auth::author_key(ack, acceptor));
+  EXPECT_EQ(acceptor, t.ce.auth->key(t.entry->self()));
+  const PublicKey mine = t.cn.auth->key(t.newcomer->self());
+  EXPECT_TRUE(auth::verify_join_ack(*t.cn.auth, mine, ack));
+  // For another asker the same answer does not hold: it cannot be replayed to someone else.
+  EXPECT_FALSE(auth::verify_join_ack(*t.cn.auth, t.ce.auth->key(t.entry->self()), ack));
+  EXPECT_TRUE(t.kept(ack, 1));
+}
+
+TEST(SignedJoins, JoinAckThatDoesNotVerifyIsRefusedEvenWhereEveryAckIsKept) {
+  // The seed's any_ack=1 keeps JOIN_ACKs that answer nothing; signing still refuses any whose
+  // signature does not hold for this newcomer, before the rule sees it.
+  JoinPair t("seed:any_ack=1");
+  const Packet ack = t.answer();
+  ConnId conn = 10;
+  Packet unsigned_ = ack;
+  unsigned_.body.clear();
+  EXPECT_FALSE(t.kept(unsigned_, ++conn));
+  Packet other_request = ack;  // the signature names the request it answers
+  other_request.ref ^= 1;
+  EXPECT_FALSE(t.kept(other_request, ++conn));
+  Packet elsewhere = ack;  // another acceptor address under the acceptor's signature
+  elsewhere.origin = Address::v4(0x0a000063, 80);
+  EXPECT_FALSE(t.kept(elsewhere, ++conn));
+  Packet junk = ack;
+  junk.body[kPublicKeySize] = static_cast<char>(junk.body[kPublicKeySize] ^ 1);
+  EXPECT_FALSE(t.kept(junk, ++conn));
+  // An answer its acceptor signed for another newcomer.
+  const Ed25519Identity stranger = Ed25519Identity::generate();
+  Packet for_another = ack;
+  auth::sign_join_ack(*t.ce.auth, t.entry->self(), stranger.public_key(), for_another);
+  EXPECT_FALSE(t.kept(for_another, ++conn));
+  EXPECT_EQ(t.newcomer->degree(), 0u);
+  // The genuine answer is kept.
+  EXPECT_TRUE(t.kept(ack, ++conn));
+}
+
+TEST(SignedJoins, HyParViewNeighborRequestsAndTheirAnswersAreSigned) {
+  // Two HyParView nodes linked by a join; the newcomer then loses its link and asks the entry
+  // (now in its passive view) back with a NEIGHBOR request.
+  JoinPair t("hyparview:warmup=0");
+  const Packet ack = t.answer();
+  ASSERT_TRUE(t.kept(ack, 1));
+  ASSERT_EQ(t.entry->degree(), 1u);
+  // The entry drops the link with a DISCONNECT (what a full view sends), so the newcomer keeps
+  // it in its passive view and asks it back.
+  Packet disconnect;
+  disconnect.type = rule_message(HyParView::kDisconnect);
+  disconnect.tag = t.cn.rule->tag();
+  disconnect.origin = t.entry->self();
+  disconnect.id = 5;
+  t.out.clear();
+  t.newcomer->on_packet(2, 1, disconnect, t.out);
+  Packet neighbor;
+  ConnId dial = 0;
+  for (const Effect& e : t.out)
+    if (const Open* o = std::get_if<Open>(&e)) {
+      neighbor = o->packet;
+      dial = o->conn;
+    }
+  ASSERT_NE(dial, 0u) << "no NEIGHBOR request after the link was lost";
+  ASSERT_EQ(neighbor.type, rule_message(HyParView::kNeighbor));
+  EXPECT_TRUE(auth::verify_opening(*t.ce.auth, neighbor));
+  // The entry drops its side, then hears the request: unsigned it is refused, signed it answers
+  // with a JOIN_ACK signed for the asker.
+  t.out.clear();
+  t.entry->on_closed(2, t.entry->links()[0].conn, t.out);
+  ASSERT_EQ(t.entry->degree(), 0u);
+  Packet unsigned_ = neighbor;
+  unsigned_.body.clear();
+  t.out.clear();
+  t.entry->on_packet(3, 20, unsigned_, t.out);
+  EXPECT_EQ(t.entry->degree(), 0u);
+  Packet flipped = neighbor;  // another address under the asker's signature
+  flipped.origin = Address::v4(0x0a000063, 80);
+  t.out.clear();
+  t.entry->on_packet(3, 21, flipped, t.out);
+  EXPECT_EQ(t.entry->degree(), 0u);
+  t.out.clear();
+  t.entry->on_packet(3, 22, neighbor, t.out);
+  ASSERT_EQ(t.entry->degree(), 1u);
+  Packet answer;
+  for (const Effect& e : t.out)
+    if (const Send* s = std::get_if<Send>(&e)) answer = s->packet;
+  ASSERT_EQ(answer.type, PacketType::JoinAck);
+  EXPECT_TRUE(auth::verify_join_ack(*t.cn.auth, t.cn.auth->key(t.newcomer->self()), answer));
+  // The newcomer keeps the answer on the connection it dialled; a forged one it refuses.
+  Packet forged = answer;
+  forged.body.clear();
+  t.out.clear();
+  t.newcomer->on_packet(4, dial, forged, t.out);
+  EXPECT_EQ(t.newcomer->degree(), 0u);
 }
 
 }  // namespace

@@ -116,6 +116,18 @@ class Simulate(unittest.TestCase):
         self.assertAlmostEqual(nx.transitivity(g), r.summary["transitivity"], places=9)
         self.assertEqual(nx.number_connected_components(g), r.summary["components"])
 
+    def test_signed_grows_the_same_network_and_says_so(self):
+        plain = p2p.simulate(nodes=150, seed=6, rule="hyparview", min_connections=2,
+                             progress=False)
+        signed = p2p.simulate(nodes=150, seed=6, rule="hyparview", min_connections=2,
+                              signed=True, progress=False)
+        pd.testing.assert_frame_equal(signed.edges, plain.edges)
+        self.assertEqual(signed.summary.pop("forged_packets"), 0)
+        self.assertNotIn("forged_packets", plain.summary)
+        self.assertEqual(signed.summary, plain.summary)
+        with self.assertRaises(TypeError):
+            p2p.simulate(signed="yes", progress=False)
+
     def test_bad_arguments_raise_with_the_command_lines_message(self):
         for kwargs, flags in [({"rule": "fixed:p=7"}, ["--rule", "fixed:p=7"]),
                               ({"rule": "seed+hyparview@120%"}, ["--rule", "seed+hyparview@120%"]),

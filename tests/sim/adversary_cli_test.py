@@ -2,8 +2,12 @@
 """Attackers through `p2p sim` and `p2p rules`: the attack rules are listed, a mix with attackers
 adds its figures to summary.csv and timeseries.csv, and the share of honest links held by attackers
 agrees with groups.csv (honest links towards the other group over all honest link ends), while a
-run without attackers writes neither. Usage: adversary_cli_test.py P2P"""
+run without attackers writes neither. `p2p sim --signed` (or `signed = true` in a scenario file)
+grows the very network an unsigned run grows, says it signed (manifest.json, summary.csv's
+forged_packets), and spoofers that deliver under another's name unsigned deliver nothing signed.
+Usage: adversary_cli_test.py P2P"""
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -64,4 +68,54 @@ with tempfile.TemporaryDirectory() as tmp:
         check(name not in s, f"{name} written for a run without attackers")
     check("adversary_link_share" not in rows(plain, "timeseries.csv")[0],
           "timeseries.csv grew attacker columns without attackers")
+
+def read(folder, name):
+    with open(os.path.join(folder, name), "rb") as f:
+        return f.read()
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # Signing changes no draw: the same links, degrees and summary, one row added.
+    for rule in ("seed", "hyparview"):
+        runs = {}
+        for signed in (False, True):
+            out = os.path.join(tmp, f"{rule}-{signed}")
+            p2p("sim", "--nodes", "300", "--seed", "3", "--rule", rule, "--min-connections", "2",
+                "--out", out, "-q", *(["--signed"] if signed else []))
+            runs[signed] = out
+        off, on = runs[False], runs[True]
+        for name in ("edges.csv", "degree_distribution.csv", "nodes.csv", "resilience.csv"):
+            check(read(off, name) == read(on, name), f"{rule}: --signed changed {name}")
+        s_off, s_on = summary(off), summary(on)
+        check(s_on.get("forged_packets") == 0, f"{rule}: forged_packets {s_on.get('forged_packets')}")
+        check("forged_packets" not in s_off, f"{rule}: an unsigned run wrote forged_packets")
+        del s_on["forged_packets"]
+        check(s_on == s_off, f"{rule}: the summaries differ beyond forged_packets")
+        options = json.loads(read(on, "manifest.json"))["options"]
+        check(options.get("signed") == "true", f"{rule}: the manifest does not say signed: {options}")
+        check("signed" not in json.loads(read(off, "manifest.json"))["options"],
+              f"{rule}: an unsigned manifest names signing")
+
+    # Spoofers writing under their entry's name: delivered unsigned, dropped signed.
+    spoofed = {}
+    for signed in (False, True):
+        out = os.path.join(tmp, f"spoof-{signed}")
+        p2p("sim", "--nodes", "300", "--seed", "2", "--rule", "seed+spoofer@5%", "--out", out,
+            "-q", *(["--signed"] if signed else []))
+        spoofed[signed] = summary(out)
+    check(spoofed[False]["injected_deliveries"] > 0, "unsigned spoofers delivered nothing")
+    check(spoofed[True]["injected_deliveries"] == 0,
+          f"signed: {spoofed[True]['injected_deliveries']} spoofed deliveries")
+    check(spoofed[True]["forged_packets"] > 0, "signed: no forged packet was dropped")
+
+    # The scenario (and study) file's key.
+    toml = os.path.join(tmp, "signed.toml")
+    with open(toml, "w") as f:
+        f.write('nodes = 300\nrule = "seed"\nsigned = true\n')
+    filed = os.path.join(tmp, "filed")
+    p2p("sim", "--scenario", toml, "--seed", "3", "--out", filed, "-q")
+    check(read(filed, "edges.csv") == read(os.path.join(tmp, "seed-True"), "edges.csv"),
+          "signed = true in a scenario file grows another network than --signed")
+    check(json.loads(read(filed, "manifest.json"))["options"].get("signed") == "true",
+          "a scenario file's signed = true is not in the manifest")
 print("ok")

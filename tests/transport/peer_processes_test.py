@@ -82,7 +82,7 @@ def test_deliver(exe, case):
     print(case + ": ok")
 
 
-def frame(version=3, type_=1, text=b"", trailing=b"", length=None):
+def frame(version=4, type_=1, text=b"", trailing=b"", length=None):
     payload = bytes([1, type_, 0]) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])
     payload += struct.pack("<H", 1) + struct.pack("<Q", 7)
     payload += struct.pack("<I", len(text)) + text

@@ -19,7 +19,8 @@ loop is bounded in count and time; attackers bind their own loopback addresses (
                dropped, and the storm is over within seconds of the attacker stopping. Prints
                deliveries per id, links kept and peak RSS.
   spoof        a JOIN_ACK that answers no request of the peer's is refused (p2p peer runs the
-               seed rule with any_ack=0); the attacker sends messages naming another peer's key as
+               seed rule with any_ack=0), and so is one unsigned or signed for another peer's
+               key; the attacker sends messages naming another peer's key as
                their author: no one prints them, and the neighbour that received them closes the
                attacker and refuses its address.
   predict      the attacker reads a victim's message, predicts the victim's next sequence
@@ -53,8 +54,13 @@ def check(cond, message):
 
 
 def packet(type_, origin_port, id_, text=b"", ref=0):
-    """An unsigned frame from 127.0.0.1:origin_port (a JOIN_ACK needs no signature)."""
+    """An unsigned frame from 127.0.0.1:origin_port."""
     return wire.frame(type_, wire.addr_bytes("127.0.0.1", origin_port), id_, text, ref=ref)
+
+
+def join_ack(peer, origin_port, id_, ref=0):
+    """A JOIN_ACK from 127.0.0.1:origin_port to `peer`, signed for its key by a key of its own."""
+    return wire.Identity().join_ack(wire.addr_bytes("127.0.0.1", origin_port), id_, ref, peer.key)
 
 
 def port_of(peer):
@@ -79,12 +85,12 @@ def test_non_reading(exe, rss_mb, keep_alives=True, peer_args=()):
             s = socket.create_connection(("127.0.0.1", port), timeout=5,
                                          source_address=(f"127.0.1.{1 + i}", 0))
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.sendall(packet(2, 20000 + i, 1 + i))  # JOIN_ACK: the seed rule keeps it as a link
+            s.sendall(join_ack(target, 20000 + i, 1 + i))  # the seed rule keeps it as a link
             sinks.append(s)
         c.wait(lambda: sum("link up" in l for l in target.err) >= 100, 10.0, "100 links")
         feeder = socket.create_connection(("127.0.0.1", port), timeout=20,
                                           source_address=("127.0.2.1", 0))
-        feeder.sendall(packet(2, 30000, 999))
+        feeder.sendall(join_ack(target, 30000, 999))
         stop = threading.Event()
 
         def drain():  # the feeder reads what is flooded back to it, as an honest link would
@@ -447,15 +453,26 @@ def test_spoof(exe):
         peers = overlay(c, 4, "seed", quiet=False)  # a peer says why it closes a neighbour
         for p in peers:
             p.err.clear()
-        # p2p peer runs the seed rule with any_ack=0: a JOIN_ACK that answers nothing is no link.
+        # p2p peer runs the seed rule with any_ack=0: a JOIN_ACK that answers nothing is no link,
+        # though its signature holds.
         with socket.create_connection(("127.0.0.1", port_of(peers[0])), timeout=2,
                                       source_address=("127.0.0.12", 0)) as s:
-            s.sendall(packet(wire.JOIN_ACK, 20001, 77, ref=12345))
+            s.sendall(join_ack(peers[0], 20001, 77, ref=12345))
             c.pump(0.5)
         check(not any("link up: 127.0.0.1:20001" in l for l in peers[0].err),
               "an unsolicited JOIN_ACK became a link")
         check(any("unexpected packet from 127.0.0.1:20001" in l for l in peers[0].err),
               "the unsolicited JOIN_ACK was not refused")
+        # Unsigned, or signed for another peer's key, a JOIN_ACK is refused before anything else.
+        for host, ack in (("127.0.0.13", packet(wire.JOIN_ACK, 20002, 78, ref=12346)),
+                          ("127.0.0.14", join_ack(peers[1], 20003, 79, ref=12347))):
+            with socket.create_connection(("127.0.0.1", port_of(peers[0])), timeout=2,
+                                          source_address=(host, 0)) as s:
+                s.sendall(ack)
+                c.pump(0.5)
+        for port in (20002, 20003):
+            check(any(f"forged packet naming 127.0.0.1:{port}" in l for l in peers[0].err),
+                  f"the JOIN_ACK from {port} with no valid signature for us was not refused")
         att = Attacker()
         att.join(c, peers, want=1)
         victim = peers[1]

@@ -1,4 +1,4 @@
-"""Frames of the p2p wire protocol (version 3) built by hand, signed as a peer signs them: what the
+"""Frames of the p2p wire protocol (version 4) built by hand, signed as a peer signs them: what the
 attack tests send. The layout is protocol/codec.hpp's; the proofs are protocol/auth.hpp's."""
 import hashlib
 import os
@@ -7,7 +7,7 @@ import struct
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-VERSION = 3
+VERSION = 4
 KEEP_ALIVE = struct.pack(">I", 1) + bytes([VERSION])
 MESSAGE, JOIN_REQ, JOIN_ACK = 0, 1, 2
 
@@ -55,6 +55,12 @@ class Identity:
         sig = self.secret.sign(b"p2p/join" + self.key + statement_origin(origin) +
                                struct.pack("<Q", id_))
         return frame(JOIN_REQ, origin, id_, body=self.key + sig)
+
+    def join_ack(self, origin, id_, ref, asker_key):
+        """A JOIN_ACK from `origin` answering request `ref` of the peer whose key is asker_key."""
+        sig = self.secret.sign(b"p2p/ack" + self.key + statement_origin(origin) +
+                               struct.pack("<Q", ref) + asker_key)
+        return frame(JOIN_ACK, origin, id_, ref=ref, body=self.key + sig)
 
 
 def forged_message(key, origin, seq, text):

@@ -65,6 +65,11 @@ void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f) {
                   "--loss (needs --bind with a testbed address)")
       ->check(CLI::Range(0.0, 1.0))
       ->group(group);
+  cmd->add_option("--time-scale", f.time_scale,
+                  "run the protocol's clock this many times slower than the wall clock: its "
+                  "timers and the emulated latencies stretch by this factor")
+      ->check(CLI::Range(1.0, 1000.0))
+      ->group(group);
 }
 
 bool EmulatedDrops::drops(const Address& remote) {
@@ -78,6 +83,7 @@ bool EmulatedDrops::drops(const Address& remote) {
 
 std::shared_ptr<EmulatedDrops> apply_testbed_peer_flags(const TestbedPeerFlags& f,
                                                         transport::PeerOptions& options) {
+  options.time_scale = f.time_scale;
   if (!f.bind.empty()) {
     boost::system::error_code ec;
     options.bind = boost::asio::ip::make_address(f.bind, ec);

@@ -51,6 +51,7 @@ struct TestbedPeerFlags {
   double latency_sigma = 0.5;
   std::uint64_t latency_seed = 1;
   double loss = 0;
+  double time_scale = 1;
 };
 
 // What the emulation drops of what arrives: each packet with the run's loss probability (as the
@@ -74,9 +75,9 @@ class EmulatedDrops {
 };
 
 void add_testbed_peer_flags(CLI::App* cmd, TestbedPeerFlags& f);
-// Sets options.bind, options.link_delay and options.drop_packet; throws UsageError on a bad
-// value. Returns what drops packets (for the control channel's partitions) when --bind names a
-// testbed address, else null.
+// Sets options.bind, options.link_delay, options.drop_packet and options.time_scale; throws
+// UsageError on a bad value. Returns what drops packets (for the control channel's partitions) when
+// --bind names a testbed address, else null.
 std::shared_ptr<EmulatedDrops> apply_testbed_peer_flags(const TestbedPeerFlags& f,
                                                         transport::PeerOptions& options);
 

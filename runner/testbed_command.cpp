@@ -55,6 +55,7 @@ struct TestbedFlags {
   double settle_s = 3;
   double flood_wait_s = 5;
   double ready_timeout_s = 60;
+  double time_scale = 1;  // wall-clock seconds per scenario second
   OutputFlags output;
 };
 
@@ -147,7 +148,8 @@ void check_ports(std::uint32_t peers, int port) {
 }
 
 std::vector<std::string> peer_argv(const ex::RunDescription& d, std::uint64_t seed, std::uint32_t i,
-                                   int port, const Config& config) {
+                                   const TestbedFlags& f, const Config& config) {
+  const int port = f.port;
   const std::string ip = testbed_ip(i);
   std::vector<std::string> a = {"/proc/self/exe",
                                 "peer",
@@ -181,6 +183,10 @@ std::vector<std::string> peer_argv(const ex::RunDescription& d, std::uint64_t se
       "--emulate-latency-sigma", analysis::format_number(m.sigma),
       "--emulate-latency-seed",  std::to_string(seed)};
   a.insert(a.end(), latency.begin(), latency.end());
+  if (f.time_scale != 1) {
+    a.emplace_back("--time-scale");
+    a.push_back(analysis::format_number(f.time_scale));
+  }
   if (d.network.loss > 0) {
     a.emplace_back("--emulate-loss");
     a.push_back(analysis::format_number(d.network.loss));
@@ -321,8 +327,22 @@ class Testbed {
     if (verbose_) std::cerr << "p2p testbed: seed " << seed_ << ": " << line << "\n";
   }
 
+  // Scenario time: the wall clock since the start, slowed down by --time-scale.
   Time now() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
+    const auto wall =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
+    return static_cast<Time>(static_cast<double>(wall) / f_.time_scale);
+  }
+  // A peer's monotonic clock reading (microseconds) slowed down by --time-scale, so differences
+  // between readings are spans of scenario time.
+  std::int64_t scenario_clock(std::int64_t t) const {
+    return f_.time_scale == 1 ? t
+                              : static_cast<std::int64_t>(static_cast<double>(t) / f_.time_scale);
+  }
+  // A span of scenario time on the wall clock.
+  std::chrono::microseconds wall(Time span) const {
+    return std::chrono::microseconds(
+        static_cast<Time>(std::ceil(static_cast<double>(span) * f_.time_scale)));
   }
 
   void plan(Time at, Kind kind, std::uint32_t index, std::uint64_t count = 0) {
@@ -361,7 +381,7 @@ class Testbed {
 
   void spawn_next() {
     const auto i = static_cast<std::uint32_t>(procs_.size());
-    procs_.spawn(peer_argv(d_, seed_, i, f_.port, config_of(i)));
+    procs_.spawn(peer_argv(d_, seed_, i, f_, config_of(i)));
     if (d_.mix) c_.groups.push_back(mirror_.group_of(i));
     alive_.push_back(false);
     started_.push_back(false);
@@ -556,9 +576,8 @@ class Testbed {
     const std::size_t index = c_.broadcasts.size() - 1;
     // Wait until every reachable peer delivered and nothing arrived for a while (duplicates
     // still travel), or the longest wait allowed.
-    const auto deadline = Clock::now() + std::chrono::duration<double>(f_.flood_wait_s);
-    const auto quiet_for = std::chrono::milliseconds(500) +
-                           std::chrono::microseconds(2 * d_.network.latency.longest());
+    const auto deadline = Clock::now() + wall(static_cast<Time>(f_.flood_wait_s * kSecond));
+    const auto quiet_for = wall(500 * kMillisecond + 2 * d_.network.latency.longest());
     auto last_line = Clock::now();
     while (Clock::now() < deadline) {
       bool any = false;
@@ -591,7 +610,7 @@ class Testbed {
       if (procs_.size() < next_node_ + spares_) spawn_next();
       const Time left = t - now();
       if (left <= 0) return;
-      pump(std::chrono::milliseconds(std::clamp<Time>(left / 1000, 0, 50)));
+      pump(std::chrono::milliseconds(std::clamp<Time>(wall(left).count() / 1000, 0, 50)));
     }
   }
 
@@ -638,7 +657,7 @@ class Testbed {
       std::string origin;
       std::uint64_t id = 0;
       in >> t >> origin >> id;
-      c_.delivered[id].emplace_back(t, static_cast<std::uint32_t>(i));
+      c_.delivered[id].emplace_back(scenario_clock(t), static_cast<std::uint32_t>(i));
     } else if (verb == "dup") {
       std::uint64_t id = 0;
       in >> id;
@@ -650,7 +669,7 @@ class Testbed {
       for (Broadcast& b : c_.broadcasts)
         if (b.origin == i && b.id == 0) {
           b.id = id;
-          b.said_us = t;
+          b.said_us = scenario_clock(t);
           break;
         }
     } else if (verb == "links") {
@@ -968,6 +987,8 @@ void run_testbed(CLI::App* cmd, TestbedFlags& f) {
   ex::Options options = d.options();
   options.emplace_back("testbed_settle_s", analysis::format_number(f.settle_s));
   options.emplace_back("testbed_flood_wait_s", analysis::format_number(f.flood_wait_s));
+  if (f.time_scale != 1)
+    options.emplace_back("testbed_time_scale", analysis::format_number(f.time_scale));
   const bool many = seeds.size() > 1 || cmd->count("--seeds") > 0;
   const std::string range =
       many ? std::to_string(seeds.front()) + ".." + std::to_string(seeds.back()) : "";
@@ -1051,6 +1072,13 @@ void add_testbed_command(CLI::App& app) {
   cmd->add_option("--flood-wait", flags->flood_wait_s,
                   "Most seconds to wait for the final flood to go quiet")
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--time-scale", flags->time_scale,
+                  "Play the scenario this many times slower than the wall clock: its times, the "
+                  "peers' protocol clocks and the emulated latencies all stretch, and what is "
+                  "reported stays in scenario time (for more peers than the machine keeps up "
+                  "with)")
+      ->check(CLI::Range(1.0, 1000.0))
       ->capture_default_str();
   cmd->add_option("--ready-timeout", flags->ready_timeout_s,
                   "Seconds every peer has to start listening")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/v6_only.hpp>
+#include <cmath>
 #include <system_error>
 #include <type_traits>
 
@@ -107,9 +108,19 @@ Peer::~Peer() {
 }
 
 Time Peer::now() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                               start_)
-      .count();
+  const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start_)
+                        .count();
+  return options_.time_scale == 1
+             ? wall
+             : static_cast<Time>(static_cast<double>(wall) / options_.time_scale);
+}
+
+std::chrono::microseconds Peer::wall(Time span) const {
+  return std::chrono::microseconds(
+      options_.time_scale == 1
+          ? span
+          : static_cast<Time>(std::ceil(static_cast<double>(span) * options_.time_scale)));
 }
 
 void Peer::log(std::string_view line) const {
@@ -375,18 +386,19 @@ void Peer::from_session(const Session& s, Input input) {
   if (!delay_) return feed(std::move(input));
   const ConnId conn = s.conn();
   if (closed) ending_.insert(conn);
-  delay_->push(options_.link_delay(s.remote_address()), [this, conn, closed, serial = s.serial(),
-                                                         in = std::move(input)]() mutable {
-    if (leaving_) return;
-    if (closed) {
-      ending_.erase(conn);
-      return feed(std::move(in));
-    }
-    // The Node may have closed the connection meanwhile: then it wants nothing more.
-    const auto it = by_conn_.find(conn);
-    if ((it != by_conn_.end() && it->second->serial() == serial) || ending_.count(conn) > 0)
-      feed(std::move(in));
-  });
+  delay_->push(
+      wall(options_.link_delay(s.remote_address()).count()),
+      [this, conn, closed, serial = s.serial(), in = std::move(input)]() mutable {
+        if (leaving_) return;
+        if (closed) {
+          ending_.erase(conn);
+          return feed(std::move(in));
+        }
+        // The Node may have closed the connection meanwhile: then it wants nothing more.
+        const auto it = by_conn_.find(conn);
+        if ((it != by_conn_.end() && it->second->serial() == serial) || ending_.count(conn) > 0)
+          feed(std::move(in));
+      });
 }
 
 void Peer::on_session_end(Session& s, std::string_view fault) {
@@ -479,7 +491,7 @@ void Peer::arm_wake() {
   const Time earliest = wakes_.begin()->first;
   if (armed_for_ && *armed_for_ <= earliest) return;
   armed_for_ = earliest;
-  wake_timer_.expires_at(start_ + std::chrono::microseconds(earliest));
+  wake_timer_.expires_at(start_ + wall(earliest));
   wake_timer_.async_wait(
       [this, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
         if (alive.expired() || ec) return;  // gone, re-armed for an earlier time, or leaving

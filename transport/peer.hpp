@@ -72,6 +72,10 @@ struct PeerOptions {
   // Test-only: whether a packet that arrived from `remote` is dropped before anything else sees
   // it, emulating loss and partitions (never a connection's end). Unset: none is.
   std::function<bool(const Address& remote)> drop_packet;
+  // Test-only (`p2p testbed --time-scale`): the Node's clock runs this many times slower than the
+  // wall clock, so its timers and the emulated latencies stretch by the same factor and a machine
+  // too slow for a scenario (many peers on few cores, a sanitizer build) plays it as a fast one.
+  double time_scale = 1;
 };
 
 // Where a Peer's output goes: chat lines, the Node's notes, and the transport's log lines about
@@ -123,6 +127,8 @@ class Peer final : private SessionOwner {
   void apply(Effect& effect);
   void log(std::string_view line) const;
   Time now() const;
+  // A span of the Node's clock on the wall clock (options_.time_scale).
+  std::chrono::microseconds wall(Time span) const;
   std::shared_ptr<Session> make_session(tcp::socket socket, ConnId conn);
   void schedule(Time at, Timer timer);
   void arm_wake();

@@ -48,6 +48,11 @@ def free_port(peers=64):
     raise RuntimeError("no free port for the testbed")
 
 
+# Extra flags for every testbed that plays a scenario: `--time-scale F` where the peers run slowly
+# (a sanitizer build), so the scenario is played as on a fast machine.
+TESTBED_EXTRA = []
+
+
 def run(cmd, timeout=60, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
@@ -90,7 +95,8 @@ def case_twin(p2p, tmp, real_seeds=2):
     real, sim = os.path.join(tmp, "real"), os.path.join(tmp, "sim")
     common = ["--arrival-interval", "20"]
     r = run([p2p, "testbed", "--peers", "20", "--seeds", f"1..{real_seeds}", "--port", str(port),
-             "--settle", "2", "--flood-wait", "4", "--out", real, "-q", *common], timeout=150)
+             "--settle", "2", "--flood-wait", "4", "--out", real, "-q", *common, *TESTBED_EXTRA],
+            timeout=150)
     assert r.returncode == 0, r.stderr
     assert not peers_on(port), "peers left running after a successful testbed"
     r = run([p2p, "sim", "--nodes", "20", "--seeds", "1..5", "--out", sim, "-q", *common])
@@ -122,14 +128,21 @@ def case_twin(p2p, tmp, real_seeds=2):
 
 
 def case_latency(p2p, tmp):
-    """Two peers with a fixed emulated latency of 300 ms: the chat line arrives no sooner."""
+    """Two peers with a fixed emulated latency of 300 ms: the chat line arrives no sooner; with
+    the protocol's clock slowed down twice (--time-scale 2) no sooner than 600 ms."""
+    latency_once(p2p, 1)
+    latency_once(p2p, 2)
+
+
+def latency_once(p2p, scale):
     port = free_port()
     def start(i, *extra):
         ip = f"127.1.0.{i + 1}"
         return subprocess.Popen(
             [p2p, "peer", "--control", "--quiet", "--bind", ip, "--port", str(port),
              "--advertise", f"{ip}:{port}", "--seed", str(i + 7), "--emulate-latency", "uniform",
-             "--emulate-latency-min", "300", "--emulate-latency-max", "300", *extra],
+             "--emulate-latency-min", "300", "--emulate-latency-max", "300",
+             "--time-scale", str(scale), *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     a = b = None
     try:
@@ -157,7 +170,7 @@ def case_latency(p2p, tmp):
             got = a.stdout.readline().split()
         assert got[0] == "deliver" and got[3] == said[1], got
         waited_ms = (int(got[1]) - int(said[2])) / 1000
-        assert 300 <= waited_ms < 1500, waited_ms
+        assert 300 * scale <= waited_ms < 1500 * scale, (scale, waited_ms)
     finally:
         for p in (a, b):
             if p and p.poll() is None:
@@ -229,7 +242,7 @@ def scenario_and_twin(p2p, tmp, text, seed):
         f.write(text)
     real, sim = os.path.join(tmp, "real"), os.path.join(tmp, "sim")
     r = run([p2p, "testbed", "--scenario", scenario, "--seed", str(seed), "--port", str(port),
-             "--flood-wait", "3", "--out", real, "-q"], timeout=140)
+             "--flood-wait", "3", "--out", real, "-q", *TESTBED_EXTRA], timeout=140)
     assert r.returncode == 0, r.stderr
     assert not peers_on(port), "peers left running after the testbed"
     r = run([p2p, "sim", "--scenario", scenario, "--seed", str(seed), "--out", sim, "-q"])
@@ -418,7 +431,7 @@ def case_mixed(p2p, tmp):
     real, sim = os.path.join(tmp, "real"), os.path.join(tmp, "sim")
     common = ["--rule", "seed+hyparview@30%", "--seed", "3", "--arrival-interval", "20"]
     r = run([p2p, "testbed", "--peers", "16", "--port", str(port), "--settle", "1.5",
-             "--flood-wait", "3", "--out", real, "-q", *common], timeout=140)
+             "--flood-wait", "3", "--out", real, "-q", *common, *TESTBED_EXTRA], timeout=140)
     assert r.returncode == 0, r.stderr
     r = run([p2p, "sim", "--nodes", "16", "--out", sim, "-q", *common])
     assert r.returncode == 0, r.stderr
@@ -434,9 +447,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--p2p", required=True)
     ap.add_argument("--real-seeds", type=int, default=2, help="twin: testbed seeds")
+    ap.add_argument("--time-scale", type=float, default=1,
+                    help="play every scenario this many times slower (slow builds)")
     ap.add_argument("case", choices=["twin", "latency", "interrupted", "refused", "churn", "drops",
                                      "partition", "mixed"])
     a = ap.parse_args()
+    if a.time_scale != 1:
+        TESTBED_EXTRA.extend(["--time-scale", str(a.time_scale)])
     with tempfile.TemporaryDirectory() as tmp:
         if a.case == "twin":
             case_twin(a.p2p, tmp, a.real_seeds)

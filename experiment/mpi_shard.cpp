@@ -86,6 +86,8 @@ std::string shard_refusal(const RunDescription& d) {
   if (d.settings.signing) return no("--signed");
   if (d.settings.comparison_measures) return no("comparison measures");
   if (d.network.service_time > 0) return no("--service-time");
+  if (d.network.latency.min <= 0)
+    return "--shard-network needs a smallest link latency above zero: it is the window";
   if (d.settings.rule.substr(0, d.settings.rule.find(':')) != "seed")
     return no("join rules other than seed");
   return sim::sharding_refusal(d.scenario);

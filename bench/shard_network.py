@@ -5,8 +5,9 @@
 
 Runs `p2p sim` (pinned to one core) and `mpirun -np R p2p sim --shard-network` alternately K
 times with the same seed and flags, checks that both write the same summary.csv, and prints the
-median (and range) of each one's simulation wall time, from the line p2p prints, and their ratio,
-with the windows, the events per window and rank 0's exchange time per window."""
+median (and range) of each one's simulation wall time and CPU time (rank 0's), from the lines p2p
+prints, and the ratio of the wall times, with the windows, the events per window and rank 0's
+exchange time per window (which includes waiting for the other ranks)."""
 import argparse
 import filecmp
 import os
@@ -25,6 +26,10 @@ def env():
     e.setdefault("OMPI_MCA_btl_tcp_if_include", "lo")
     e.setdefault("OMPI_MCA_oob_tcp_if_include", "lo")
     e.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+    # A rank waiting for the others yields its core rather than spin: on a machine shared with
+    # other work (or with fewer cores than ranks) spinning takes the core from the rank it waits
+    # for.
+    e.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
     return e
 
 
@@ -35,7 +40,8 @@ def run(cmd):
     m = re.search(r"simulated (\d+) events in ([0-9.e+-]+) s", r.stderr)
     split = re.search(r"split over \d+ ranks: (\d+) windows; rank 0 sent (\d+) bytes and spent "
                       r"([0-9.e+-]+) s in exchanges", r.stderr)
-    out = {"events": int(m.group(1)), "seconds": float(m.group(2))}
+    cpu = re.search(r"simulation CPU time ([0-9.e+-]+) s", r.stderr)
+    out = {"events": int(m.group(1)), "seconds": float(m.group(2)), "cpu": float(cpu.group(1))}
     if split:
         out.update(windows=int(split.group(1)), bytes=int(split.group(2)),
                    exchange=float(split.group(3)))
@@ -62,7 +68,8 @@ def main():
         for k in range(a.repeats):
             one, many = os.path.join(tmp, f"one{k}"), os.path.join(tmp, f"many{k}")
             serial.append(run(["taskset", "-c", "1", a.p2p, *flags, "-o", one]))
-            split.append(run(["mpirun", "-np", str(a.ranks), "--oversubscribe", a.p2p, *flags,
+            split.append(run(["mpirun", "-np", str(a.ranks), "--oversubscribe", "--bind-to",
+                              "none", a.p2p, *flags,
                               "--shard-network", "-o", many]))
             if not filecmp.cmp(os.path.join(one, "summary.csv"),
                                os.path.join(many, "summary.csv"), shallow=False):
@@ -77,6 +84,8 @@ def main():
           f"{serial[0]['events'] / w:.0f}")
     print(f"serial simulation s: {summary(s)}")
     print(f"split simulation s:  {summary(m)}")
+    print(f"serial CPU s: {summary([r['cpu'] for r in serial])}; rank 0's CPU s: "
+          f"{summary([r['cpu'] for r in split])}")
     print(f"speed-up (serial / split, medians): {statistics.median(s) / statistics.median(m):.2f}")
     print(f"rank 0 exchange s: {summary(ex)}; per window us: "
           f"{1e6 * statistics.median(ex) / w:.1f}; bytes sent by rank 0 per window: "

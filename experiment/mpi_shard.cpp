@@ -83,13 +83,12 @@ std::string shard_refusal(const RunDescription& d) {
   if (d.mix) return no("a mix of rules");
   if (!d.custom_metrics.empty() || !d.custom_observers.empty())
     return no("custom metrics and observers");
-  if (d.settings.signing) return no("--signed");
+  // Attackers' figures read every node's links during the analysis, which rank 0 does not hold.
+  if (d.config.rule != nullptr && d.config.rule->traits().adversary) return no("attackers");
   if (d.settings.comparison_measures) return no("comparison measures");
   if (d.network.service_time > 0) return no("--service-time");
   if (d.network.latency.min <= 0)
     return "--shard-network needs a smallest link latency above zero: it is the window";
-  if (d.settings.rule.substr(0, d.settings.rule.find(':')) != "seed")
-    return no("join rules other than seed");
   return sim::sharding_refusal(d.scenario);
 }
 

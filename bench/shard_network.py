@@ -39,12 +39,12 @@ def run(cmd):
         sys.exit(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}")
     m = re.search(r"simulated (\d+) events in ([0-9.e+-]+) s", r.stderr)
     split = re.search(r"split over \d+ ranks: (\d+) windows; rank 0 sent (\d+) bytes and spent "
-                      r"([0-9.e+-]+) s in exchanges", r.stderr)
+                      r"([0-9.e+-]+) s in exchanges \(([0-9.e+-]+) s of CPU time\)", r.stderr)
     cpu = re.search(r"simulation CPU time ([0-9.e+-]+) s", r.stderr)
     out = {"events": int(m.group(1)), "seconds": float(m.group(2)), "cpu": float(cpu.group(1))}
     if split:
         out.update(windows=int(split.group(1)), bytes=int(split.group(2)),
-                   exchange=float(split.group(3)))
+                   exchange=float(split.group(3)), exchange_cpu=float(split.group(4)))
     return out
 
 
@@ -87,6 +87,7 @@ def main():
     print(f"serial CPU s: {summary([r['cpu'] for r in serial])}; rank 0's CPU s: "
           f"{summary([r['cpu'] for r in split])}")
     print(f"speed-up (serial / split, medians): {statistics.median(s) / statistics.median(m):.2f}")
+    print(f"rank 0 CPU s in exchanges: {summary([r['exchange_cpu'] for r in split])}")
     print(f"rank 0 exchange s: {summary(ex)}; per window us: "
           f"{1e6 * statistics.median(ex) / w:.1f}; bytes sent by rank 0 per window: "
           f"{split[0]['bytes'] / w:.0f}")

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <ctime>
 #include <stdexcept>
 #include <vector>
 
@@ -42,6 +43,7 @@ MpiShardExchange::MpiShardExchange(const MpiSession& mpi)
 
 void MpiShardExchange::exchange(sim::Network& net) {
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   ++windows_;
   net.begin_exchange();
   std::vector<std::string> out(ranks_);
@@ -61,6 +63,7 @@ void MpiShardExchange::exchange(sim::Network& net) {
         "complete the sends");
   exchange_seconds_ +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  exchange_cpu_seconds_ += static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
 }
 
 void MpiShardExchange::finish(sim::Network& net) {

@@ -150,7 +150,8 @@ void run_sharded(const SimFlags& f, const ex::RunDescription& d) {
     return "split over " + std::to_string(mpi.size()) +
            " ranks: " + std::to_string(exchange.windows()) + " windows; rank 0 sent " +
            std::to_string(exchange.bytes_sent()) + " bytes and spent " +
-           std::to_string(exchange.exchange_seconds()) + " s in exchanges";
+           std::to_string(exchange.exchange_seconds()) + " s in exchanges (" +
+           std::to_string(exchange.exchange_cpu_seconds()) + " s of CPU time)";
   });
 #else
   (void)d;

@@ -2,8 +2,9 @@
 """One run split over MPI ranks against the same run in one process (docs/scaling.md).
 
     python3 bench/shard_network.py build/p2p NODES [--interval MS] [--ranks R] [--repeats K]
+                                   [--pin CORE|none]
 
-Runs `p2p sim` (pinned to one core) and `mpirun -np R p2p sim --shard-network` alternately K
+Runs `p2p sim` (pinned to one core, or not with --pin none) and `mpirun -np R p2p sim --shard-network` alternately K
 times with the same seed and flags, checks that both write the same summary.csv, and prints the
 median (and range) of each one's simulation wall time and CPU time (rank 0's), from the lines p2p
 prints, and the ratio of the wall times, with the windows, the events per window and rank 0's
@@ -60,6 +61,9 @@ def main():
     p.add_argument("--ranks", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", default="1")
+    p.add_argument("--pin", default="1",
+                   help="the core the serial run is pinned to, or 'none' to let it float as the "
+                        "ranks do (fairer when other work crowds one core)")
     a = p.parse_args()
     flags = ["sim", "-n", a.nodes, "-s", a.seed, "--arrival-interval", a.interval,
              "--resilience-runs", "1", "--no-paths", "--no-spectral"]
@@ -67,7 +71,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(a.repeats):
             one, many = os.path.join(tmp, f"one{k}"), os.path.join(tmp, f"many{k}")
-            serial.append(run(["taskset", "-c", "1", a.p2p, *flags, "-o", one]))
+            pin = [] if a.pin == "none" else ["taskset", "-c", a.pin]
+            serial.append(run([*pin, a.p2p, *flags, "-o", one]))
             split.append(run(["mpirun", "-np", str(a.ranks), "--oversubscribe", "--bind-to",
                               "none", a.p2p, *flags,
                               "--shard-network", "-o", many]))

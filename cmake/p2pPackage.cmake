@@ -8,7 +8,7 @@ include(CMakePackageConfigHelpers)
 # The layer libraries, exported as p2p::<name>. Each layer's CMakeLists defines the same name as
 # an ALIAS, so a target links `p2p::sim` the same way in the tree and from an installed package.
 set(_p2p_libraries "")
-foreach(lib protocol identity codec analysis sim experiment campaign_mpi transport cli)
+foreach(lib protocol identity codec analysis sim experiment campaign_mpi shard_mpi transport cli)
   if(TARGET ${lib})
     list(APPEND _p2p_libraries ${lib})
     # The headers are C++20: a user's target gets the standard with the library.

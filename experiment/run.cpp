@@ -251,9 +251,10 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
       analysis::write_report(hooks.snapshot_dir / name, g,
                              analysis::compute_report(g, report_options(d, seed)), le.labels);
     };
-  const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs);
-  if (!at_end) capture(*net);
+  const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
   RunResult r;
+  if (hooks.shard != nullptr && hooks.shard->rank() != 0) return r;
+  if (!at_end) capture(*net);
   r.samples = sr.samples;
   r.floods = net->floods();
   r.events = net->counters().events;

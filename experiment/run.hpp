@@ -22,6 +22,9 @@ struct RunHooks {
   std::function<void(std::size_t nodes)> analysing;
   // Where the scenario's snapshots go (DIR/t=SECONDS/); none are written when empty.
   std::filesystem::path snapshot_dir;
+  // This process is one rank of the run split over ranks (experiment/mpi_shard.hpp); only rank 0
+  // measures the graph, the others return once the simulation is over.
+  sim::ShardExchange* shard = nullptr;
 };
 
 struct RunResult {

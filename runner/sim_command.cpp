@@ -5,18 +5,23 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "campaign_launch.hpp"
 #include "experiment/campaign.hpp"
+#include "experiment/mpi_launch.hpp"
 #include "experiment/output_folder.hpp"
 #include "experiment/progress.hpp"
 #include "experiment/run.hpp"
 #include "experiment/seeds.hpp"
 #include "experiment/stop.hpp"
 #include "run_flags.hpp"
+#if P2P_HAVE_MPI
+#include "experiment/mpi_shard.hpp"
+#endif
 
 namespace p2p::runner {
 namespace {
@@ -28,6 +33,7 @@ struct SimFlags {
   std::uint64_t seed = 1;
   std::string seeds;  // "A..B": replications
   std::uint32_t service_time_us = 0;
+  bool shard_network = false;
   OutputFlags output;
 };
 
@@ -55,10 +61,14 @@ void run_replications(CLI::App* cmd, const SimFlags& f, const ex::RunDescription
             << " and aggregate.csv\n";
 }
 
-void run_once(const SimFlags& f, const ex::RunDescription& d) {
+// With `shard`, this is rank 0 of a run split over ranks, the folder already prepared; `note`
+// says how the ranks met.
+void run_once(const SimFlags& f, const ex::RunDescription& d, sim::ShardExchange* shard = nullptr,
+              const std::function<std::string()>& note = {}) {
   const ex::Manifest m{"p2p sim", d.options(), {}, f.seed, "", d.file_name, d.file_text};
   const fs::path out(f.output.out);
-  as_usage([&] { return ex::prepare_output(out, ex::to_json(m), f.output.force); });
+  if (shard == nullptr)
+    as_usage([&] { return ex::prepare_output(out, ex::to_json(m), f.output.force); });
   ex::install_stop_handlers();
   const fs::path partial = out / ".sim.partial";
   fs::remove_all(partial);
@@ -74,6 +84,7 @@ void run_once(const SimFlags& f, const ex::RunDescription& d) {
     line.show("analysing the graph of " + std::to_string(nodes) + " nodes", true);
   };
   hooks.snapshot_dir = partial / "snapshots";
+  hooks.shard = shard;
   ex::RunResult r;
   try {
     r = ex::run(d, f.seed, hooks);
@@ -101,6 +112,51 @@ void run_once(const SimFlags& f, const ex::RunDescription& d) {
             << (d.settings.signing ? "signed: every node signed and checked with its own key"
                                    : "nothing signed: --signed signs as real peers do")
             << ")\n";
+  if (note) std::cerr << "p2p sim: " << note() << "\n";
+}
+
+// `mpirun -np R p2p sim --shard-network ...`: one run split over the ranks (experiment/mpi_shard).
+void run_sharded(const SimFlags& f, const ex::RunDescription& d) {
+  if (!f.seeds.empty())
+    throw UsageError("--shard-network splits one run: give --seed, not --seeds");
+  if (ex::mpi_launch_size() == 0)
+    throw UsageError("--shard-network splits one run over MPI ranks: start it with mpirun -np R");
+#if P2P_HAVE_MPI
+  if (const std::string why = ex::shard_refusal(d); !why.empty()) throw UsageError(why);
+  ex::MpiSession mpi;
+  ex::MpiShardExchange exchange(mpi);
+  // Rank 0 alone writes: it checks the folder before any rank simulates.
+  std::string refused;
+  if (mpi.rank() == 0) {
+    const ex::Manifest m{"p2p sim", d.options(), {}, f.seed, "", d.file_name, d.file_text};
+    try {
+      ex::prepare_output(f.output.out, ex::to_json(m), f.output.force);
+    } catch (const std::exception& e) {
+      refused = e.what();
+    }
+  }
+  if (!mpi.all(refused.empty())) {
+    if (mpi.rank() == 0) throw UsageError(refused);
+    return;
+  }
+  if (mpi.rank() != 0) {
+    ex::RunHooks hooks;
+    hooks.progress = [](const sim::Network&) { ex::throw_if_stopped(); };
+    hooks.shard = &exchange;
+    ex::run(d, f.seed, hooks);
+    return;
+  }
+  run_once(f, d, &exchange, [&] {
+    return "split over " + std::to_string(mpi.size()) +
+           " ranks: " + std::to_string(exchange.windows()) + " windows; rank 0 sent " +
+           std::to_string(exchange.bytes_sent()) + " bytes and spent " +
+           std::to_string(exchange.exchange_seconds()) + " s in exchanges (" +
+           std::to_string(exchange.exchange_cpu_seconds()) + " s of CPU time)";
+  });
+#else
+  (void)d;
+  throw UsageError("--shard-network needs MPI: this p2p was built without it");
+#endif
 }
 
 void run_sim(CLI::App* cmd, const SimFlags& f) {
@@ -108,6 +164,11 @@ void run_sim(CLI::App* cmd, const SimFlags& f) {
   refuse_together(cmd, "--seed", "--seeds", "give one seed or a range, not both");
   if (cmd->count("--jobs") > 0 && f.seeds.empty())
     throw UsageError("--jobs needs --seeds: a single run uses one thread");
+  if (f.shard_network) {
+    ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
+    d.network.service_time = f.service_time_us;
+    return run_sharded(f, d);
+  }
   if (f.seeds.empty())
     refuse_on_ranks("one run is one process's work; give --seeds A..B to spread runs over ranks");
   ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
@@ -153,6 +214,10 @@ void add_sim_command(CLI::App& app) {
                   "has finished (a real peer's per-hop processing; docs/reality-gap.md)")
       ->check(CLI::Range(0u, 10'000'000u))
       ->capture_default_str();
+  cmd->add_flag("--shard-network", flags->shard_network,
+                "Under mpirun -np R: split this one run over the R ranks (node i on rank i mod "
+                "R), writing the folder one process writes, byte for byte; covers arrivals and "
+                "the final flood (docs/distributed.md)");
   add_analysis_flags(cmd, flags->settings.analysis);
   add_output_flags(cmd, flags->output, "--jobs,-j",
                    "Output folder: the run's report, or with --seeds one folder per seed");

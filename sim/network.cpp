@@ -121,6 +121,10 @@ void Network::push(std::uint32_t sender, Time at, Event& e) {
   e.at = at;
   e.sender = sender;
   e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++slots_[sender].send_seq;
+  if (ranks_ > 1) {
+    if (sender == kScenarioSender) next_window_ = std::min(next_window_, at);
+    if (owner(e.dest) != rank_) return send_away(sender, e);
+  }
   queue_.push(e);
 }
 
@@ -306,6 +310,8 @@ const FloodStats* Network::flood(std::uint64_t id) const {
 }
 
 void Network::finish_flood(std::size_t index) {
+  // Sharded, a rank sees only its share of the copies: the flood ends in merge_final.
+  if (ranks_ > 1 && !merged_) return;
   FloodStats& f = floods_[index];
   std::vector<Time>& lat = flood_latencies_[index];
   if (!lat.empty()) {
@@ -541,10 +547,9 @@ void Network::drain() {
 std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (std::uint32_t i : live_) {
-    for (const Link& l : nodes_[i].links()) {
-      const std::uint32_t j = index_of(l.peer);
+    for_each_peer(i, [&](std::uint32_t j) {
       if (i < j && j < nodes_.size() && slots_[j].alive) out.emplace_back(i, j);
-    }
+    });
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -553,10 +558,9 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
 std::uint64_t Network::link_ends() const {
   std::uint64_t ends = 0;
   for (std::uint32_t i : live_)
-    for (const Link& l : nodes_[i].links()) {
-      const std::uint32_t j = index_of(l.peer);
+    for_each_peer(i, [&](std::uint32_t j) {
       if (j < nodes_.size() && slots_[j].alive) ++ends;
-    }
+    });
   return ends;
 }
 

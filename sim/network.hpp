@@ -4,7 +4,10 @@
 // is integer microseconds; one root seed decides everything.
 #include <array>
 #include <cstdint>
+#include <limits>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "protocol/effect.hpp"
 #include "protocol/node.hpp"
 #include "protocol/random.hpp"
+#include "sim/address.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/latency.hpp"
 #include "sim/observer.hpp"
@@ -148,6 +152,56 @@ class Network {
   // The id of the message most recently said through schedule_say (0 if none yet).
   std::uint64_t last_said() const { return last_said_; }
 
+  // One run split over ranks (docs/distributed.md): node i belongs to rank i mod `ranks`, which
+  // alone handles its events. Every rank adds every node and runs the same scenario, so the
+  // replicated state (size, live_, groups, the scenario's send counter) agrees everywhere; an
+  // event for another rank's node waits in an outbox until the window's end, and a scenario
+  // event for another rank's node is only counted. Call before the first node is added.
+  void shard(std::uint32_t rank, std::uint32_t ranks);
+  std::uint32_t rank() const { return rank_; }
+  std::uint32_t ranks() const { return ranks_; }
+  bool sharded() const { return ranks_ > 1; }
+  std::uint32_t owner(std::uint32_t node) const { return node % ranks_; }
+  // The least delay from a rank's event to its effect on another rank: no event made in a window
+  // [W, W + lookahead) falls in it.
+  Time lookahead() const { return options_.latency.min; }
+  static constexpr Time kNoEvent = std::numeric_limits<Time>::max();
+  // A lower bound of the earliest pending event over every rank (kNoEvent: none): exact after an
+  // exchange, lowered by scenario events pushed since.
+  Time next_window() const { return next_window_; }
+  // Handles this rank's events with time < `end`; returns how many.
+  std::uint64_t run_window(Time end);
+  // A window's end: begin_exchange(), then batch_for(r) for every other rank r (its outbox, the
+  // floods this rank started and the header the next window starts from), then take_batch() for
+  // every batch received, in any order.
+  void begin_exchange();
+  std::string batch_for(std::uint32_t to);
+  void take_batch(std::string_view batch);
+  // The run's end: every rank but 0 gives its part (counters, its share of every flood, the links
+  // of its live nodes) and rank 0 merges them, after which its counters(), floods(), last_said(),
+  // links() and peers_of() are the whole network's, as a serial run's are.
+  std::string final_part() const;
+  // Events this rank's nodes sent to other ranks' nodes so far.
+  std::uint64_t crossed() const { return crossed_; }
+  void merge_final(const std::vector<std::string>& parts);
+
+  // The far ends of node i's links (node indices, a doubled link twice), whichever rank holds the
+  // node once merge_final has run.
+  template <typename F>
+  void for_each_peer(std::uint32_t i, F&& f) const {
+    if (!gathered_start_.empty() && owner(i) != rank_) {
+      for (std::uint64_t k = gathered_start_[i]; k < gathered_start_[i + 1]; ++k)
+        f(gathered_peers_[k]);
+      return;
+    }
+    for (const Link& l : nodes_[i].links()) f(index_of(l.peer));
+  }
+  std::size_t link_count(std::uint32_t i) const {
+    if (!gathered_start_.empty() && owner(i) != rank_)
+      return static_cast<std::size_t>(gathered_start_[i + 1] - gathered_start_[i]);
+    return nodes_[i].links().size();
+  }
+
  private:
   enum class Kind : std::uint8_t { Packet, Parked, Closed, Timer, ParkedTimer, Join, Say, Leave };
   // One pending event in 64 bytes. In the simulator every address is a simulated one, so a packet
@@ -234,6 +288,21 @@ class Network {
   std::uint64_t last_said_ = 0;
   static constexpr std::size_t kNoFlood = ~std::size_t{0};
   std::size_t said_flood_ = kNoFlood;  // flood the event being handled originated
+
+  // Sharding (shard()): outboxes per rank, floods to announce at the next exchange, and on rank 0
+  // after merge_final the links of other ranks' nodes (CSR by node index).
+  void send_away(std::uint32_t sender, Event& e);
+  std::uint32_t rank_ = 0;
+  std::uint32_t ranks_ = 1;
+  std::vector<std::vector<Event>> outbox_;
+  Time next_window_ = kNoEvent;
+  Time exchange_least_ = kNoEvent;
+  std::size_t floods_seen_ = 0;  // floods_ before this index were announced or received
+  std::size_t announce_begin_ = 0, announce_end_ = 0;
+  bool merged_ = false;
+  std::uint64_t crossed_ = 0;
+  std::vector<std::uint64_t> gathered_start_;
+  std::vector<std::uint32_t> gathered_peers_;
 };
 
 }  // namespace p2p::sim

@@ -128,15 +128,14 @@ class HeldLinks {
  public:
   explicit HeldLinks(const Network& net) : net_(net) {}
   bool holds(std::uint32_t i, std::uint32_t j) {
-    const auto& links = net_.node(i).links();
-    if (links.size() <= kScanUpTo) {
-      for (const Link& l : links)
-        if (index_of(l.peer) == j) return true;
-      return false;
+    if (net_.link_count(i) <= kScanUpTo) {
+      bool found = false;
+      net_.for_each_peer(i, [&](std::uint32_t k) { found = found || k == j; });
+      return found;
     }
     std::vector<std::uint32_t>& sorted = hubs_[i];  // looked up only, never iterated
     if (sorted.empty()) {
-      for (const Link& l : links) sorted.push_back(index_of(l.peer));
+      net_.for_each_peer(i, [&](std::uint32_t k) { sorted.push_back(k); });
       std::sort(sorted.begin(), sorted.end());
     }
     return std::binary_search(sorted.begin(), sorted.end(), j);
@@ -154,11 +153,10 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_on
     const Network& net, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lower) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (std::uint32_t j : net.live())
-    for (const Link& l : net.node(j).links()) {
-      const std::uint32_t i = index_of(l.peer);
+    net.for_each_peer(j, [&](std::uint32_t i) {
       if (i < j && net.alive(i) && !std::binary_search(lower.begin(), lower.end(), std::pair{i, j}))
         out.emplace_back(i, j);
-    }
+    });
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -185,10 +183,9 @@ TimeSample sample_topology(const Network& net) {
   std::vector<std::uint32_t> peers;
   for (std::uint32_t i : net.live()) {
     peers.clear();
-    for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
+    net.for_each_peer(i, [&](std::uint32_t j) {
       if (j < net.size() && j != i && net.alive(j)) peers.push_back(j);
-    }
+    });
     std::sort(peers.begin(), peers.end());
     for (std::size_t k = 0; k < peers.size(); ++k) {
       const std::uint32_t j = peers[k];
@@ -248,11 +245,17 @@ struct Action {
 
 class Driver {
  public:
-  Driver(Network& net, const Scenario& sc, std::uint64_t seed, const ScenarioObserver& obs)
-      : net_(net), sc_(sc), obs_(obs), rng_(derive_seed(seed, kScenarioSender, 1)) {}
+  Driver(Network& net, const Scenario& sc, std::uint64_t seed, const ScenarioObserver& obs,
+         ShardExchange* shard)
+      : net_(net), sc_(sc), obs_(obs), shard_(shard), rng_(derive_seed(seed, kScenarioSender, 1)) {}
 
   ScenarioResult run(std::uint64_t seed) {
     if (net_.size() != 0) throw std::logic_error("run_scenario needs an empty network");
+    if (shard_ != nullptr) {
+      if (const std::string why = sharding_refusal(sc_); !why.empty())
+        throw std::invalid_argument(why);
+      net_.shard(shard_->rank(), shard_->ranks());
+    }
     net_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(sc_.planned_nodes(), 1u << 30)));
     if (sc_.entry_node) net_.add_node();
     for (std::uint32_t i = 0; i < sc_.arrivals.size(); ++i)
@@ -299,10 +302,13 @@ class Driver {
       net_.schedule_say(net_.now(), result.flood_origin, sc_.message);
       advance_to(std::numeric_limits<Time>::max());
       result.flooded = true;
-      result.flood_id = net_.last_said();
     }
+    // Split over ranks, rank 0 now takes in the others' counters, floods and links.
+    if (shard_ != nullptr) shard_->finish(net_);
+    if (result.flooded) result.flood_id = net_.last_said();
     result.flood_end = net_.now();
-    if (sc_.end == 0) {
+    const bool reports = shard_ == nullptr || shard_->rank() == 0;
+    if (sc_.end == 0 && reports) {
       if (samples_.empty() || samples_.back().time != net_.now()) take_sample();
       result.end = net_.now();
     }
@@ -326,11 +332,37 @@ class Driver {
 
   // Runs the network's events up to `t` (all of them for the largest time), reporting progress.
   void advance_to(Time t) {
+    if (shard_ != nullptr) return advance_sharded(t);
     while (net_.pending() > 0 && net_.next_event_time() <= t) {
       net_.step();
       if ((++steps_ & 0xFFFF) == 0 && obs_.progress) obs_.progress(net_);
     }
     if (t != std::numeric_limits<Time>::max()) net_.run_until(t);
+  }
+
+  // The same split over ranks: windows as long as the smallest latency L, each ending in an
+  // exchange, until no event at or before `t` is left on any rank. An event made in a window
+  // [W, W + L) falls at W + L or later, so each rank handles its own events in the serial order.
+  // A scenario action inside a window needs no exchange: it reads only what every rank holds, and
+  // the events it makes go straight to their node's rank, which every rank knows.
+  void advance_sharded(Time t) {
+    constexpr Time kMax = std::numeric_limits<Time>::max();
+    for (;;) {
+      if (!window_open_) {
+        const Time w = net_.next_window();
+        if (w == Network::kNoEvent || w > t) break;
+        window_end_ = w > kMax - net_.lookahead() ? kMax : w + net_.lookahead();
+        window_open_ = true;
+      }
+      const bool inside = t != kMax && t < window_end_;
+      const std::uint64_t before = steps_;
+      steps_ += net_.run_window(inside ? t + 1 : window_end_);
+      if ((before >> 16) != (steps_ >> 16) && obs_.progress) obs_.progress(net_);
+      if (inside) break;
+      shard_->exchange(net_);
+      window_open_ = false;
+    }
+    if (t != kMax) net_.run_until(t);
   }
 
   std::uint32_t random_live() {
@@ -452,6 +484,9 @@ class Driver {
   Network& net_;
   const Scenario& sc_;
   const ScenarioObserver& obs_;
+  ShardExchange* shard_;
+  bool window_open_ = false;  // split over ranks: a window [W, window_end_) is being run
+  Time window_end_ = 0;
   Rng rng_;
   std::priority_queue<Action, std::vector<Action>, std::greater<>> agenda_;
   std::uint64_t seq_ = 0;
@@ -468,9 +503,25 @@ class Driver {
 
 }  // namespace
 
+std::string sharding_refusal(const Scenario& sc) {
+  auto no = [](const char* what) {
+    return std::string("a run split over ranks does not cover ") + what + " yet";
+  };
+  if (!sc.churn.empty()) return no("churn");
+  if (!sc.failures.empty()) return no("mass failures");
+  if (!sc.partitions.empty()) return no("partitions");
+  if (!sc.broadcasts.empty()) return no("broadcasts");
+  if (!sc.snapshots.empty()) return no("snapshots");
+  if (sc.sample_every > 0) return no("samples during the run");
+  if (sc.end > 0) return no("an end time");
+  for (const ArrivalPhase& a : sc.arrivals)
+    if (a.has_sessions) return no("sessions (newcomers that leave)");
+  return {};
+}
+
 ScenarioResult run_scenario(Network& net, const Scenario& scenario, std::uint64_t seed,
-                            const ScenarioObserver& observer) {
-  Driver d(net, scenario, seed, observer);
+                            const ScenarioObserver& observer, ShardExchange* shard) {
+  Driver d(net, scenario, seed, observer, shard);
   return d.run(seed);
 }
 

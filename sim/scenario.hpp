@@ -163,9 +163,31 @@ struct ScenarioObserver {
   std::function<void(const Network&)> at_end;
 };
 
+// How the ranks of one run split over ranks meet (docs/distributed.md): at each window's end every
+// rank sends every other its batch (Network::begin_exchange, batch_for) and takes in theirs
+// (take_batch); at the run's end rank 0 merges every other rank's final_part (merge_final). The
+// MPI one is experiment/mpi_shard.hpp.
+class ShardExchange {
+ public:
+  virtual ~ShardExchange() = default;
+  virtual std::uint32_t rank() const = 0;
+  virtual std::uint32_t ranks() const = 0;
+  virtual void exchange(Network& net) = 0;
+  virtual void finish(Network& net) = 0;
+};
+
+// Why `scenario` cannot be run split over ranks yet (one line), or empty when it can: arrivals
+// (from node 0 or a random live node, at an interval or at a rate, without sessions) and the
+// final flood are covered; churn, failures, partitions, broadcasts, snapshots, samples and an
+// end time are not.
+std::string sharding_refusal(const Scenario& scenario);
+
 // Runs `scenario` on an empty network. The scenario's draws come from generators derived from
-// `seed` and kept apart from every node's.
+// `seed` and kept apart from every node's. With `shard`, this process is one of its ranks: the
+// network is sharded over them, every rank runs the same scenario and they meet at every window's
+// end; rank 0 ends with the whole network's counters, floods, links and samples, the serial
+// run's to the byte.
 ScenarioResult run_scenario(Network& net, const Scenario& scenario, std::uint64_t seed,
-                            const ScenarioObserver& observer = {});
+                            const ScenarioObserver& observer = {}, ShardExchange* shard = nullptr);
 
 }  // namespace p2p::sim

@@ -54,16 +54,14 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
   DegreeStats degrees;
   std::optional<double> assortativity;
   Clustering triangles;
-  Components components;
   Cuts cut;
-  run_tasks(
-      {[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
-       [&] { r.core_number = core_numbers(g); }, [&] { components = connected_components(g); },
-       [&] {
-         degrees = degree_stats(g);
-         assortativity = degree_assortativity(g);
-       }},
-      options.threads);
+  run_tasks({[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
+             [&] { r.core_number = core_numbers(g); },
+             [&] {
+               degrees = degree_stats(g);
+               assortativity = degree_assortativity(g);
+             }},
+            options.threads);
 
   add("nodes", static_cast<double>(n));
   add("edges", static_cast<double>(g.edge_count()));
@@ -81,6 +79,7 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
     add("transitivity", triangles.transitivity);
     add("triangles", static_cast<double>(triangles.total_triangles));
   }
+  Components& components = cut.components;  // the bridges' search found them
   add("components", static_cast<double>(components.count()));
   if (n > 0) {
     const std::size_t largest = components.size[components.largest];

@@ -108,6 +108,22 @@ TEST(Cuts, TwoTrianglesJoinedByOneLink) {
   EXPECT_EQ(c.articulation, (std::vector<std::uint8_t>{0, 0, 1, 1, 0, 0}));
 }
 
+TEST(Cuts, SearchFindsTheSameComponentsAsConnectedComponents) {
+  // Sparse random graphs (many components, isolated nodes, ties in size) and one of a single
+  // piece; the ids, sizes and the largest must match the breadth-first numbering exactly.
+  const std::vector<Edge> ties{{3, 0}, {1, 4}, {4, 2}, {6, 7}, {7, 8}};
+  const std::vector<Graph> graphs{Graph::from_edges(9, ties), random_graph(500, 200, 3),
+                                  random_graph(2000, 1000, 4), random_graph(300, 1500, 5),
+                                  Graph::from_edges(0, {})};
+  for (const Graph& g : graphs) {
+    const Components expected = connected_components(g);
+    const Components found = cuts(g).components;
+    EXPECT_EQ(found.id, expected.id);
+    EXPECT_EQ(found.size, expected.size);
+    EXPECT_EQ(found.largest, expected.largest);
+  }
+}
+
 TEST(Cuts, MillionNodePathDoesNotOverflowTheStack) {
   const Cuts c = cuts(path(1'000'000));
   EXPECT_EQ(c.bridges.size(), 999'999u);

@@ -276,20 +276,26 @@ PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t sample
     sources.resize(samples);
   }
 
-  // One search from the first source tells a small-world graph from a deep one.
-  const bool deep = PlainBfs(g).search(sources[0]).eccentricity > kDeepEccentricity;
+  // One search from the first source tells a small-world graph from a deep one; it counts as
+  // that source's search, and the batches take the other sources.
+  const PlainBfs::One first = PlainBfs(g).search(sources[0]);
+  const bool deep = first.eccentricity > kDeepEccentricity;
   auto run = [&g, deep](std::span<const NodeId> from, unsigned t) {
     return deep ? run_batches<PlainBfs>(g, from, t) : run_batches<MultiBfs>(g, from, t);
   };
-  const BatchTotals totals = run(sources, threads);
-  s.diameter = totals.diameter;
+  BatchTotals totals = run(std::span<const NodeId>(sources).subspan(1), threads);
+  totals.sum += first.sum;
+  s.diameter = std::max(totals.diameter, first.eccentricity);
   if (s.exact) {
     s.mean_distance = static_cast<double>(totals.sum) / (static_cast<double>(n) * (n - 1));
     return s;
   }
   // Double sweeps: the node farthest from a source often lies at one end of a diameter. The
-  // farthest nodes of the first batch's sources are searched from as one more batch.
-  std::vector<NodeId> ends = totals.first_farthest;
+  // farthest nodes of the first kWidth sources are searched from as one more batch.
+  std::vector<NodeId> ends{first.farthest};
+  ends.insert(ends.end(), totals.first_farthest.begin(),
+              totals.first_farthest.begin() +
+                  static_cast<std::ptrdiff_t>(std::min(totals.first_farthest.size(), kWidth - 1)));
   std::sort(ends.begin(), ends.end());
   ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
   s.diameter = std::max(s.diameter, run(ends, threads).diameter);

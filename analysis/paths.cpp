@@ -45,9 +45,13 @@ class MultiBfs {
     std::uint64_t sum = 0;                    // distances from every source to every node
     std::vector<std::uint32_t> eccentricity;  // per source
     std::vector<NodeId> farthest;             // per source: a node at that distance
+    bool cut_short = false;  // some node lies beyond depth_limit: the rest is meaningless
   };
 
-  Result run(std::span<const NodeId> sources) {
+  // Searches from up to kWidth sources; stops as soon as a level would lie deeper than
+  // `depth_limit` and says so.
+  Result run(std::span<const NodeId> sources,
+             std::uint32_t depth_limit = std::numeric_limits<std::uint32_t>::max()) {
     const std::size_t n = g_.node_count();
     const std::size_t k = sources.size();
     const std::uint64_t full = k == kWidth ? ~std::uint64_t{0} : (std::uint64_t{1} << k) - 1;
@@ -73,6 +77,11 @@ class MultiBfs {
     std::uint64_t unfinished_edges = targets.size();
 
     for (std::uint32_t depth = 1; active > 0; ++depth) {
+      if (depth > depth_limit) {
+        for (std::size_t a = 0; a < active; ++a) frontier_[active_[a]] = 0;
+        r.cut_short = true;
+        return r;
+      }
       std::size_t fresh = 0;  // nodes reached at this depth, in fresh_[0, fresh)
       if (frontier_edges * kBottomUpRatio < unfinished_edges) {
         for (std::size_t a = 0; a < active; ++a) {
@@ -212,9 +221,9 @@ class PlainBfs {
   HugePageVector<NodeId> queue_;
 };
 
-// Above this eccentricity of the first source, searches run one source at a time. On a
-// million-node random graph (eccentricities 10-12) batches are 25 times faster than plain
-// searches; on a million-node grid (eccentricities 1000-2000) 6.6 times slower.
+// Above this eccentricity of any of the first batch's sources, searches run one source at a
+// time. On a million-node random graph (eccentricities 10-12) batches are 25 times faster than
+// plain searches; on a million-node grid (eccentricities 1000-2000) 6.6 times slower.
 constexpr std::uint32_t kDeepEccentricity = 32;
 
 // Sum of distances and the largest eccentricity over batches of 64 sources, shared among
@@ -276,26 +285,34 @@ PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t sample
     sources.resize(samples);
   }
 
-  // One search from the first source tells a small-world graph from a deep one; it counts as
-  // that source's search, and the batches take the other sources.
-  const PlainBfs::One first = PlainBfs(g).search(sources[0]);
-  const bool deep = first.eccentricity > kDeepEccentricity;
+  // The first batch tells a small-world graph from a deep one: it stops as soon as a node lies
+  // deeper than kDeepEccentricity from one of its sources (a few levels of little fronts on a
+  // deep graph, cheap), and every source is then searched from alone. Otherwise it counts as
+  // the first batch and the others follow.
+  const std::size_t head = std::min(kWidth, sources.size());
+  const MultiBfs::Result probe =
+      MultiBfs(g).run(std::span<const NodeId>(sources).first(head), kDeepEccentricity);
+  const bool deep = probe.cut_short;
   auto run = [&g, deep](std::span<const NodeId> from, unsigned t) {
     return deep ? run_batches<PlainBfs>(g, from, t) : run_batches<MultiBfs>(g, from, t);
   };
-  BatchTotals totals = run(std::span<const NodeId>(sources).subspan(1), threads);
-  totals.sum += first.sum;
-  s.diameter = std::max(totals.diameter, first.eccentricity);
+  BatchTotals totals;
+  if (deep) {
+    totals = run(sources, threads);
+  } else {
+    totals = run(std::span<const NodeId>(sources).subspan(head), threads);
+    totals.sum += probe.sum;
+    for (std::uint32_t e : probe.eccentricity) totals.diameter = std::max(totals.diameter, e);
+    totals.first_farthest = probe.farthest;
+  }
+  s.diameter = totals.diameter;
   if (s.exact) {
     s.mean_distance = static_cast<double>(totals.sum) / (static_cast<double>(n) * (n - 1));
     return s;
   }
   // Double sweeps: the node farthest from a source often lies at one end of a diameter. The
-  // farthest nodes of the first kWidth sources are searched from as one more batch.
-  std::vector<NodeId> ends{first.farthest};
-  ends.insert(ends.end(), totals.first_farthest.begin(),
-              totals.first_farthest.begin() +
-                  static_cast<std::ptrdiff_t>(std::min(totals.first_farthest.size(), kWidth - 1)));
+  // farthest nodes of the first batch's sources are searched from as one more batch.
+  std::vector<NodeId> ends = totals.first_farthest;
   std::sort(ends.begin(), ends.end());
   ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
   s.diameter = std::max(s.diameter, run(ends, threads).diameter);

@@ -106,24 +106,31 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
   std::vector<NodeId> members;
   Graph core;
   const bool connected_piece = n > 0 && components.size[components.largest] >= 2;
-  if (connected_piece && (options.paths || options.spectral)) {
+  const bool spectral = connected_piece && options.spectral;
+  const bool spectral_fits =
+      spectral && components.size[components.largest] <= options.spectral_limit;
+  if (connected_piece && (options.paths || spectral_fits)) {
     members = components.members(components.largest);
-    if (members.size() < n) core = induced_subgraph(g, members);
   }
+  // The spectrum works on its own copy of the piece (at most spectral_limit nodes); the paths
+  // search the piece inside g (on a graph of a million nodes the copy cost about as much as a
+  // batch of searches).
+  if (spectral_fits && members.size() < n) core = induced_subgraph(g, members);
   const Graph& lcc = members.size() == n ? g : core;
   if (connected_piece && options.paths) {
     tasks.emplace_back([&] {
-      paths = path_stats(lcc, options.exact_path_limit, options.path_samples, options.seed, 1);
+      paths =
+          path_stats(g, members, options.exact_path_limit, options.path_samples, options.seed, 1);
     });
   }
-  const bool spectral = connected_piece && options.spectral;
-  if (spectral && members.size() <= options.spectral_limit) {
+  if (spectral_fits) {
     tasks.emplace_back([&] { lambda2 = algebraic_connectivity(lcc); });
   } else if (spectral) {
+    const std::size_t largest = components.size[components.largest];
     r.skipped.push_back({"algebraic_connectivity",
-                         "the largest component has " + std::to_string(members.size()) +
+                         "the largest component has " + std::to_string(largest) +
                              " nodes, above the limit of " + std::to_string(options.spectral_limit),
-                         "--spectral-up-to " + std::to_string(members.size())});
+                         "--spectral-up-to " + std::to_string(largest)});
   }
   for (std::size_t i = 0; i < orders.count(); ++i) {
     tasks.emplace_back([&orders, i] { orders.compute(i); });

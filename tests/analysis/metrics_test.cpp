@@ -204,6 +204,43 @@ TEST(Paths, BatchedSearchesMatchOneSearchPerSourceOnEveryShape) {
   }
 }
 
+// g's nodes renumbered 2v, with the odd numbers between them paired off into little pieces of
+// their own: the largest piece's nodes are interleaved with nodes outside it.
+Graph interleaved_with_pairs(const Graph& g) {
+  const auto n = static_cast<NodeId>(g.node_count());
+  std::vector<Edge> e;
+  for (NodeId v = 0; v < n; ++v) {
+    for (NodeId w : g.neighbors(v)) {
+      if (v < w) e.push_back({2 * v, 2 * w});
+    }
+  }
+  for (NodeId v = 1; v + 2 < 2 * n; v += 4) e.push_back({v, v + 2});
+  return Graph::from_edges(2 * n, e);
+}
+
+TEST(Paths, APieceSearchedInPlaceGivesWhatItsCopyGives) {
+  // Shallow (random, with pieces of its own) and deep (grid: one search per source); exact and
+  // sampled; byte for byte the same as the statistics of the piece's induced subgraph.
+  for (const Graph& g : {interleaved_with_pairs(random_graph(3000, 4500, 9)),
+                         interleaved_with_pairs(grid(40)), random_graph(2000, 2600, 4)}) {
+    const Components c = connected_components(g);
+    const std::vector<NodeId> piece = c.members(c.largest);
+    ASSERT_LT(piece.size(), g.node_count());
+    const Graph copy = induced_subgraph(g, piece);
+    for (const auto& [limit, samples] : {std::pair<std::size_t, std::size_t>{100000, 10},
+                                         std::pair<std::size_t, std::size_t>{100, 150}}) {
+      const PathStats want = path_stats(copy, limit, samples, 3, 1);
+      for (unsigned threads : {1u, 2u}) {
+        const PathStats got = path_stats(g, piece, limit, samples, 3, threads);
+        EXPECT_EQ(got.exact, want.exact);
+        EXPECT_EQ(got.samples, want.samples);
+        EXPECT_EQ(got.diameter, want.diameter);
+        EXPECT_EQ(got.mean_distance, want.mean_distance);
+      }
+    }
+  }
+}
+
 TEST(Paths, SampledResultIsTheSameForEveryThreadCount) {
   const Graph g = grid(60);
   const PathStats one = path_stats(g, 100, 300, 7, 1);

@@ -13,6 +13,8 @@ Cuts cuts(const Graph& g) {
   const auto targets = g.targets();
   Cuts result;
   result.articulation.assign(n, 0);
+  Components& components = result.components;
+  components.id.resize(n);
 
   // A node's search state in one 16-byte record: discovering a node writes one cache line, not
   // four (the graph's order is random, so each is a miss).
@@ -23,12 +25,18 @@ Cuts cuts(const Graph& g) {
     std::uint32_t scanned = 0;  // neighbours looked at so far
   };
   HugePageVector<State> state(n);
+  constexpr std::uint64_t kPrefetchNeighbors = 16;
   HugePageVector<NodeId> stack;
   std::uint32_t time = 0;
 
   for (NodeId root = 0; root < n; ++root) {
     if (state[root].order != unvisited) continue;
+    // Roots come in ascending order, so a tree's root is its component's smallest node and the
+    // trees are numbered as connected_components numbers components.
+    const auto label = static_cast<std::uint32_t>(components.size.size());
+    const std::uint32_t first = time;
     state[root] = {time, time, root, 0};
+    components.id[root] = label;
     ++time;
     std::size_t root_children = 0;
     stack.push_back(root);
@@ -42,8 +50,18 @@ Cuts cuts(const Graph& g) {
         State& sw = state[w];
         if (sw.order == unvisited) {
           sw = {time, time, v, 0};
+          components.id[w] = label;
           ++time;
           stack.push_back(w);
+          // The search scans w's neighbours next and descends into the first one unvisited:
+          // ask for their records and their rows' offsets all at once, so a descent waits on
+          // two misses instead of three, and the back edges' records arrive together (hubs:
+          // the first few).
+          const std::uint64_t end = std::min(offsets[w + 1], offsets[w] + kPrefetchNeighbors);
+          for (std::uint64_t i = offsets[w]; i < end; ++i) {
+            __builtin_prefetch(&state[targets[i]]);
+            __builtin_prefetch(&offsets[targets[i]]);
+          }
           if (v == root) ++root_children;
         } else if (w != sv.parent) {
           // The graph is simple, so the only edge back to the parent is the tree edge itself.
@@ -60,6 +78,8 @@ Cuts cuts(const Graph& g) {
       if (p != root && sv.low >= sp.order) result.articulation[p] = 1;
     }
     if (root_children >= 2) result.articulation[root] = 1;
+    components.size.push_back(time - first);
+    if (components.size.back() > components.size[components.largest]) components.largest = label;
   }
   for (std::uint8_t a : result.articulation) result.articulation_points += a;
   std::sort(result.bridges.begin(), result.bridges.end(), [](const Edge& a, const Edge& b) {

@@ -19,6 +19,13 @@ namespace {
 constexpr std::uint64_t kPathStream = 0x70617468;  // separates path sampling from other draws
 constexpr std::size_t kWidth = 64;                 // sources per batch, one bit each
 
+// The nodes of the graph outside the connected piece being measured, and their edges: the
+// searches start inside and never reach them, and bottom-up levels must not wait on them.
+struct Outside {
+  std::vector<NodeId> nodes;
+  std::uint64_t edge_ends = 0;
+};
+
 // Up to 64 breadth-first searches at once, one bit per source (multi-source BFS). A node is
 // touched once per distinct distance it has from the batch's sources rather than once per source,
 // so on small-world graphs, where a node's distances to 64 sources take a handful of values, a
@@ -33,8 +40,9 @@ constexpr std::size_t kWidth = 64;                 // sources per batch, one bit
 // Both give the same distances, so the choice never shows in a result.
 class MultiBfs {
  public:
-  explicit MultiBfs(const Graph& g)
+  MultiBfs(const Graph& g, const Outside& outside)
       : g_(g),
+        outside_(outside),
         seen_(g.node_count()),
         frontier_(g.node_count()),
         next_(g.node_count()),
@@ -45,15 +53,20 @@ class MultiBfs {
     std::uint64_t sum = 0;                    // distances from every source to every node
     std::vector<std::uint32_t> eccentricity;  // per source
     std::vector<NodeId> farthest;             // per source: a node at that distance
+    bool cut_short = false;  // some node lies beyond depth_limit: the rest is meaningless
   };
 
-  Result run(std::span<const NodeId> sources) {
+  // Searches from up to kWidth sources; stops as soon as a level would lie deeper than
+  // `depth_limit` and says so.
+  Result run(std::span<const NodeId> sources,
+             std::uint32_t depth_limit = std::numeric_limits<std::uint32_t>::max()) {
     const std::size_t n = g_.node_count();
     const std::size_t k = sources.size();
     const std::uint64_t full = k == kWidth ? ~std::uint64_t{0} : (std::uint64_t{1} << k) - 1;
     const auto offsets = g_.offsets();
     const auto targets = g_.targets();
     std::fill(seen_.begin(), seen_.end(), 0);
+    for (NodeId u : outside_.nodes) seen_[u] = ~std::uint64_t{0};  // nothing to learn there
     Result r;
     r.eccentricity.assign(k, 0);
     r.farthest.assign(sources.begin(), sources.end());
@@ -70,9 +83,14 @@ class MultiBfs {
       frontier_[s] |= std::uint64_t{1} << i;
     }
     // Edges of nodes that some source has not reached yet: bottom-up's cost, roughly.
-    std::uint64_t unfinished_edges = targets.size();
+    std::uint64_t unfinished_edges = targets.size() - outside_.edge_ends;
 
     for (std::uint32_t depth = 1; active > 0; ++depth) {
+      if (depth > depth_limit) {
+        for (std::size_t a = 0; a < active; ++a) frontier_[active_[a]] = 0;
+        r.cut_short = true;
+        return r;
+      }
       std::size_t fresh = 0;  // nodes reached at this depth, in fresh_[0, fresh)
       if (frontier_edges * kBottomUpRatio < unfinished_edges) {
         for (std::size_t a = 0; a < active; ++a) {
@@ -145,6 +163,7 @@ class MultiBfs {
   static constexpr NodeId kAhead = 16;  // nodes ahead whose neighbours bottom-up prefetches
 
   const Graph& g_;
+  const Outside& outside_;
   HugePageVector<std::uint64_t> seen_;
   HugePageVector<std::uint64_t> frontier_;  // sources that reached each node at the current depth
   HugePageVector<std::uint64_t> next_;      // zero outside a level
@@ -158,7 +177,8 @@ class MultiBfs {
 // a source's farthest node is the first one dequeued at its eccentricity.
 class PlainBfs {
  public:
-  explicit PlainBfs(const Graph& g)
+  // A search from inside the piece stays inside: the nodes outside need no care.
+  PlainBfs(const Graph& g, const Outside& /*outside*/)
       : g_(g), distance_(g.node_count(), kUnseen), queue_(g.node_count()) {}
 
   MultiBfs::Result run(std::span<const NodeId> sources) {
@@ -212,9 +232,9 @@ class PlainBfs {
   HugePageVector<NodeId> queue_;
 };
 
-// Above this eccentricity of the first source, searches run one source at a time. On a
-// million-node random graph (eccentricities 10-12) batches are 25 times faster than plain
-// searches; on a million-node grid (eccentricities 1000-2000) 6.6 times slower.
+// Above this eccentricity of any of the first batch's sources, searches run one source at a
+// time. On a million-node random graph (eccentricities 10-12) batches are 25 times faster than
+// plain searches; on a million-node grid (eccentricities 1000-2000) 6.6 times slower.
 constexpr std::uint32_t kDeepEccentricity = 32;
 
 // Sum of distances and the largest eccentricity over batches of 64 sources, shared among
@@ -228,7 +248,8 @@ struct BatchTotals {
 };
 
 template <class Search>
-BatchTotals run_batches(const Graph& g, std::span<const NodeId> sources, unsigned threads) {
+BatchTotals run_batches(const Graph& g, const Outside& outside, std::span<const NodeId> sources,
+                        unsigned threads) {
   const std::size_t batches = (sources.size() + kWidth - 1) / kWidth;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads =
@@ -237,7 +258,7 @@ BatchTotals run_batches(const Graph& g, std::span<const NodeId> sources, unsigne
   std::vector<std::function<void()>> workers;
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      Search bfs(g);
+      Search bfs(g, outside);
       for (std::size_t b = t; b < batches; b += threads) {
         const std::size_t at = b * kWidth;
         const auto r = bfs.run(sources.subspan(at, std::min(kWidth, sources.size() - at)));
@@ -257,11 +278,20 @@ BatchTotals run_batches(const Graph& g, std::span<const NodeId> sources, unsigne
   return total;
 }
 
-}  // namespace
-
-PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
-                     std::uint64_t seed, unsigned threads) {
-  const std::size_t n = g.node_count();
+// The statistics of the piece (all of g when `piece` is empty).
+PathStats piece_path_stats(const Graph& g, std::span<const NodeId> piece, std::size_t exact_limit,
+                           std::size_t samples, std::uint64_t seed, unsigned threads) {
+  const std::size_t n = piece.empty() ? g.node_count() : piece.size();
+  Outside outside;
+  if (!piece.empty() && piece.size() < g.node_count()) {
+    std::vector<std::uint8_t> inside(g.node_count(), 0);
+    for (NodeId v : piece) inside[v] = 1;
+    for (NodeId v = 0; v < g.node_count(); ++v) {
+      if (inside[v] != 0) continue;
+      outside.nodes.push_back(v);
+      outside.edge_ends += g.degree(v);
+    }
+  }
   PathStats s;
   std::vector<NodeId> sources(n);
   std::iota(sources.begin(), sources.end(), NodeId{0});
@@ -275,13 +305,33 @@ PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t sample
     for (std::size_t i = 0; i < samples; ++i) std::swap(sources[i], sources[i + rng.below(n - i)]);
     sources.resize(samples);
   }
+  // The piece's i-th node is node i of its induced subgraph: the same sources, met in the same
+  // order, as in a copy of the piece.
+  if (!piece.empty()) {
+    for (NodeId& v : sources) v = piece[v];
+  }
 
-  // One search from the first source tells a small-world graph from a deep one.
-  const bool deep = PlainBfs(g).search(sources[0]).eccentricity > kDeepEccentricity;
-  auto run = [&g, deep](std::span<const NodeId> from, unsigned t) {
-    return deep ? run_batches<PlainBfs>(g, from, t) : run_batches<MultiBfs>(g, from, t);
+  // The first batch tells a small-world graph from a deep one: it stops as soon as a node lies
+  // deeper than kDeepEccentricity from one of its sources (a few levels of little fronts on a
+  // deep graph, cheap), and every source is then searched from alone. Otherwise it counts as
+  // the first batch and the others follow.
+  const std::size_t head = std::min(kWidth, sources.size());
+  const MultiBfs::Result probe =
+      MultiBfs(g, outside).run(std::span<const NodeId>(sources).first(head), kDeepEccentricity);
+  const bool deep = probe.cut_short;
+  auto run = [&g, &outside, deep](std::span<const NodeId> from, unsigned t) {
+    return deep ? run_batches<PlainBfs>(g, outside, from, t)
+                : run_batches<MultiBfs>(g, outside, from, t);
   };
-  const BatchTotals totals = run(sources, threads);
+  BatchTotals totals;
+  if (deep) {
+    totals = run(sources, threads);
+  } else {
+    totals = run(std::span<const NodeId>(sources).subspan(head), threads);
+    totals.sum += probe.sum;
+    for (std::uint32_t e : probe.eccentricity) totals.diameter = std::max(totals.diameter, e);
+    totals.first_farthest = probe.farthest;
+  }
   s.diameter = totals.diameter;
   if (s.exact) {
     s.mean_distance = static_cast<double>(totals.sum) / (static_cast<double>(n) * (n - 1));
@@ -295,6 +345,18 @@ PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t sample
   s.diameter = std::max(s.diameter, run(ends, threads).diameter);
   s.mean_distance = static_cast<double>(totals.sum) / (static_cast<double>(samples) * (n - 1));
   return s;
+}
+
+}  // namespace
+
+PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
+                     std::uint64_t seed, unsigned threads) {
+  return piece_path_stats(g, {}, exact_limit, samples, seed, threads);
+}
+
+PathStats path_stats(const Graph& g, std::span<const NodeId> piece, std::size_t exact_limit,
+                     std::size_t samples, std::uint64_t seed, unsigned threads) {
+  return piece_path_stats(g, piece, exact_limit, samples, seed, threads);
 }
 
 PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,

@@ -2,6 +2,7 @@
 // Shortest-path statistics of a connected graph: mean distance and diameter.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "analysis/graph.hpp"
 
@@ -26,5 +27,11 @@ PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t sample
                      std::uint64_t seed, unsigned threads);
 PathStats path_stats(const Graph& g, std::size_t exact_limit, std::size_t samples,
                      std::uint64_t seed);
+
+// The same statistics for one connected piece of `g`, its nodes ascending (at least two, e.g.
+// Components::members of a component): the result path_stats gives for induced_subgraph(g,
+// piece), byte for byte, without copying the piece's graph.
+PathStats path_stats(const Graph& g, std::span<const NodeId> piece, std::size_t exact_limit,
+                     std::size_t samples, std::uint64_t seed, unsigned threads);
 
 }  // namespace p2p::analysis

@@ -54,16 +54,14 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
   DegreeStats degrees;
   std::optional<double> assortativity;
   Clustering triangles;
-  Components components;
   Cuts cut;
-  run_tasks(
-      {[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
-       [&] { r.core_number = core_numbers(g); }, [&] { components = connected_components(g); },
-       [&] {
-         degrees = degree_stats(g);
-         assortativity = degree_assortativity(g);
-       }},
-      options.threads);
+  run_tasks({[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
+             [&] { r.core_number = core_numbers(g); },
+             [&] {
+               degrees = degree_stats(g);
+               assortativity = degree_assortativity(g);
+             }},
+            options.threads);
 
   add("nodes", static_cast<double>(n));
   add("edges", static_cast<double>(g.edge_count()));
@@ -81,6 +79,7 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
     add("transitivity", triangles.transitivity);
     add("triangles", static_cast<double>(triangles.total_triangles));
   }
+  Components& components = cut.components;  // the bridges' search found them
   add("components", static_cast<double>(components.count()));
   if (n > 0) {
     const std::size_t largest = components.size[components.largest];
@@ -107,24 +106,31 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
   std::vector<NodeId> members;
   Graph core;
   const bool connected_piece = n > 0 && components.size[components.largest] >= 2;
-  if (connected_piece && (options.paths || options.spectral)) {
+  const bool spectral = connected_piece && options.spectral;
+  const bool spectral_fits =
+      spectral && components.size[components.largest] <= options.spectral_limit;
+  if (connected_piece && (options.paths || spectral_fits)) {
     members = components.members(components.largest);
-    if (members.size() < n) core = induced_subgraph(g, members);
   }
+  // The spectrum works on its own copy of the piece (at most spectral_limit nodes); the paths
+  // search the piece inside g (on a graph of a million nodes the copy cost about as much as a
+  // batch of searches).
+  if (spectral_fits && members.size() < n) core = induced_subgraph(g, members);
   const Graph& lcc = members.size() == n ? g : core;
   if (connected_piece && options.paths) {
     tasks.emplace_back([&] {
-      paths = path_stats(lcc, options.exact_path_limit, options.path_samples, options.seed, 1);
+      paths =
+          path_stats(g, members, options.exact_path_limit, options.path_samples, options.seed, 1);
     });
   }
-  const bool spectral = connected_piece && options.spectral;
-  if (spectral && members.size() <= options.spectral_limit) {
+  if (spectral_fits) {
     tasks.emplace_back([&] { lambda2 = algebraic_connectivity(lcc); });
   } else if (spectral) {
+    const std::size_t largest = components.size[components.largest];
     r.skipped.push_back({"algebraic_connectivity",
-                         "the largest component has " + std::to_string(members.size()) +
+                         "the largest component has " + std::to_string(largest) +
                              " nodes, above the limit of " + std::to_string(options.spectral_limit),
-                         "--spectral-up-to " + std::to_string(members.size())});
+                         "--spectral-up-to " + std::to_string(largest)});
   }
   for (std::size_t i = 0; i < orders.count(); ++i) {
     tasks.emplace_back([&orders, i] { orders.compute(i); });
@@ -261,8 +267,17 @@ void write_report(const std::filesystem::path& dir, const Graph& g, const Report
 
   CsvFile edges(dir / "edges.csv");
   edges.text("source,target\n");
+  // A target's label is a random read (a million labels take 32 MB): ask for the label a few
+  // rows ahead, or the writing waits on memory at every row.
+  constexpr std::size_t kAhead = 64;
+  const auto offsets = g.offsets();
+  const auto targets = g.targets();
   for (NodeId v = 0; v < g.node_count(); ++v) {
-    for (NodeId w : g.neighbors(v)) {
+    for (std::uint64_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+      if (!labels.empty() && i + kAhead < targets.size()) {
+        __builtin_prefetch(&labels[targets[i + kAhead]]);
+      }
+      const NodeId w = targets[i];
       if (v < w) node(node(edges, v).comma(), w).end_row();
     }
   }

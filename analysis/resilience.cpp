@@ -101,10 +101,17 @@ std::vector<std::uint32_t> largest_component_by_removal(const Graph& g,
 }
 
 std::vector<NodeId> degree_removal_order(const Graph& g) {
-  std::vector<NodeId> order(g.node_count());
-  std::iota(order.begin(), order.end(), NodeId{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](NodeId a, NodeId b) { return g.degree(a) > g.degree(b); });
+  // A counting sort: one pass over the degrees in id order, so ties keep the lower id first (a
+  // comparison sort read each compared node's degree from a random place, n log n times).
+  const std::size_t n = g.node_count();
+  std::size_t max_degree = 0;
+  for (NodeId v = 0; v < n; ++v) max_degree = std::max(max_degree, g.degree(v));
+  std::vector<std::size_t> next(max_degree + 2,
+                                0);  // next[d]: where the next node of degree d goes
+  for (NodeId v = 0; v < n; ++v) ++next[max_degree - g.degree(v) + 1];
+  std::partial_sum(next.begin(), next.end(), next.begin());
+  std::vector<NodeId> order(n);
+  for (NodeId v = 0; v < n; ++v) order[next[max_degree - g.degree(v)]++] = v;
   return order;
 }
 

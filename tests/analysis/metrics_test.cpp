@@ -108,6 +108,22 @@ TEST(Cuts, TwoTrianglesJoinedByOneLink) {
   EXPECT_EQ(c.articulation, (std::vector<std::uint8_t>{0, 0, 1, 1, 0, 0}));
 }
 
+TEST(Cuts, SearchFindsTheSameComponentsAsConnectedComponents) {
+  // Sparse random graphs (many components, isolated nodes, ties in size) and one of a single
+  // piece; the ids, sizes and the largest must match the breadth-first numbering exactly.
+  const std::vector<Edge> ties{{3, 0}, {1, 4}, {4, 2}, {6, 7}, {7, 8}};
+  const std::vector<Graph> graphs{Graph::from_edges(9, ties), random_graph(500, 200, 3),
+                                  random_graph(2000, 1000, 4), random_graph(300, 1500, 5),
+                                  Graph::from_edges(0, {})};
+  for (const Graph& g : graphs) {
+    const Components expected = connected_components(g);
+    const Components found = cuts(g).components;
+    EXPECT_EQ(found.id, expected.id);
+    EXPECT_EQ(found.size, expected.size);
+    EXPECT_EQ(found.largest, expected.largest);
+  }
+}
+
 TEST(Cuts, MillionNodePathDoesNotOverflowTheStack) {
   const Cuts c = cuts(path(1'000'000));
   EXPECT_EQ(c.bridges.size(), 999'999u);
@@ -184,6 +200,43 @@ TEST(Paths, BatchedSearchesMatchOneSearchPerSourceOnEveryShape) {
       EXPECT_EQ(got.samples, g.node_count()) << name;
       EXPECT_EQ(got.diameter, want.diameter) << name << " threads " << threads;
       EXPECT_NEAR(got.mean_distance, want.mean, 1e-12 * want.mean) << name;
+    }
+  }
+}
+
+// g's nodes renumbered 2v, with the odd numbers between them paired off into little pieces of
+// their own: the largest piece's nodes are interleaved with nodes outside it.
+Graph interleaved_with_pairs(const Graph& g) {
+  const auto n = static_cast<NodeId>(g.node_count());
+  std::vector<Edge> e;
+  for (NodeId v = 0; v < n; ++v) {
+    for (NodeId w : g.neighbors(v)) {
+      if (v < w) e.push_back({2 * v, 2 * w});
+    }
+  }
+  for (NodeId v = 1; v + 2 < 2 * n; v += 4) e.push_back({v, v + 2});
+  return Graph::from_edges(2 * n, e);
+}
+
+TEST(Paths, APieceSearchedInPlaceGivesWhatItsCopyGives) {
+  // Shallow (random, with pieces of its own) and deep (grid: one search per source); exact and
+  // sampled; byte for byte the same as the statistics of the piece's induced subgraph.
+  for (const Graph& g : {interleaved_with_pairs(random_graph(3000, 4500, 9)),
+                         interleaved_with_pairs(grid(40)), random_graph(2000, 2600, 4)}) {
+    const Components c = connected_components(g);
+    const std::vector<NodeId> piece = c.members(c.largest);
+    ASSERT_LT(piece.size(), g.node_count());
+    const Graph copy = induced_subgraph(g, piece);
+    for (const auto& [limit, samples] : {std::pair<std::size_t, std::size_t>{100000, 10},
+                                         std::pair<std::size_t, std::size_t>{100, 150}}) {
+      const PathStats want = path_stats(copy, limit, samples, 3, 1);
+      for (unsigned threads : {1u, 2u}) {
+        const PathStats got = path_stats(g, piece, limit, samples, 3, threads);
+        EXPECT_EQ(got.exact, want.exact);
+        EXPECT_EQ(got.samples, want.samples);
+        EXPECT_EQ(got.diameter, want.diameter);
+        EXPECT_EQ(got.mean_distance, want.mean_distance);
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "test_graphs.hpp"
 
@@ -55,6 +56,21 @@ TEST(Resilience, DegreeOrderTakesHubsFirstAndBreaksTiesByLowerId) {
   const std::vector<Edge> e{{0, 1}, {2, 3}, {2, 4}, {5, 3}};
   const auto order = degree_removal_order(Graph::from_edges(6, e));
   EXPECT_EQ(order, (std::vector<NodeId>{2, 3, 0, 1, 4, 5}));
+}
+
+TEST(Resilience, DegreeOrderIsTheStableSortByDescendingDegree) {
+  // Many ties, isolated nodes (degree 0) and two hubs; then a random graph. Against a comparison
+  // sort that keeps equal degrees in id order.
+  std::vector<Edge> e;
+  for (NodeId v = 1; v < 400; v += 3) e.push_back({0, v});
+  for (NodeId v = 2; v < 400; v += 7) e.push_back({5, v});
+  for (const Graph& g : {Graph::from_edges(1000, e), random_graph(3000, 9000, 2)}) {
+    std::vector<NodeId> expected(g.node_count());
+    std::iota(expected.begin(), expected.end(), NodeId{0});
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](NodeId a, NodeId b) { return g.degree(a) > g.degree(b); });
+    EXPECT_EQ(degree_removal_order(g), expected);
+  }
 }
 
 TEST(Resilience, RandomOrdersArePermutationsThatDependOnSeedAndStream) {

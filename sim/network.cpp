@@ -167,7 +167,7 @@ void Network::crash(std::uint32_t node, Time detection) {
     Event e;
     e.kind = Kind::Closed;
     e.dest = to;
-    e.conn = conn;
+    e.set_conn(node, conn);
     push(node, now_ + detection, e);
   }
   drop_live(node);
@@ -193,6 +193,34 @@ std::pair<std::uint32_t, ConnId> Network::far_end(std::uint32_t from, ConnId con
   return {index_of(peer), kDriverConnBit | (ConnId{from} << 32) | conn};
 }
 
+void Network::Event::set_conn(std::uint32_t from, ConnId c) {
+  if (c == kOneShotConn) {
+    conn_form = ConnForm::OneShot;
+    conn = 0;
+  } else if (is_driver_conn(c)) {
+    assert(((c >> 32) & 0x7FFFFFFFu) == from);  // far_end names the sender as the opener
+    conn_form = ConnForm::Opened;
+    conn = static_cast<std::uint32_t>(c);
+  } else {
+    assert(c <= 0xFFFFFFFFu);  // a node numbers its connections with 32 bits
+    conn_form = ConnForm::Own;
+    conn = static_cast<std::uint32_t>(c);
+  }
+  (void)from;
+}
+
+ConnId Network::Event::conn_id() const {
+  switch (conn_form) {
+    case ConnForm::Own:
+      return conn;
+    case ConnForm::Opened:
+      return kDriverConnBit | (ConnId{sender} << 32) | conn;
+    case ConnForm::OneShot:
+      break;
+  }
+  return kOneShotConn;
+}
+
 std::uint16_t Network::intern(const std::string& text) {
   if (text.empty()) return 0;
   if (texts_[last_text_] == text) return last_text_;  // a flood sends one text many times
@@ -209,17 +237,25 @@ void Network::packet_of(const Event& e, Packet& out) const {
   out.hops = e.hops;
   out.origin = address_of(e.origin);
   out.id = e.id;
+  std::uint16_t text = 0;
+  if (e.aux_small) {
+    text = static_cast<std::uint16_t>(e.aux >> 40);
+    set_flags(out, static_cast<std::uint8_t>(e.aux >> 32));
+    set_ref(out, 0);
+    set_degree(out, static_cast<std::uint32_t>(e.aux));
+  } else {
+    set_flags(out, 0);
+    set_ref(out, e.aux);
+    set_degree(out, 0);
+  }
   // A rule's message has no chat text: the text slot carries the rule's tag instead.
   if (is_rule_message(out.type)) {
     out.text.clear();
-    out.tag = e.text;
+    out.tag = text;
   } else {
-    out.text.assign(texts_[e.text]);
+    out.text.assign(texts_[text]);
     out.tag = 0;
   }
-  set_flags(out, e.flags);
-  set_ref(out, e.ref);
-  set_degree(out, e.degree);
   clear_peers(out);
   out.body.clear();
 }
@@ -238,12 +274,21 @@ bool Network::fits(const Packet& packet, Event& e) {
   e.origin = index_of(packet.origin);
   if (!packet.peers.empty() || !packet.body.empty() || !(packet.origin == address_of(e.origin)))
     return false;
+  std::uint16_t text;
   if (is_rule_message(packet.type)) {
-    e.text = packet.tag;  // a rule's message has no chat text: the text slot carries its tag
-    return packet.text.empty();
+    text = packet.tag;  // a rule's message has no chat text: the text slot carries its tag
+    if (!packet.text.empty()) return false;
+  } else {
+    text = intern(packet.text);
+    if (packet.tag != 0 || text == kTextsFull) return false;
   }
-  e.text = intern(packet.text);
-  return packet.tag == 0 && e.text != kTextsFull;
+  // One word holds either the ref (an answer) or the degree, flags and text (anything else).
+  const std::uint64_t ref = ref_of(packet);
+  const std::uint64_t small = std::uint64_t{degree_of(packet)} |
+                              (std::uint64_t{flags_of(packet)} << 32) | (std::uint64_t{text} << 40);
+  e.aux_small = ref == 0 ? 1 : 0;
+  e.aux = ref == 0 ? small : ref;
+  return ref == 0 || small == 0;
 }
 
 void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
@@ -265,12 +310,9 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   Event e;
   e.kind = Kind::Packet;
   e.dest = to;
-  e.conn = conn;
+  e.set_conn(from, conn);
   e.type = static_cast<std::uint8_t>(packet.type);
   e.hops = packet.hops;
-  e.flags = flags_of(packet);
-  e.ref = ref_of(packet);
-  e.degree = degree_of(packet);
   e.id = packet.id;
   if (!fits(packet, e)) {
     std::uint32_t slot;
@@ -383,7 +425,7 @@ bool Network::step() {
       case Kind::Packet:
       case Kind::Parked: {
         auto& in = std::get<PacketIn>(packet_input_);
-        in.conn = ev.conn;
+        in.conn = ev.conn_id();
         if (ev.kind == Kind::Packet) {
           packet_of(ev, in.packet);
         } else {
@@ -394,7 +436,7 @@ bool Network::step() {
         break;
       }
       case Kind::Closed:
-        node.handle(now_, Closed{ev.conn}, effects_);
+        node.handle(now_, Closed{ev.conn_id()}, effects_);
         break;
       case Kind::Timer:
         node.handle(now_, TimerFired{Timer{static_cast<TimerKind>(ev.type), ev.id}}, effects_);
@@ -457,7 +499,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             Event ev;
             ev.kind = Kind::Closed;
             ev.dest = to;
-            ev.conn = conn;
+            ev.set_conn(from, conn);
             push(from, now_ + options_.latency.between(from, to), ev);
           } else if constexpr (std::is_same_v<T, Deliver>) {
             if (!observers_.empty()) [[unlikely]]

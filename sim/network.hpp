@@ -204,36 +204,43 @@ class Network {
 
  private:
   enum class Kind : std::uint8_t { Packet, Parked, Closed, Timer, ParkedTimer, Join, Say, Leave };
-  // One pending event in 64 bytes. In the simulator every address is a simulated one, so a packet
+  // How an event's connection id is held in 32 bits: a flood keeps millions of events pending, so
+  // each byte of an event is megabytes. The ids the simulator hands out name their opener, which
+  // is always the event's sender (far_end), so only the opener's own 32-bit id travels.
+  enum class ConnForm : std::uint8_t { Own, Opened, OneShot };
+  // One pending event in 48 bytes. In the simulator every address is a simulated one, so a packet
   // travels as node indices, an interned text and its small fields; a packet that does not fit (a
-  // field this form lacks, such as an address list) is parked whole in a side table and the event
-  // names its slot.
+  // field this form lacks, such as an address list, or a ref beside a degree, flags or text) is
+  // parked whole in a side table and the event names its slot.
   struct Event {
     Time at = 0;
-    std::uint64_t seq = 0;
-    ConnId conn = 0;
+    std::uint64_t seq : 40 = 0;  // a sender's counter: 10^12 sends, days of simulation
+    Kind kind : 3 = Kind::Packet;
+    std::uint8_t served : 1 = 0;  // with a service time: waited for its node and is handled now
+    ConnForm conn_form : 2 = ConnForm::Own;
+    std::uint8_t aux_small : 1 = 0;  // `aux` holds degree, flags and text rather than ref
+    std::uint8_t type = 0;           // packet type; timer kind
+    std::uint8_t hops = 0;
     std::uint64_t id = 0;   // packet id; timer key
-    std::uint64_t ref = 0;  // packet ref
+    std::uint64_t aux = 0;  // packet ref, or degree | flags << 32 | text << 40 (aux_small)
     std::uint32_t sender = 0;
     std::uint32_t dest = 0;
     std::uint32_t origin = 0;  // packet origin; join entry; say text; parked slot
-    std::uint32_t degree = 0;  // packet degree
-    std::uint16_t text = 0;    // packet text, interned
-    Kind kind = Kind::Packet;
-    std::uint8_t type = 0;  // packet type; timer kind
-    std::uint8_t hops = 0;
-    std::uint8_t flags = 0;
-    std::uint8_t served = 0;  // with a service time: waited for its node and is handled now
+    std::uint32_t conn = 0;    // the connection, as conn_form says
+
+    void set_conn(std::uint32_t from, ConnId c);
+    ConnId conn_id() const;
   };
-  static_assert(sizeof(Event) == 64, "an event fills one cache line");
+  static_assert(sizeof(Event) == 48, "an event fills three quarters of a cache line");
 
   void push(std::uint32_t sender, Time at, Event& e);
   void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet);
   void apply(std::uint32_t from, Effects& effects);
   void drop_live(std::uint32_t node);
   void packet_of(const Event& e, Packet& out) const;
-  // Fills `e`'s origin and text from `packet`; false when the packet has a field the compact
-  // event cannot carry (an address list, a body, a foreign origin), and must be parked.
+  // Fills `e`'s origin and aux from `packet`; false when the packet has a field the compact
+  // event cannot carry (an address list, a body, a foreign origin, a ref beside a degree, flags or
+  // text), and must be parked.
   bool fits(const Packet& packet, Event& e);
   // Starts fetching node `i`'s memory and its slot, for an event it will handle soon.
   void prefetch_node(std::uint32_t i) const;

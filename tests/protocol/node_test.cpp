@@ -321,3 +321,33 @@ TEST(Node, SameSeedSameInputsGiveSameEffects) {
 
 }  // namespace
 }  // namespace p2p
+
+TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
+  // Against a plain vector: inserts at the front, middle and back, erases, and moves, across
+  // every size from empty to well past the inline room.
+  p2p::LinkList list;
+  std::vector<p2p::ConnId> want;
+  auto check = [&] {
+    ASSERT_EQ(list.size(), want.size());
+    for (std::size_t k = 0; k < want.size(); ++k) EXPECT_EQ(list.data()[k].conn, want[k]);
+  };
+  for (p2p::ConnId c = 1; c <= 60; ++c) {
+    const std::size_t at = (c * 7) % (want.size() + 1);
+    const p2p::Link* where = list.insert(list.begin() + at, p2p::Link{c, p2p::Address::v4(1, 2)});
+    EXPECT_EQ(where->conn, c);
+    want.insert(want.begin() + static_cast<std::ptrdiff_t>(at), c);
+    check();
+  }
+  p2p::LinkList moved(std::move(list));
+  EXPECT_TRUE(list.empty());
+  list = std::move(moved);
+  check();
+  while (!want.empty()) {
+    const std::size_t at = (want.size() * 7 + 3) % want.size();
+    list.erase(list.begin() + at);
+    want.erase(want.begin() + static_cast<std::ptrdiff_t>(at));
+    check();
+  }
+  list.clear();
+  EXPECT_TRUE(list.empty());
+}

@@ -86,6 +86,20 @@ Packet get_packet(Reader& r) {
   return p;
 }
 
+// The interned text slot of a compact packet event (0: none; an answer's word holds its ref).
+constexpr int kTextShift = 40;
+constexpr std::uint64_t kTextMask = std::uint64_t{0xFFFF} << kTextShift;
+
+template <class E>
+std::uint16_t text_of(const E& e) {
+  return e.aux_small ? static_cast<std::uint16_t>((e.aux & kTextMask) >> kTextShift) : 0;
+}
+
+template <class E>
+void set_text(E& e, std::uint16_t text) {
+  e.aux = (e.aux & ~kTextMask) | (std::uint64_t{text} << kTextShift);
+}
+
 // Whether a compact packet event carries an interned chat text (a rule's message carries its tag
 // in the same slot).
 bool has_text(std::uint8_t type, std::uint16_t text) {
@@ -157,8 +171,8 @@ std::string Network::batch_for(std::uint32_t to) {
   for (const Event& e : box) {
     b.put(e);
     // An interned text and a parked packet are this rank's: they travel by value.
-    if (e.kind == Kind::Packet && has_text(e.type, e.text)) {
-      b.put_text(texts_[e.text]);
+    if (e.kind == Kind::Packet && has_text(e.type, text_of(e))) {
+      b.put_text(texts_[text_of(e)]);
     } else if (e.kind == Kind::Parked) {
       put_packet(b, parked_[e.origin]);
       parked_[e.origin] = Packet{};
@@ -190,12 +204,13 @@ void Network::take_batch(std::string_view batch) {
   const auto events = r.get<std::uint64_t>();
   for (std::uint64_t k = 0; k < events; ++k) {
     Event e = r.get<Event>();
-    if (e.kind == Kind::Packet && has_text(e.type, e.text)) {
+    if (e.kind == Kind::Packet && has_text(e.type, text_of(e))) {
       const std::string text(r.get_text());
-      e.text = intern(text);
-      if (e.text == kTextsFull) {
+      const std::uint16_t local = intern(text);
+      set_text(e, local);
+      if (local == kTextsFull) {
         // This rank's table of texts is full: carry the packet whole.
-        e.text = 0;
+        set_text(e, 0);
         Packet p;
         packet_of(e, p);
         p.text = text;

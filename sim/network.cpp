@@ -140,14 +140,7 @@ void Network::schedule_say(Time at, std::uint32_t node, std::string text) {
   Event e;
   e.kind = Kind::Say;
   e.dest = node;
-  if (!said_free_.empty()) {
-    e.origin = said_free_.back();
-    said_free_.pop_back();
-    said_[e.origin] = std::move(text);
-  } else {
-    e.origin = static_cast<std::uint32_t>(said_.size());
-    said_.push_back(std::move(text));
-  }
+  e.origin = store_in(said_, said_free_, std::move(text));
   push(kScenarioSender, at, e);
 }
 
@@ -315,17 +308,8 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   e.hops = packet.hops;
   e.id = packet.id;
   if (!fits(packet, e)) {
-    std::uint32_t slot;
-    if (!parked_free_.empty()) {
-      slot = parked_free_.back();
-      parked_free_.pop_back();
-      parked_[slot] = std::move(packet);
-    } else {
-      slot = static_cast<std::uint32_t>(parked_.size());
-      parked_.push_back(std::move(packet));
-    }
     e.kind = Kind::Parked;
-    e.origin = slot;
+    e.origin = store_in(parked_, parked_free_, std::move(packet));
   }
   if (e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) ++counters_.join_requests_in_flight;
   if (e.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty()) {

@@ -273,6 +273,20 @@ class Network {
   Event current_;
   // Inputs kept between events so their packets' buffers are reused.
   Input packet_input_{PacketIn{}};
+  // Puts `value` in a free place of `store` (one `free` lists, or a new one at the end) and
+  // returns that place: parked packets and scenario texts live there while their event waits.
+  template <class T>
+  static std::uint32_t store_in(std::vector<T>& store, std::vector<std::uint32_t>& free,
+                                T&& value) {
+    if (free.empty()) {
+      store.push_back(std::move(value));
+      return static_cast<std::uint32_t>(store.size() - 1);
+    }
+    const std::uint32_t slot = free.back();
+    free.pop_back();
+    store[slot] = std::move(value);
+    return slot;
+  }
   std::vector<Packet> parked_;
   std::vector<std::uint32_t> parked_free_;
   std::vector<Timer> parked_timers_;

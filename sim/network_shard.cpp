@@ -215,19 +215,10 @@ void Network::take_batch(std::string_view batch) {
         packet_of(e, p);
         p.text = text;
         e.kind = Kind::Parked;
-        e.origin = static_cast<std::uint32_t>(parked_.size());
-        parked_.push_back(std::move(p));
+        e.origin = store_in(parked_, parked_free_, std::move(p));
       }
     } else if (e.kind == Kind::Parked) {
-      Packet p = get_packet(r);
-      if (!parked_free_.empty()) {
-        e.origin = parked_free_.back();
-        parked_free_.pop_back();
-        parked_[e.origin] = std::move(p);
-      } else {
-        e.origin = static_cast<std::uint32_t>(parked_.size());
-        parked_.push_back(std::move(p));
-      }
+      e.origin = store_in(parked_, parked_free_, get_packet(r));
     }
     queue_.push(e);
   }

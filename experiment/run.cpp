@@ -31,7 +31,7 @@ struct LiveEdges {
 
 LiveEdges live_edges(const sim::Network& net) {
   auto links = net.links();
-  const auto half_open = sim::links_held_by_higher_end_only(net, links);
+  const auto half_open = sim::links_held_by_higher_end_only(net);
   links.insert(links.end(), half_open.begin(), half_open.end());
   LiveEdges le;
   le.edges.reserve(links.size());

@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (cap > 0 && node.degree() > cap) broken("more links than the cap");
     std::set<ConnId> conns;
     for (const Link& l : node.links()) {
-      if (l.peer == self) broken("a link to itself");
+      if (node.peer_address(l) == self) broken("a link to itself");
       if (!conns.insert(l.conn).second) broken("two links over one connection");
     }
     for (const Effect& e : out) {

@@ -6,6 +6,7 @@
 
 #include "protocol/auth.hpp"
 #include "protocol/join_rule.hpp"
+#include "protocol/peer_book.hpp"
 #include "protocol/seen_set.hpp"
 #include "protocol/time.hpp"
 
@@ -44,6 +45,10 @@ struct Config {
   Time retry_delay = 4 * kSecond;
   Time retry_delay_max = 60 * kSecond;
   int retry_attempts = 6;
+  // Maps the PeerIds a node's links hold to addresses (protocol/peer_book.hpp). Copies of a Config
+  // share one book. A real peer keeps this default; the simulator runs its nodes with its own
+  // book, whose ids are the node indices.
+  PeerBookPtr book = std::make_shared<AddressBook>();
 
   // The link cap the rule enforces (0: none).
   std::size_t link_cap() const { return rule->link_cap(*this); }

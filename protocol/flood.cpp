@@ -57,7 +57,7 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
 
 void Node::flood(const Packet& packet, ConnId except, Effects& out) {
   for (const Link& l : links_)
-    if (except == 0 || l.conn != except) out.push_back(Send{l.conn, l.peer, packet});
+    if (except == 0 || l.conn != except) out.push_back(Send{l.conn, peer_address(l), packet});
 }
 
 }  // namespace p2p

@@ -101,8 +101,10 @@ const Link* Node::find_link(ConnId conn) const {
 }
 
 const Link* Node::find_peer(const Address& peer) const {
+  const PeerId id = config_->book->find(peer);
+  if (id == kNoPeer) return nullptr;
   for (const Link& l : links_)
-    if (l.peer == peer) return &l;
+    if (l.peer == id) return &l;
   return nullptr;
 }
 
@@ -118,7 +120,7 @@ bool Node::below_cap() const {
 void Node::add_link(ConnId conn, const Address& peer, Effects& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
                              [](const Link& l, ConnId c) { return l.conn < c; });
-  it = links_.insert(it, Link{conn, peer});
+  it = links_.insert(it, Link{conn, config_->book->hold(peer)});
   out.push_back(Note{NoteKind::LinkUp, peer, 0});
   NodeContext ctx(*this, out);
   config_->rule->on_link_up(ctx, *it);
@@ -126,14 +128,17 @@ void Node::add_link(ConnId conn, const Address& peer, Effects& out) {
 
 void Node::drop_link(const Link* link, Effects& out) {
   const Link l = *link;
+  const Address peer = peer_address(l);
   links_.erase(link);
-  out.push_back(Close{l.conn, l.peer});
-  out.push_back(Note{NoteKind::LinkDown, l.peer, 0});
+  config_->book->release(l.peer);
+  out.push_back(Close{l.conn, peer});
+  out.push_back(Note{NoteKind::LinkDown, peer, 0});
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
+  const PeerId skip = skip_peer == nullptr ? kNoPeer : config_->book->find(*skip_peer);
   auto usable = [&](const Link& l) {
-    return l.conn != skip_conn && (skip_peer == nullptr || l.peer != *skip_peer);
+    return l.conn != skip_conn && (skip == kNoPeer || l.peer != skip);
   };
   std::size_t n = 0;
   for (const Link& l : links_) n += usable(l) ? 1 : 0;
@@ -162,7 +167,8 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
   const PacketType type = in.packet.type;
   NodeContext ctx(*this, out);
   if (type == PacketType::JoinReq && forged_join_request(*config_, in.packet)) {
-    out.push_back(Note{NoteKind::BadSignature, link ? link->peer : in.packet.origin, in.packet.id});
+    out.push_back(
+        Note{NoteKind::BadSignature, link ? peer_address(*link) : in.packet.origin, in.packet.id});
     if (link == nullptr) out.push_back(Close{in.conn, Address{}});
     return;
   }
@@ -194,8 +200,8 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
     return;
   // A packet that makes no sense on this connection: ignored; a new connection is dropped, a
   // known link is kept.
-  out.push_back(
-      Note{NoteKind::UnexpectedPacket, link ? link->peer : in.packet.origin, in.packet.id});
+  out.push_back(Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : in.packet.origin,
+                     in.packet.id});
   if (link == nullptr) out.push_back(Close{in.conn, in.packet.origin});
 }
 
@@ -206,8 +212,10 @@ void Node::on_closed_in(const Closed& in, Effects& out) {
     config_->rule->on_conn_closed(ctx, in.conn);
     return;
   }
-  const Address peer = link->peer;
+  const PeerId id = link->peer;
+  const Address peer = peer_address(*link);
   links_.erase(link);
+  config_->book->release(id);
   out.push_back(Note{NoteKind::LinkDown, peer, 0});
   config_->rule->on_link_lost(ctx);
 }
@@ -263,8 +271,10 @@ void Node::on_timer_in(const Timer& t, Effects& out) {
 
 void Node::on_leave(Effects& out) {
   for (const Link& l : links_) {
-    out.push_back(Close{l.conn, l.peer});
-    out.push_back(Note{NoteKind::LinkDown, l.peer, 0});
+    const Address peer = peer_address(l);
+    config_->book->release(l.peer);
+    out.push_back(Close{l.conn, peer});
+    out.push_back(Note{NoteKind::LinkDown, peer, 0});
   }
   links_.clear();
   NodeContext ctx(*this, out);

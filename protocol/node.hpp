@@ -16,16 +16,20 @@
 #include "protocol/config.hpp"
 #include "protocol/effect.hpp"
 #include "protocol/input.hpp"
+#include "protocol/peer_book.hpp"
 #include "protocol/random.hpp"
 #include "protocol/seen_set.hpp"
 
 namespace p2p {
 
-// A lasting connection to a neighbour and the neighbour's listening address.
-struct Link {
+// A lasting connection to a neighbour, and the neighbour named by its id in the node's PeerBook
+// (Node::peer_address gives its listening address). Twelve bytes, 4-byte aligned, so that a node
+// holds several inline.
+struct __attribute__((packed, aligned(4))) Link {
   ConnId conn = 0;
-  Address peer;
+  PeerId peer = kNoPeer;
 };
+static_assert(sizeof(Link) == 12);
 
 // A node's links, sorted by conn: up to kInline of them inside the node itself, so that the
 // cache lines that bring in a node bring its links too (a simulated node is touched in random
@@ -33,7 +37,7 @@ struct Link {
 // all together, to a block of their own. Contiguous either way, so a span can show them.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 7;
+  static constexpr std::uint32_t kInline = 8;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -103,6 +107,8 @@ class alignas(64) Node {
   const Config& config() const { return *config_; }
   const JoinRule& rule() const { return *config_->rule; }
   bool linked_to(const Address& peer) const;
+  // The listening address of `link`'s neighbour (`link` one of links()).
+  Address peer_address(const Link& link) const { return config_->book->address(link.peer); }
   // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
   std::span<const std::uint64_t> outstanding() const { return pending_; }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
@@ -155,5 +161,8 @@ class alignas(64) Node {
   std::vector<std::uint64_t> pending_;
   std::unique_ptr<RuleState> rule_state_;
 };
+// Four cache lines with eight links inline: nodes are touched in random order, so a node's size
+// is the memory a simulated packet reads.
+static_assert(sizeof(Node) == 256);
 
 }  // namespace p2p

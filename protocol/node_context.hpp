@@ -22,6 +22,8 @@ class NodeContext {
   std::span<const Link> links() const { return node_.links(); }
   std::size_t degree() const { return node_.links_.size(); }
   bool linked_to(const Address& peer) const { return node_.linked_to(peer); }
+  // The listening address of `link`'s neighbour (`link` one of links()).
+  Address address_of(const Link& link) const { return node_.peer_address(link); }
   const Link* find_link(ConnId conn) const { return node_.find_link(conn); }
   // Fewer links than the cap (always true without one).
   bool below_cap() const { return node_.below_cap(); }
@@ -48,7 +50,9 @@ class NodeContext {
   void start_retries() { node_.start_retries(out_); }
 
   // --- effects
-  void send(const Link& link, Packet packet) { send(link.conn, link.peer, std::move(packet)); }
+  void send(const Link& link, Packet packet) {
+    send(link.conn, node_.peer_address(link), std::move(packet));
+  }
   void send(ConnId conn, const Address& peer, Packet packet) {
     out_.push_back(Send{conn, peer, std::move(packet)});
   }

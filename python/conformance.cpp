@@ -75,7 +75,7 @@ py::dict grow(const std::string& spec, std::uint32_t nodes, std::uint64_t seed) 
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> held;  // (holder, peer), live holders
   for (std::uint32_t i : net.live())
-    for (const Link& l : net.node(i).links()) held.emplace_back(i, sim::index_of(l.peer));
+    for (const Link& l : net.node(i).links()) held.emplace_back(i, l.peer);
   std::vector<std::uint32_t> alive;
   for (std::uint32_t i = 0; i < net.size(); ++i)
     if (net.alive(i)) alive.push_back(i);

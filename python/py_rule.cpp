@@ -34,8 +34,8 @@ struct LinkView {
   ConnId conn = 0;
 };
 
-LinkView view_of(const Link& l) {
-  return {sim::index_of(l.peer), l.conn};
+LinkView view_of(const NodeContext& n, const Link& l) {
+  return {sim::index_of(n.address_of(l)), l.conn};
 }
 
 // A JOIN_REQ as a Python rule sees it (a copy: the rule cannot change the packet).
@@ -251,7 +251,8 @@ void bind_rule_api(py::module_& m) {
       .def_property_readonly("links",
                              [](const NodeView& v) {
                                std::vector<LinkView> out;
-                               for (const Link& l : v.at().links()) out.push_back(view_of(l));
+                               for (const Link& l : v.at().links())
+                                 out.push_back(view_of(v.at(), l));
                                return out;
                              })
       .def_property_readonly("below_cap", [](const NodeView& v) { return v.at().below_cap(); })
@@ -288,7 +289,7 @@ void bind_rule_api(py::module_& m) {
             const Address a = avoid ? sim::address_of(*avoid) : Address{};
             const Link* l = n.random_link(avoid ? &a : nullptr);
             if (l == nullptr) return std::nullopt;
-            return view_of(*l);
+            return view_of(n, *l);
           },
           py::arg("avoid") = py::none(),
           "A uniformly chosen link, not to `avoid`; None when there is none.")

@@ -360,7 +360,8 @@ void run_peer(const PeerFlags& flags) {
     } else if (line == "peers") {
       const auto links = peer->node().links();
       print_line(stdout, "peers: " + std::to_string(links.size()));
-      for (const Link& l : links) print_line(stdout, "  " + to_string(l.peer));
+      for (const Link& l : links)
+        print_line(stdout, "  " + to_string(peer->node().peer_address(l)));
     } else if (line == "help") {
       print_line(stdout,
                  "commands: connect [HOST:PORT] | peers | quit | exit | help; any other line is "

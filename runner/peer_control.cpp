@@ -134,7 +134,7 @@ void PeerControl::on_line(std::string_view line) {
     if (!peer_.say(std::string(rest))) print_("error say: not sent");
   } else if (verb == "links") {
     std::string out = "links " + std::to_string(now_us());
-    for (const Link& l : peer_.node().links()) out += " " + to_string(l.peer);
+    for (const Link& l : peer_.node().links()) out += " " + to_string(peer_.node().peer_address(l));
     print_(out);
   } else if (verb == "counters") {
     std::string out = "counters";

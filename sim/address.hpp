@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "protocol/address.hpp"
+#include "protocol/peer_book.hpp"
 
 namespace p2p::sim {
 
@@ -27,5 +28,29 @@ inline std::uint32_t index_of(const Address& a) {
   return (std::uint32_t{a.ip[12]} << 24) | (std::uint32_t{a.ip[13]} << 16) |
          (std::uint32_t{a.ip[14]} << 8) | std::uint32_t{a.ip[15]};
 }
+
+// Whether `a` is a simulated node's address (of some index).
+inline bool is_sim_address(const Address& a) {
+  if (a.port != kSimPort || a.ip[0] != 0xfd || a.ip[1] != 0x70 || a.ip[2] != 0x32 ||
+      a.ip[3] != 0x70)
+    return false;
+  for (int k = 4; k < 12; ++k)
+    if (a.ip[k] != 0) return false;
+  return true;
+}
+
+// The simulator's PeerBook: a node's id is its index, so the book keeps no table and is shared,
+// immutable, by every simulation. An address no simulated node can have (a forged one) gets
+// kNoPeer, whose address is that of an index no network reaches.
+class SimBook final : public PeerBook {
+ public:
+  PeerId hold(const Address& a) override { return find(a); }
+  void release(PeerId) override {}
+  PeerId find(const Address& a) const override { return is_sim_address(a) ? index_of(a) : kNoPeer; }
+  Address address(PeerId id) const override { return address_of(id); }
+};
+
+// The one SimBook.
+const PeerBookPtr& sim_book();
 
 }  // namespace p2p::sim

@@ -57,7 +57,7 @@ double hashed_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
 }  // namespace
 
 Network::Network(const Config& config, NetworkOptions options)
-    : config_(&config), options_(options), queue_(options.latency.longest() + 1) {
+    : config_(own(&config)), options_(options), queue_(options.latency.longest() + 1) {
   options_.latency.seed = options_.seed;
   if (options_.latency.kind == LatencyKind::Matrix &&
       (!options_.latency.sites || options_.latency.sites->count == 0))
@@ -80,6 +80,7 @@ void Network::set_groups(std::vector<NodeGroup> groups) {
   if (!groups.empty() && !(total > 0))
     throw std::invalid_argument("node groups need a positive share");
   groups_ = std::move(groups);
+  for (NodeGroup& g : groups_) g.config = own(g.config);
   group_bounds_.clear();
   double sum = 0;
   for (const NodeGroup& g : groups_) group_bounds_.push_back((sum += g.share) / total);
@@ -176,14 +177,28 @@ bool Network::side_a(std::uint32_t n) const {
   return hashed_uniform(options_.seed, n, 0x5100 + partition_salt_) < partition_fraction_;
 }
 
+const PeerBookPtr& sim_book() {
+  static const PeerBookPtr book = std::make_shared<SimBook>();
+  return book;
+}
+
+const Config* Network::own(const Config* config) {
+  for (const auto& c : configs_)
+    if (c.get() == config) return config;
+  auto copy = std::make_unique<Config>(*config);
+  copy->book = sim_book();
+  configs_.push_back(std::move(copy));
+  return configs_.back().get();
+}
+
 std::pair<std::uint32_t, ConnId> Network::far_end(std::uint32_t from, ConnId conn,
-                                                  const Address& peer) const {
+                                                  PeerId peer) const {
   if (is_driver_conn(conn)) {
     // We handed this id out when `conn`'s opener reached `from`: it names the opener and the
     // opener's own id for the link.
     return {static_cast<std::uint32_t>((conn >> 32) & 0x7FFFFFFFu), conn & 0xFFFFFFFFu};
   }
-  return {index_of(peer), kDriverConnBit | (ConnId{from} << 32) | conn};
+  return {peer, kDriverConnBit | (ConnId{from} << 32) | conn};
 }
 
 void Network::Event::set_conn(std::uint32_t from, ConnId c) {

@@ -191,10 +191,11 @@ class Network {
   void for_each_peer(std::uint32_t i, F&& f) const {
     if (!gathered_start_.empty() && owner(i) != rank_) {
       for (std::uint64_t k = gathered_start_[i]; k < gathered_start_[i + 1]; ++k)
-        f(gathered_peers_[k]);
+        if (gathered_peers_[k] < nodes_.size()) f(gathered_peers_[k]);
       return;
     }
-    for (const Link& l : nodes_[i].links()) f(index_of(l.peer));
+    for (const Link& l : nodes_[i].links())
+      if (l.peer < nodes_.size()) f(l.peer);  // a link to a forged address leads nowhere
   }
   std::size_t link_count(std::uint32_t i) const {
     if (!gathered_start_.empty() && owner(i) != rank_)
@@ -249,8 +250,15 @@ class Network {
   void finish_flood(std::size_t index);
   // The node and connection id at the far end of `from`'s connection `conn` to `peer`.
   std::pair<std::uint32_t, ConnId> far_end(std::uint32_t from, ConnId conn,
-                                           const Address& peer) const;
+                                           const Address& peer) const {
+    return far_end(from, conn, index_of(peer));
+  }
+  // The same for a link's peer id (the node index).
+  std::pair<std::uint32_t, ConnId> far_end(std::uint32_t from, ConnId conn, PeerId peer) const;
+  // The network's copy of `config`, whose nodes use the simulator's PeerBook.
+  const Config* own(const Config* config);
 
+  std::vector<std::unique_ptr<Config>> configs_;  // the copies own() made
   const Config* config_;
   NetworkOptions options_;
   std::vector<Node> nodes_;

@@ -251,7 +251,7 @@ std::string Network::final_part() const {
     if (owner(i) != rank_) continue;
     b.put(i);
     b.put(static_cast<std::uint32_t>(nodes_[i].links().size()));
-    for (const Link& l : nodes_[i].links()) b.put(index_of(l.peer));
+    for (const Link& l : nodes_[i].links()) b.put(l.peer);
   }
   return out;
 }

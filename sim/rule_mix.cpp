@@ -91,7 +91,7 @@ std::vector<GroupSummary> summarize_groups(const Network& net) {
     if (s.rule.empty()) s.rule = net.node(i).rule().spec();
     std::uint64_t degree = 0;
     for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
+      const std::uint32_t j = l.peer;
       if (j >= net.size() || !net.alive(j)) continue;
       ++degree;
       if (net.group_of(j) == net.group_of(i)) {
@@ -149,7 +149,7 @@ double adversary_link_share(const Network& net) {
   for (std::uint32_t i = 0; i < net.size(); ++i) {
     if (!net.alive(i) || adv[net.group_of(i)]) continue;
     for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
+      const std::uint32_t j = l.peer;
       if (j >= net.size() || !net.alive(j)) continue;
       ++ends;
       held += adv[net.group_of(j)] ? 1 : 0;

@@ -140,9 +140,9 @@ struct TimeSample {
 TimeSample sample_topology(const Network& net);
 
 // Links held only by the higher-indexed end, as (i, j) with i < j, sorted: with
-// Network::links() (held by the lower end, passed as `lower`) they make every edge.
+// Network::links() (held by the lower end) they make every edge.
 std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
-    const Network& net, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lower);
+    const Network& net);
 
 struct ScenarioResult {
   Time end = 0;        // the scenario's end: its end_s when set, else when no event was left

@@ -157,7 +157,7 @@ void HyParView::add_passive(NodeContext& node, const Address& a,
 void HyParView::make_room(NodeContext& node) const {
   if (node.below_cap() || node.degree() == 0) return;
   const Link* victim = &node.links()[node.rng().below(node.degree())];
-  const Address peer = victim->peer;
+  const Address peer = node.address_of(*victim);
   // DISCONNECT first, on the same connection, so the dropped peer keeps us in its passive view
   // (a peer that just fails tells nothing and is forgotten).
   node.send(*victim, message(node, kDisconnect));
@@ -166,7 +166,7 @@ void HyParView::make_room(NodeContext& node) const {
 }
 
 void HyParView::on_disconnect(NodeContext& node, const Link& link) const {
-  const Address peer = link.peer;
+  const Address peer = node.address_of(link);
   node.drop_link(&link);
   add_passive(node, peer);
   state(node).repair_tries = 0;
@@ -206,7 +206,7 @@ void HyParView::on_join_request(NodeContext& node, ConnId conn, const Link*,
       fwd.flags = kForwardJoin;
       fwd.hops = 1;
       for (const Link& l : node.links())
-        if (l.peer != request.origin) {
+        if (node.address_of(l) != request.origin) {
           node.note(NoteKind::JoinForwarded, request.origin, request.id);
           node.send(l, fwd);
         }
@@ -364,7 +364,7 @@ void HyParView::ask_for_more(NodeContext& node) const {
 }
 
 void HyParView::on_link_up(NodeContext& node, const Link& link) const {
-  remove_passive(node, link.peer);
+  remove_passive(node, node.address_of(link));
   arm_shuffle(node);
 }
 
@@ -413,7 +413,7 @@ void HyParView::shuffle(NodeContext& node) const {
   State& s = state(node);
   std::vector<Address> active;
   active.reserve(node.degree());
-  for (const Link& l : node.links()) active.push_back(l.peer);
+  for (const Link& l : node.links()) active.push_back(node.address_of(l));
   Packet p = message(node, kShuffle);
   p.hops = 1;
   p.peers.push_back(node.self());

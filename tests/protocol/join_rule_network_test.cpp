@@ -51,7 +51,7 @@ Grown grow(const Config& cfg, std::uint32_t n, std::uint64_t seed, double crash 
   for (std::uint32_t i = 0; i < net.size(); ++i) {
     if (!net.alive(i)) continue;
     for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = sim::index_of(l.peer);
+      const std::uint32_t j = l.peer;
       if (j < net.size() && net.alive(j)) ++ends[{i, j}];
     }
   }

@@ -57,7 +57,7 @@ int duplicate_accepts(const char* rule) {
     give_links(node, 1);
     Effects out;
     const Link link = node.links()[0];
-    node.on_packet(0, link.conn, join_req(link.peer, 3, 555), out);
+    node.on_packet(0, link.conn, join_req(node.peer_address(link), 3, 555), out);
     accepted += static_cast<int>(of_type<Open>(out).size());
   }
   return accepted;
@@ -441,7 +441,7 @@ TEST(MinConnections, LosingALinkBelowTheMinimumAsksAtOnce) {
   ASSERT_EQ(node.degree(), 1u);
   const auto sends = of_type<Send>(out);
   ASSERT_EQ(sends.size(), 1u);
-  EXPECT_EQ(sends[0].peer, node.links()[0].peer);
+  EXPECT_EQ(sends[0].peer, node.peer_address(node.links()[0]));
   EXPECT_EQ(sends[0].packet.type, PacketType::JoinReq);
   EXPECT_EQ(sends[0].packet.origin, addr(2));
   ASSERT_EQ(node.outstanding().size(), 1u);
@@ -521,7 +521,7 @@ TEST(HyParView, FiveHighPriorityNeighborsDoNotReplaceTheWholeView) {
   Node node(addr(2), cfg, 1);
   give_links(node, 5);
   std::vector<Address> honest;
-  for (const Link& l : node.links()) honest.push_back(l.peer);
+  for (const Link& l : node.links()) honest.push_back(node.peer_address(l));
   // The eclipse attempt: five NEIGHBOR packets with the high-priority flag, one after another.
   for (std::uint32_t k = 0; k < 5; ++k) {
     Packet n;
@@ -579,7 +579,8 @@ TEST(HyParView, ForwardJoinEndsAtANodeAlreadyLinkedToTheNewcomer) {
   Node node(addr(2), cfg, 1);
   give_links(node, 3);
   const Link newcomer = node.links()[1];
-  Packet p = join_req(newcomer.peer, 7, 555);  // ttl 0 here, and we hold a link to it already
+  Packet p = join_req(node.peer_address(newcomer), 7,
+                      555);  // ttl 0 here, and we hold a link to it already
   p.flags = HyParView::kForwardJoin;
   Effects out;
   node.on_packet(0, node.links()[0].conn, p, out);
@@ -593,22 +594,24 @@ TEST(HyParView, ADroppedNeighbourKeepsTheDropperInItsPassiveView) {
   Node node(addr(2), cfg, 1);
   give_links(node, 2);
   const Link dropper = node.links()[0];
+  const Address dropper_address = node.peer_address(dropper);
   Packet d;
   d.type = rule_message(HyParView::kDisconnect);
   d.tag = cfg.rule->tag();
-  d.origin = dropper.peer;
+  d.origin = dropper_address;
   d.id = 9;
   Effects out;
   node.on_packet(0, dropper.conn, d, out);
-  EXPECT_FALSE(node.linked_to(dropper.peer));
+  EXPECT_FALSE(node.linked_to(dropper_address));
   const auto passive = HyParView::passive_view(node);
-  EXPECT_NE(std::find(passive.begin(), passive.end(), dropper.peer), passive.end());
+  EXPECT_NE(std::find(passive.begin(), passive.end(), dropper_address), passive.end());
   // A neighbour that fails without a word is not kept: it may be dead.
   const Link failed = node.links()[0];
+  const Address failed_address = node.peer_address(failed);
   out.clear();
   node.on_closed(0, failed.conn, out);
   const auto after = HyParView::passive_view(node);
-  EXPECT_EQ(std::find(after.begin(), after.end(), failed.peer), after.end());
+  EXPECT_EQ(std::find(after.begin(), after.end(), failed_address), after.end());
 }
 
 TEST(HyParView, ShuffleReplyEvictsTheAddressesOurShuffleSentFirst) {

@@ -56,7 +56,7 @@ TEST(JoinRequest, IsolatedNodeAcceptsAndOpensLastingConnection) {
   // The throw-away connection the request came on is closed.
   EXPECT_EQ(std::get<Close>(out[3]).conn, kInbound);
   ASSERT_EQ(node.degree(), 1u);
-  EXPECT_EQ(node.links()[0].peer, addr(5));
+  EXPECT_EQ(node.peer_address(node.links()[0]), addr(5));
   EXPECT_EQ(node.links()[0].conn, open.conn);
 }
 
@@ -114,7 +114,7 @@ TEST(JoinRequest, IsForwardedWhenRejected) {
     EXPECT_NE(s.packet.id, 1000u + i) << "a passed-on request gets a fresh id, as in the seed";
     bool is_neighbour = false;
     for (const Link& l : node.links())
-      if (l.conn == s.conn && l.peer == s.peer) is_neighbour = true;
+      if (l.conn == s.conn && node.peer_address(l) == s.peer) is_neighbour = true;
     EXPECT_TRUE(is_neighbour);
     targets.insert(s.conn);
   }
@@ -177,7 +177,7 @@ TEST(JoinAck, AddsALinkToTheAcceptor) {
   node.on_packet(0, kInbound, ack(addr(8)), out);
   ASSERT_EQ(node.degree(), 1u);
   EXPECT_EQ(node.links()[0].conn, kInbound);
-  EXPECT_EQ(node.links()[0].peer, addr(8));
+  EXPECT_EQ(node.peer_address(node.links()[0]), addr(8));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::LinkUp);
 }
@@ -333,7 +333,8 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
   };
   for (p2p::ConnId c = 1; c <= 60; ++c) {
     const std::size_t at = (c * 7) % (want.size() + 1);
-    const p2p::Link* where = list.insert(list.begin() + at, p2p::Link{c, p2p::Address::v4(1, 2)});
+    const p2p::Link* where =
+        list.insert(list.begin() + at, p2p::Link{c, static_cast<p2p::PeerId>(c)});
     EXPECT_EQ(where->conn, c);
     want.insert(want.begin() + static_cast<std::ptrdiff_t>(at), c);
     check();

@@ -55,7 +55,7 @@ bool attacker(const Network& net, std::uint32_t i) {
 // The share of node `i`'s links whose far end is an attacker.
 double held_by_attackers(const Network& net, std::uint32_t i) {
   std::size_t held = 0;
-  for (const Link& l : net.node(i).links()) held += attacker(net, index_of(l.peer)) ? 1 : 0;
+  for (const Link& l : net.node(i).links()) held += attacker(net, l.peer) ? 1 : 0;
   return net.node(i).degree() ? static_cast<double>(held) / double(net.node(i).degree()) : 0;
 }
 
@@ -148,7 +148,7 @@ std::uint64_t reached_through_honest(const Network& net, std::uint32_t origin) {
     const std::uint32_t i = q.front();
     q.pop();
     for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
+      const std::uint32_t j = l.peer;
       if (j >= net.size() || !net.alive(j) || seen[j] || attacker(net, j)) continue;
       seen[j] = true;
       ++reached;
@@ -172,7 +172,7 @@ TEST(Adversary, FiguresAgreeWithACountOverTheLinks) {
       if (i != origin) ++honest_others;
       for (const Link& l : net.node(i).links()) {
         ++ends;
-        held += attacker(net, index_of(l.peer)) ? 1 : 0;
+        held += attacker(net, l.peer) ? 1 : 0;
       }
     }
     EXPECT_DOUBLE_EQ(adversary_link_share(net), double(held) / double(ends));
@@ -217,7 +217,7 @@ TEST(Adversary, SignedSpoofedMessagesAreDeliveredByNoOne) {
   std::uint64_t facing = 0;  // honest link ends at a spoofer: each drops each round's message
   for (std::uint32_t i = 0; i < net.size(); ++i)
     if (!attacker(net, i))
-      for (const Link& l : net.node(i).links()) facing += attacker(net, index_of(l.peer)) ? 1 : 0;
+      for (const Link& l : net.node(i).links()) facing += attacker(net, l.peer) ? 1 : 0;
   ASSERT_GT(facing, 0u);
   EXPECT_GE(net.counters().note(NoteKind::BadSignature), 3 * facing * 9 / 10);
   EXPECT_EQ(plain->net->counters().note(NoteKind::BadSignature), 0u);

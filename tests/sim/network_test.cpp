@@ -123,12 +123,46 @@ TEST(SimAddress, RoundTripsNodeIndex) {
   EXPECT_NE(address_of(1), address_of(2));
 }
 
+TEST(SimAddress, TheBookNamesANodeByItsIndex) {
+  const PeerBookPtr& book = sim_book();
+  for (std::uint32_t i : {0u, 7u, 0x7FFFFFFEu}) {
+    EXPECT_EQ(book->find(address_of(i)), i);
+    EXPECT_EQ(book->hold(address_of(i)), i);
+    EXPECT_EQ(book->address(i), address_of(i));
+  }
+  // An address no simulated node has is no one's, and what it names is out of every network.
+  Address foreign = address_of(3);
+  foreign.port = 4000;
+  EXPECT_EQ(book->find(foreign), kNoPeer);
+  EXPECT_EQ(book->find(Address::v4(0x0a000003, kSimPort)), kNoPeer);
+  EXPECT_EQ(index_of(book->address(kNoPeer)), kNoPeer);
+}
+
+// A network's nodes run copies of its Config that use the simulator's book, whatever book the
+// Config given had, so a link's peer is the neighbour's index.
+TEST(Network, LinksNameNeighboursByIndex) {
+  Config cfg;
+  Network net(cfg, {});
+  GrowthScenario sc;
+  sc.nodes = 200;
+  run_growth(net, sc, 2);
+  std::size_t links = 0;
+  for (std::uint32_t i = 0; i < net.size(); ++i)
+    for (const Link& l : net.node(i).links()) {
+      EXPECT_EQ(net.node(i).peer_address(l), address_of(l.peer));
+      ++links;
+    }
+  EXPECT_GT(links, 0u);
+  EXPECT_EQ(std::static_pointer_cast<AddressBook>(cfg.book)->size(), 0u)
+      << "the Config given was not used for the nodes' links";
+}
+
 // Every link a node holds is held by its peer too, as many times.
 void expect_mutual(const Network& net) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ends;
   for (std::uint32_t i = 0; i < net.size(); ++i) {
     if (!net.alive(i)) continue;
-    for (const Link& l : net.node(i).links()) ends.emplace_back(i, index_of(l.peer));
+    for (const Link& l : net.node(i).links()) ends.emplace_back(i, l.peer);
   }
   auto reversed = ends;
   for (auto& e : reversed) std::swap(e.first, e.second);
@@ -161,7 +195,7 @@ TEST(Network, GracefulLeaveClosesLinksAtBothEnds) {
   net.drain();
   EXPECT_FALSE(net.alive(leaver));
   for (std::uint32_t i = 1; i < net.size(); ++i)
-    for (const Link& l : net.node(i).links()) EXPECT_NE(index_of(l.peer), leaver);
+    for (const Link& l : net.node(i).links()) EXPECT_NE(l.peer, leaver);
   EXPECT_GE(net.counters().note(NoteKind::LinkDown), 2 * before);
   expect_mutual(net);
 }

@@ -105,7 +105,7 @@ std::uint64_t distinct_edges(const Network& net) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
   for (std::uint32_t i : net.live())
     for (const Link& l : net.node(i).links()) {
-      const std::uint32_t j = index_of(l.peer);
+      const std::uint32_t j = l.peer;
       if (j != i && j < net.size() && net.alive(j))
         pairs.emplace_back(std::min(i, j), std::max(i, j));
     }
@@ -124,14 +124,14 @@ TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
   ScenarioObserver obs;
   obs.snapshot = [&](Time, const Network& n) {
     EXPECT_EQ(sample_topology(n).edges, distinct_edges(n));
-    half_open_seen += links_held_by_higher_end_only(n, n.links()).size();
+    half_open_seen += links_held_by_higher_end_only(n).size();
   };
   const ScenarioResult r = run_scenario(net, sc, 3, obs);
   EXPECT_GT(half_open_seen, 0u);  // the mid-run checks did meet half-open links
   ASSERT_GT(r.samples.size(), 4u);
   EXPECT_EQ(r.samples.back().edges, distinct_edges(net));
   const auto held = net.links();
-  const auto higher = links_held_by_higher_end_only(net, held);
+  const auto higher = links_held_by_higher_end_only(net);
   auto all = held;
   all.insert(all.end(), higher.begin(), higher.end());
   std::sort(all.begin(), all.end());

@@ -210,7 +210,10 @@ TEST(Transport, AllWriteQueuesShareOneMemoryBudget) {
   int said = 0;
   auto sinks_linked = [&] {
     std::size_t n = 0;
-    for (const Link& l : a.peer->node().links()) n += l.peer.port >= 4400 && l.peer.port < 4403;
+    for (const Link& l : a.peer->node().links()) {
+      const std::uint16_t port = a.peer->node().peer_address(l).port;
+      n += port >= 4400 && port < 4403;
+    }
     return n;
   };
   for (; said < 2048 && sinks_linked() > 0; ++said) {

@@ -236,13 +236,13 @@ TEST(Transport, VanishedNeighbourIsRemovedAndTheRestKeepChatting) {
   // The seed rule may give b a second link first: wait for the one to c.
   ASSERT_TRUE(run_until(io, [&] {
     for (const Link& l : a.peer->node().links())
-      if (l.peer == c->address()) return true;
+      if (a.peer->node().peer_address(l) == c->address()) return true;
     return false;
   }));
   c.reset();  // its sockets close without a goodbye, as when a process is killed
   ASSERT_TRUE(run_until(io, [&] {
     for (const Link& l : a.peer->node().links())
-      if (l.peer.port != b.address().port) return false;
+      if (a.peer->node().peer_address(l).port != b.address().port) return false;
     return true;
   }));
   ASSERT_TRUE(b.peer->say("after c"));

@@ -27,13 +27,14 @@ bool authentic(const Authenticator& a, const SeenSet& seen, const Packet& p, Eff
 void Node::on_say(const Say& in, Effects& out) {
   Packet p;
   p.type = PacketType::Message;
-  p.origin = self_;
+  const Address self = this->self();
+  p.origin = self;
   p.id = rng_.next();
   p.text = in.text;
   // Signed: the draw is the sequence number, and the id is made from it and the key.
-  if (config_->auth) auth::sign_message(*config_->auth, self_, p.id, p);
+  if (config_->auth) auth::sign_message(*config_->auth, self, p.id, p);
   seen_.insert(p.id, now_, config_->seen);
-  out.push_back(Note{NoteKind::MessageOriginated, self_, p.id});
+  out.push_back(Note{NoteKind::MessageOriginated, self, p.id});
   flood(p, 0, out);
 }
 

@@ -66,7 +66,7 @@ void LinkList::clear() {
 }
 
 Node::Node(Address self, const Config& config, std::uint64_t seed)
-    : config_(&config), rng_(seed), self_(self) {}
+    : config_(&config), rng_(seed), self_(config.book->hold(self)) {}
 
 void Node::handle(Time now, const Input& input, Effects& out) {
   now_ = now;
@@ -150,14 +150,16 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
 }
 
 void Node::remember_request(std::uint64_t id) {
-  if (pending_.size() >= kMaxOutstanding) pending_.erase(pending_.begin());
-  pending_.push_back(id);
+  if (!pending_) pending_ = std::make_unique<std::vector<std::uint64_t>>();
+  if (pending_->size() >= kMaxOutstanding) pending_->erase(pending_->begin());
+  pending_->push_back(id);
 }
 
 bool Node::take_request(std::uint64_t id, bool keep) {
-  const auto it = std::find(pending_.begin(), pending_.end(), id);
-  if (it == pending_.end()) return false;
-  if (!keep) pending_.erase(it);
+  if (!pending_) return false;
+  const auto it = std::find(pending_->begin(), pending_->end(), id);
+  if (it == pending_->end()) return false;
+  if (!keep) pending_->erase(it);
   return true;
 }
 
@@ -182,7 +184,7 @@ void Node::on_packet_in(const PacketIn& in, Effects& out) {
   if (type == PacketType::JoinAck && link == nullptr) {
     // With signing on, only an answer signed by its acceptor for us is looked at further.
     if (config_->auth &&
-        !auth::verify_join_ack(*config_->auth, config_->auth->key(self_), in.packet)) {
+        !auth::verify_join_ack(*config_->auth, config_->auth->key(self()), in.packet)) {
       out.push_back(Note{NoteKind::BadSignature, in.packet.origin, in.packet.id});
       out.push_back(Close{in.conn, in.packet.origin});
       rule.on_conn_closed(ctx, in.conn);
@@ -238,8 +240,7 @@ void Node::arm_retry(Effects& out) {
 
 void Node::end_retries() {
   retry_armed_ = false;
-  pending_.clear();
-  pending_.shrink_to_fit();  // an idle node keeps no heap for requests
+  pending_.reset();  // an idle node keeps no heap for requests
 }
 
 void Node::on_retry(const Timer& t, Effects& out) {
@@ -282,14 +283,17 @@ void Node::on_leave(Effects& out) {
   rule_state_.reset();
   left_ = true;
   retry_armed_ = false;
-  pending_.clear();
+  pending_.reset();
 }
 
 // NodeContext's helpers that compose several steps.
 
 void NodeContext::connect(const Address& entry, int requests) {
   const bool remember = node_.config_->rule->traits().checks_acks;
-  node_.entry_ = entry;
+  PeerBook& book = *node_.config_->book;
+  const PeerId held = book.hold(entry);
+  if (node_.entry_ != kNoPeer) book.release(node_.entry_);
+  node_.entry_ = held;
   node_.joined_ = true;
   node_.left_ = false;
   for (int k = 0; k < requests; ++k) {
@@ -306,9 +310,10 @@ void NodeContext::connect(const Address& entry, int requests) {
 Packet NodeContext::join_request(std::uint64_t id) const {
   Packet p;
   p.type = PacketType::JoinReq;
-  p.origin = node_.self_;
+  const Address self = node_.self();
+  p.origin = self;
   p.id = id;
-  if (node_.config_->auth) auth::sign_join_request(*node_.config_->auth, node_.self_, p);
+  if (node_.config_->auth) auth::sign_join_request(*node_.config_->auth, self, p);
   return p;
 }
 
@@ -317,13 +322,14 @@ void NodeContext::accept(const Packet& request) {
   note(NoteKind::JoinAccepted, request.origin, request.id);
   Packet ack;
   ack.type = PacketType::JoinAck;
-  ack.origin = node_.self_;
+  const Address self = node_.self();
+  ack.origin = self;
   ack.id = node_.rng_.next();
   ack.ref = request.id;  // the newcomer takes only an answer to a request of its own
   if (const AuthPtr& a = node_.config_->auth) {
     PublicKey newcomer{};
     auth::author_key(request, newcomer);
-    auth::sign_join_ack(*a, node_.self_, newcomer, ack);
+    auth::sign_join_ack(*a, self, newcomer, ack);
   }
   out_.push_back(Open{c, request.origin, std::move(ack)});
   add_link(c, request.origin);

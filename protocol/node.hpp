@@ -37,7 +37,7 @@ static_assert(sizeof(Link) == 12);
 // all together, to a block of their own. Contiguous either way, so a span can show them.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 8;
+  static constexpr std::uint32_t kInline = 12;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -101,7 +101,7 @@ class alignas(64) Node {
   void on_timer(Time now, Timer t, Effects& out) { handle(now, TimerFired{t}, out); }
   void leave(Time now, Effects& out) { handle(now, Leave{}, out); }
 
-  const Address& self() const { return self_; }
+  Address self() const { return config_->book->address(self_); }
   std::size_t degree() const { return links_.size(); }
   std::span<const Link> links() const { return {links_.data(), links_.size()}; }
   const Config& config() const { return *config_; }
@@ -110,7 +110,9 @@ class alignas(64) Node {
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }
   // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
-  std::span<const std::uint64_t> outstanding() const { return pending_; }
+  std::span<const std::uint64_t> outstanding() const {
+    return pending_ ? std::span<const std::uint64_t>(*pending_) : std::span<const std::uint64_t>();
+  }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
   const RuleState* rule_state() const { return rule_state_.get(); }
 
@@ -152,16 +154,17 @@ class alignas(64) Node {
   bool retry_armed_ = false;
   bool joined_ = false;
   bool left_ = false;
+  PeerId self_;     // our own listening address, held in the book
   LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
   SeenSet seen_;
-  Address self_;
-  // Membership shared by the rules that keep asking: the entry to fall back on, the requests
-  // still outstanding (an answer must name one), and the retry state of the current shortfall.
-  Address entry_;
-  std::vector<std::uint64_t> pending_;
+  // Membership shared by the rules that keep asking: the entry to fall back on (held in the book
+  // once `connect` names one), the requests still outstanding (an answer must name one; allocated
+  // only while there are some), and the retry state of the current shortfall.
+  PeerId entry_ = kNoPeer;
+  std::unique_ptr<std::vector<std::uint64_t>> pending_;
   std::unique_ptr<RuleState> rule_state_;
 };
-// Four cache lines with eight links inline: nodes are touched in random order, so a node's size
+// Four cache lines with twelve links inline: nodes are touched in random order, so a node's size
 // is the memory a simulated packet reads.
 static_assert(sizeof(Node) == 256);
 

@@ -17,7 +17,7 @@ class NodeContext {
   // --- what the node knows
   Time now() const { return node_.now_; }
   Rng& rng() { return node_.rng_; }
-  const Address& self() const { return node_.self_; }
+  Address self() const { return node_.self(); }
   const Config& config() const { return *node_.config_; }
   std::span<const Link> links() const { return node_.links(); }
   std::size_t degree() const { return node_.links_.size(); }
@@ -34,7 +34,10 @@ class NodeContext {
   }
 
   // --- membership: the entry, outstanding requests, retries
-  const Address& entry() const { return node_.entry_; }
+  // The entry `connect` named (an unspecified address before any).
+  Address entry() const {
+    return node_.entry_ == kNoPeer ? Address{} : node_.config_->book->address(node_.entry_);
+  }
   bool joined() const { return node_.joined_; }
   bool left() const { return node_.left_; }
   // Records `entry` and sends `requests` JOIN_REQs to it (remembered when the rule checks

@@ -96,7 +96,7 @@ class Peer final : private SessionOwner {
 
   // The socket address we listen on (e.g. [::]:55555) and the one others are told to dial.
   const tcp::endpoint& listening() const { return listening_; }
-  const Address& advertised() const { return node_->self(); }
+  Address advertised() const { return node_->self(); }
   const Node& node() const { return *node_; }
 
   // Sends the Node's JOIN_REQs to `entry`.

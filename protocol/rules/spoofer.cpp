@@ -16,7 +16,8 @@ class Spoofer final : public Adversary {
 
  private:
   void attack(NodeContext& node, std::uint64_t) const override {
-    const Address* victim = &node.entry();
+    const Address entry = node.entry();
+    const Address* victim = &entry;
     if (victim_ == 1) {
       const std::span<const Address> known = learned(node);
       if (known.empty()) return;

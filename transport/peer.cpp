@@ -91,6 +91,9 @@ Peer::Peer(asio::io_context& io, PeerOptions options, PeerOutput output)
       leave_timer_(io),
       accept_retry_(io) {
   const Address self = options_.advertise.value_or(Address::v4(0x7f000001, listening_.port()));
+  // The peer's own address book: PeerOptions copied from one another share their Config's book,
+  // and peers run on threads of their own.
+  options_.config.book = std::make_shared<AddressBook>();
   node_.emplace(self, options_.config, options_.seed);
   if (options_.link_delay) delay_ = std::make_unique<DelayQueue>(io);
   accept();

@@ -104,6 +104,9 @@ class Network {
   Time now() const { return now_; }
   // Live nodes, in an order that depends only on the run's history.
   const std::vector<std::uint32_t>& live() const { return live_; }
+  // Starts fetching node i's links and whether it is alive, for a pass over the graph that reads
+  // them soon: such a pass reaches the nodes at the far ends of links in random order.
+  void prefetch(std::uint32_t i) const { prefetch_node(i); }
 
   // Scenario inputs, delivered to `node` at time `at` (>= now()).
   void schedule_join(Time at, std::uint32_t node, std::uint32_t entry);

@@ -147,6 +147,19 @@ class HeldLinks {
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> hubs_;
 };
 
+// A pass over the live nodes asks, for each link to a lower index, whether the lower end holds it
+// too: a read of that node, in random order. Fetching the lower ends of the node `kLookAhead`
+// places further on while this one is handled keeps several of those reads in flight.
+constexpr std::size_t kLookAhead = 2;
+void prefetch_lower_ends(const Network& net, const std::vector<std::uint32_t>& live,
+                         std::size_t k) {
+  if (k >= live.size()) return;
+  const std::uint32_t j = live[k];
+  net.for_each_peer(j, [&](std::uint32_t i) {
+    if (i < j) net.prefetch(i);
+  });
+}
+
 }  // namespace
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
@@ -155,10 +168,14 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_on
   // the sorted list of every link missed the cache a dozen times at a million nodes.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   HeldLinks held(net);
-  for (std::uint32_t j : net.live())
+  const std::vector<std::uint32_t>& live = net.live();
+  for (std::size_t k = 0; k < live.size(); ++k) {
+    prefetch_lower_ends(net, live, k + kLookAhead);
+    const std::uint32_t j = live[k];
     net.for_each_peer(j, [&](std::uint32_t i) {
       if (i < j && net.alive(i) && !held.holds(i, j)) out.emplace_back(i, j);
     });
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -183,7 +200,10 @@ TimeSample sample_topology(const Network& net) {
   };
   HeldLinks held(net);
   std::vector<std::uint32_t> peers;
-  for (std::uint32_t i : net.live()) {
+  const std::vector<std::uint32_t>& live = net.live();
+  for (std::size_t k = 0; k < live.size(); ++k) {
+    prefetch_lower_ends(net, live, k + kLookAhead);
+    const std::uint32_t i = live[k];
     peers.clear();
     net.for_each_peer(i, [&](std::uint32_t j) {
       if (j < net.size() && j != i && net.alive(j)) peers.push_back(j);

@@ -22,14 +22,28 @@
 
 namespace p2p {
 
+// A connection id kept as two 32-bit halves, so that a Link is 12 bytes with 4-byte alignment and
+// no packing (a packed 8-byte member would be read through misaligned references). It reads and
+// writes as a ConnId.
+class ConnField {
+ public:
+  constexpr ConnField(ConnId c = 0)  // NOLINT: converts implicitly, as the ConnId it holds
+      : lo_(static_cast<std::uint32_t>(c)), hi_(static_cast<std::uint32_t>(c >> 32)) {}
+  constexpr operator ConnId() const { return (ConnId{hi_} << 32) | lo_; }  // NOLINT
+
+ private:
+  std::uint32_t lo_;
+  std::uint32_t hi_;
+};
+
 // A lasting connection to a neighbour, and the neighbour named by its id in the node's PeerBook
-// (Node::peer_address gives its listening address). Twelve bytes, 4-byte aligned, so that a node
-// holds several inline.
-struct __attribute__((packed, aligned(4))) Link {
-  ConnId conn = 0;
+// (Node::peer_address gives its listening address). Twelve bytes, so that a node holds several
+// inline.
+struct Link {
+  ConnField conn = 0;
   PeerId peer = kNoPeer;
 };
-static_assert(sizeof(Link) == 12);
+static_assert(sizeof(Link) == 12 && alignof(Link) == 4);
 
 // A node's links, sorted by conn: up to kInline of them inside the node itself, so that the
 // cache lines that bring in a node bring its links too (a simulated node is touched in random

@@ -1,5 +1,5 @@
 #include "analysis/components.hpp"
-#include "analysis/huge_pages.hpp"
+#include "protocol/huge_pages.hpp"
 
 #include <limits>
 

@@ -1,5 +1,5 @@
 #include "analysis/cores.hpp"
-#include "analysis/huge_pages.hpp"
+#include "protocol/huge_pages.hpp"
 
 #include <algorithm>
 

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "analysis/huge_pages.hpp"
+#include "protocol/huge_pages.hpp"
 
 namespace p2p::analysis {
 

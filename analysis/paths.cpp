@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "analysis/huge_pages.hpp"
+#include "protocol/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
 

@@ -7,7 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "analysis/huge_pages.hpp"
+#include "protocol/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
 

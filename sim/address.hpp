@@ -2,6 +2,7 @@
 // Simulated nodes have real-looking addresses so the protocol handles them as it would on TCP:
 // node i listens at [fd70:3270::i]:55555 (a unique-local prefix no real peer uses).
 #include <cstdint>
+#include <cstring>
 
 #include "protocol/address.hpp"
 #include "protocol/peer_book.hpp"
@@ -30,13 +31,15 @@ inline std::uint32_t index_of(const Address& a) {
 }
 
 // Whether `a` is a simulated node's address (of some index).
+// Every packet's origin is checked: two word compares rather than a byte loop or a memcmp.
 inline bool is_sim_address(const Address& a) {
-  if (a.port != kSimPort || a.ip[0] != 0xfd || a.ip[1] != 0x70 || a.ip[2] != 0x32 ||
-      a.ip[3] != 0x70)
-    return false;
-  for (int k = 4; k < 12; ++k)
-    if (a.ip[k] != 0) return false;
-  return true;
+  static constexpr std::uint8_t kPrefix[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
+  std::uint64_t head, prefix;
+  std::uint32_t middle;
+  std::memcpy(&head, a.ip.data(), 8);
+  std::memcpy(&prefix, kPrefix, 8);
+  std::memcpy(&middle, a.ip.data() + 8, 4);
+  return a.port == kSimPort && head == prefix && middle == 0;
 }
 
 // The simulator's PeerBook: a node's id is its index, so the book keeps no table and is shared,

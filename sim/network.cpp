@@ -279,9 +279,9 @@ void Network::prefetch_node(std::uint32_t i) const {
 
 bool Network::fits(const Packet& packet, Event& e) {
   // What packet_of() would rebuild from the event equals the packet exactly when these hold.
+  // address_of(index_of(origin)) gives the origin back exactly when it is a simulated address.
   e.origin = index_of(packet.origin);
-  if (!packet.peers.empty() || !packet.body.empty() || !(packet.origin == address_of(e.origin)))
-    return false;
+  if (!packet.peers.empty() || !packet.body.empty() || !is_sim_address(packet.origin)) return false;
   std::uint16_t text;
   if (is_rule_message(packet.type)) {
     text = packet.tag;  // a rule's message has no chat text: the text slot carries its tag
@@ -334,9 +334,11 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
     }
   }
   push(from, now_ + latency, e);
-  // It is handled a few hundred events from now, usually before these lines leave the cache
-  // (measured: 34 s instead of 40 s for the default scenario at a million nodes).
-  prefetch_node(to);
+  // While few events are pending (joins), it is handled a few hundred events from now, usually
+  // before these lines leave the cache (measured: 34 s instead of 40 s for the default scenario at
+  // a million nodes). In a flood's wave millions are pending: the lines would be gone long before
+  // and only crowd out the fetches step() makes for the events due next.
+  if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
 }
 
 FloodStats* Network::flood_mut(std::uint64_t id) {
@@ -391,15 +393,23 @@ bool Network::step() {
   // Nodes are touched in random order: fetch the links of the next event's node (its node was
   // fetched when the event was pushed), and the node after it, while this event is handled. The
   // next event is often in a later bucket: in the join phase a bucket holds less than one event.
-  bool first = true;
-  queue_.upcoming(2, [&](const Event& next) {
-    if (first) {
-      __builtin_prefetch(nodes_[next.dest].links().data());
-      first = false;
-    } else {
-      prefetch_node(next.dest);
-    }
-  });
+  if (queue_.size() <= kPrefetchOnPushUpTo) {
+    bool first = true;
+    queue_.upcoming(2, [&](const Event& next) {
+      if (first) {
+        __builtin_prefetch(nodes_[next.dest].links().data());
+        first = false;
+      } else {
+        prefetch_node(next.dest);
+      }
+    });
+  } else {
+    // A flood's wave: the gathered bucket holds many events and nothing was fetched when they
+    // were pushed. Fetch the node kFetchAhead events ahead, and the links of the next one, whose
+    // node lines were asked for kFetchAhead - 1 events ago.
+    if (const Event* ahead = queue_.peek(kFetchAhead)) prefetch_node(ahead->dest);
+    if (const Event* next = queue_.peek(0)) __builtin_prefetch(nodes_[next->dest].links().data());
+  }
   now_ = current_.at;
   const Event& ev = current_;
   const bool is_packet = ev.kind == Kind::Packet || ev.kind == Kind::Parked;

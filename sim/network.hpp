@@ -14,6 +14,7 @@
 
 #include "protocol/config.hpp"
 #include "protocol/effect.hpp"
+#include "protocol/huge_pages.hpp"
 #include "protocol/node.hpp"
 #include "protocol/random.hpp"
 #include "sim/address.hpp"
@@ -264,7 +265,7 @@ class Network {
   std::vector<std::unique_ptr<Config>> configs_;  // the copies own() made
   const Config* config_;
   NetworkOptions options_;
-  std::vector<Node> nodes_;
+  HugePageVector<Node> nodes_;
   // The simulator's own state of one node, together so one cache line serves an event.
   struct Slot {
     std::uint64_t send_seq = 0;  // tie-break counter
@@ -272,7 +273,7 @@ class Network {
     std::uint8_t alive = 1;
     std::uint8_t group = 0;  // its NodeGroup
   };
-  std::vector<Slot> slots_;
+  HugePageVector<Slot> slots_;
   std::vector<std::uint32_t> live_;  // live node indices
   std::vector<Time> busy_until_;     // with a service time: when each node is free again
   std::uint64_t scenario_seq_ = 0;
@@ -308,6 +309,10 @@ class Network {
   std::unordered_map<std::string, std::uint16_t> text_index_;
   std::uint16_t last_text_ = 0;
   static constexpr std::uint16_t kTextsFull = 0xFFFF;
+  // Up to this many pending events, a packet's node is fetched as it is pushed and again two
+  // events before it is handled; above, only kFetchAhead events before (see step()).
+  static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
+  static constexpr std::size_t kFetchAhead = 8;
   bool partitioned_ = false;
   double partition_fraction_ = 0;
   std::uint64_t partition_salt_ = 0;

@@ -1,9 +1,10 @@
 #pragma once
 // Large per-node and per-edge arrays on transparent huge pages.
 //
-// The kernels read their big arrays in random order (a neighbour's word, a union-find entry, a
-// discovery time), so with 4 KiB pages nearly every such read also misses the TLB, and every
-// fresh page costs a fault: on a million-node graph that was a sixth of `p2p analyze`'s time.
+// The simulator and the graph kernels read their big arrays in random order (the node an event
+// is for, a neighbour's word, a union-find entry, a discovery time), so with 4 KiB pages nearly
+// every such read also misses the TLB, and every fresh page costs a fault: on a million-node graph
+// that was a sixth of `p2p analyze`'s time.
 // Linux backs an allocation with 2 MiB pages when asked (madvise), which the default system
 // setting ("madvise") otherwise withholds. Small arrays use the ordinary allocator.
 #include <cstddef>
@@ -16,7 +17,7 @@
 #include <sys/mman.h>
 #endif
 
-namespace p2p::analysis {
+namespace p2p {
 
 template <class T>
 struct HugePageAllocator {
@@ -55,4 +56,4 @@ struct HugePageAllocator {
 template <class T>
 using HugePageVector = std::vector<T, HugePageAllocator<T>>;
 
-}  // namespace p2p::analysis
+}  // namespace p2p

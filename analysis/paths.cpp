@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "protocol/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
+#include "protocol/huge_pages.hpp"
 
 namespace p2p::analysis {
 namespace {

@@ -7,9 +7,9 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "protocol/huge_pages.hpp"
 #include "analysis/random.hpp"
 #include "analysis/tasks.hpp"
+#include "protocol/huge_pages.hpp"
 
 namespace p2p::analysis {
 namespace {

@@ -3,6 +3,8 @@
 // into socket work, the simulator into future events.
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -65,6 +67,13 @@ struct Note {
 
 using Effect = std::variant<Send, SendOnce, Open, Close, Deliver, WakeAt, Note>;
 using Effects = std::vector<Effect>;
+
+// Appends `effect` to `out`, moved straight into the new element rather than first wrapped in a
+// temporary Effect and moved again (every packet a node sends goes through here).
+template <typename T>
+void add_effect(Effects& out, T&& effect) {
+  out.emplace_back(std::in_place_type<std::decay_t<T>>, std::forward<T>(effect));
+}
 
 const char* to_string(NoteKind k);
 

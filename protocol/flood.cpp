@@ -13,12 +13,12 @@ namespace {
 bool authentic(const Authenticator& a, const SeenSet& seen, const Packet& p, Effects& out) {
   if (auth::message_id_matches(a, p)) {
     if (seen.contains(p.id)) {
-      out.emplace_back(std::in_place_type<Note>, Note{NoteKind::DuplicateMessage, p.origin, p.id});
+      add_effect(out, Note{NoteKind::DuplicateMessage, p.origin, p.id});
       return false;
     }
     if (auth::verify_message(a, p)) return true;
   }
-  out.emplace_back(std::in_place_type<Note>, Note{NoteKind::BadSignature, p.origin, p.id});
+  add_effect(out, Note{NoteKind::BadSignature, p.origin, p.id});
   return false;
 }
 
@@ -34,15 +34,14 @@ void Node::on_say(const Say& in, Effects& out) {
   // Signed: the draw is the sequence number, and the id is made from it and the key.
   if (config_->auth) auth::sign_message(*config_->auth, self, p.id, p);
   seen_.insert(p.id, now_, config_->seen);
-  out.emplace_back(std::in_place_type<Note>, Note{NoteKind::MessageOriginated, self, p.id});
+  add_effect(out, Note{NoteKind::MessageOriginated, self, p.id});
   flood(p, 0, out);
 }
 
 void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
   if (config_->auth && !authentic(*config_->auth, seen_, packet, out)) return;
   if (!seen_.insert(packet.id, now_, config_->seen)) {
-    out.emplace_back(std::in_place_type<Note>,
-                     Note{NoteKind::DuplicateMessage, packet.origin, packet.id});
+    add_effect(out, Note{NoteKind::DuplicateMessage, packet.origin, packet.id});
     return;
   }
   out.push_back(Deliver{packet.origin, packet.id, packet.text,
@@ -59,8 +58,7 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
 
 void Node::flood(const Packet& packet, ConnId except, Effects& out) {
   for (const Link& l : links_)
-    if (except == 0 || l.conn != except)
-      out.emplace_back(std::in_place_type<Send>, Send{l.conn, peer_address(l), packet});
+    if (except == 0 || l.conn != except) add_effect(out, Send{l.conn, peer_address(l), packet});
 }
 
 }  // namespace p2p

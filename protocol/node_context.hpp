@@ -57,28 +57,24 @@ class NodeContext {
     send(link.conn, node_.peer_address(link), std::move(packet));
   }
   void send(ConnId conn, const Address& peer, Packet packet) {
-    out_.emplace_back(std::in_place_type<Send>, Send{conn, peer, std::move(packet)});
+    add_effect(out_, Send{conn, peer, std::move(packet)});
   }
   // Dial `to`, send one packet, close.
   void send_once(const Address& to, Packet packet) {
-    out_.emplace_back(std::in_place_type<SendOnce>, SendOnce{to, std::move(packet)});
+    add_effect(out_, SendOnce{to, std::move(packet)});
   }
   // Dial `to` for a lasting connection whose first packet is `first`; returns its id. It is not
   // a link until add_link.
   ConnId open(const Address& to, Packet first) {
     const ConnId c = node_.allocate_conn();
-    out_.emplace_back(std::in_place_type<Open>, Open{c, to, std::move(first)});
+    add_effect(out_, Open{c, to, std::move(first)});
     return c;
   }
-  void close(ConnId conn, const Address& peer) {
-    out_.emplace_back(std::in_place_type<Close>, Close{conn, peer});
-  }
+  void close(ConnId conn, const Address& peer) { add_effect(out_, Close{conn, peer}); }
   void note(NoteKind kind, const Address& peer, std::uint64_t id) {
-    out_.emplace_back(std::in_place_type<Note>, Note{kind, peer, id});
+    add_effect(out_, Note{kind, peer, id});
   }
-  void wake_at(Time at, Timer timer) {
-    out_.emplace_back(std::in_place_type<WakeAt>, WakeAt{at, timer});
-  }
+  void wake_at(Time at, Timer timer) { add_effect(out_, WakeAt{at, timer}); }
 
   // --- links
   void add_link(ConnId conn, const Address& peer) { node_.add_link(conn, peer, out_); }

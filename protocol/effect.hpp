@@ -68,11 +68,23 @@ struct Note {
 using Effect = std::variant<Send, SendOnce, Open, Close, Deliver, WakeAt, Note>;
 using Effects = std::vector<Effect>;
 
-// Appends `effect` to `out`, moved straight into the new element rather than first wrapped in a
-// temporary Effect and moved again (every packet a node sends goes through here).
+// Appends `effect` to `out`: the new element is made empty in place and `effect` assigned to it.
+// Every packet a node sends goes through here, and a packet holds strings: moving a short string
+// into a new one copies its buffer through a library call even when it is empty, assigning it to
+// an empty one does not.
 template <typename T>
 void add_effect(Effects& out, T&& effect) {
-  out.emplace_back(std::in_place_type<std::decay_t<T>>, std::forward<T>(effect));
+  using E = std::decay_t<T>;
+  *std::get_if<E>(&out.emplace_back(std::in_place_type<E>)) = std::forward<T>(effect);
+}
+// The same for a Send, whose packet is assigned straight into the new element (copied from an
+// lvalue, moved from an rvalue), never through a Send of its own.
+template <typename P>
+void add_send(Effects& out, ConnId conn, const Address& peer, P&& packet) {
+  Send& s = *std::get_if<Send>(&out.emplace_back(std::in_place_type<Send>));
+  s.conn = conn;
+  s.peer = peer;
+  s.packet = std::forward<P>(packet);
 }
 
 const char* to_string(NoteKind k);

@@ -58,7 +58,7 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
 
 void Node::flood(const Packet& packet, ConnId except, Effects& out) {
   for (const Link& l : links_)
-    if (except == 0 || l.conn != except) add_effect(out, Send{l.conn, peer_address(l), packet});
+    if (except == 0 || l.conn != except) add_send(out, l.conn, peer_address(l), packet);
 }
 
 }  // namespace p2p

@@ -68,11 +68,11 @@ void LinkList::clear() {
 Node::Node(Address self, const Config& config, std::uint64_t seed)
     : config_(&config), rng_(seed), self_(config.book->hold(self)) {}
 
-void Node::handle(Time now, const Input& input, Effects& out) {
+void Node::handle(Time now, Input&& input, Effects& out) {
   now_ = now;
   // Exhaustive: an Input alternative without a branch here fails to compile.
   std::visit(
-      [&](const auto& in) {
+      [&](auto& in) {
         using T = std::decay_t<decltype(in)>;
         if constexpr (std::is_same_v<T, Join>) {
           NodeContext ctx(*this, out);
@@ -80,7 +80,7 @@ void Node::handle(Time now, const Input& input, Effects& out) {
         } else if constexpr (std::is_same_v<T, Say>) {
           on_say(in, out);
         } else if constexpr (std::is_same_v<T, PacketIn>) {
-          on_packet_in(in, out);
+          on_packet_in(in.conn, in.packet, out);
         } else if constexpr (std::is_same_v<T, Closed>) {
           on_closed_in(in, out);
         } else if constexpr (std::is_same_v<T, TimerFired>) {
@@ -163,48 +163,47 @@ bool Node::take_request(std::uint64_t id, bool keep) {
   return true;
 }
 
-void Node::on_packet_in(const PacketIn& in, Effects& out) {
-  const Link* link = find_link(in.conn);
+void Node::on_packet_in(ConnId conn, Packet& packet, Effects& out) {
+  const Link* link = find_link(conn);
   const JoinRule& rule = *config_->rule;
-  const PacketType type = in.packet.type;
+  const PacketType type = packet.type;
   NodeContext ctx(*this, out);
-  if (type == PacketType::JoinReq && forged_join_request(*config_, in.packet)) {
+  if (type == PacketType::JoinReq && forged_join_request(*config_, packet)) {
     out.push_back(
-        Note{NoteKind::BadSignature, link ? peer_address(*link) : in.packet.origin, in.packet.id});
-    if (link == nullptr) out.push_back(Close{in.conn, Address{}});
+        Note{NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id});
+    if (link == nullptr) out.push_back(Close{conn, Address{}});
     return;
   }
-  if (type == PacketType::JoinReq && in.packet.origin.dialable()) {
-    Packet request = in.packet;
-    rule.on_join_request(ctx, in.conn, link, request);
+  if (type == PacketType::JoinReq && packet.origin.dialable()) {
+    rule.on_join_request(ctx, conn, link, packet);
     // The connection a JOIN_REQ arrived on is thrown away unless it is a neighbour's link.
-    if (link == nullptr) out.push_back(Close{in.conn, Address{}});
+    if (link == nullptr) out.push_back(Close{conn, Address{}});
     return;
   }
   if (type == PacketType::JoinAck && link == nullptr) {
     // With signing on, only an answer signed by its acceptor for us is looked at further.
     if (config_->auth &&
-        !auth::verify_join_ack(*config_->auth, config_->auth->key(self()), in.packet)) {
-      out.push_back(Note{NoteKind::BadSignature, in.packet.origin, in.packet.id});
-      out.push_back(Close{in.conn, in.packet.origin});
-      rule.on_conn_closed(ctx, in.conn);
+        !auth::verify_join_ack(*config_->auth, config_->auth->key(self()), packet)) {
+      out.push_back(Note{NoteKind::BadSignature, packet.origin, packet.id});
+      out.push_back(Close{conn, packet.origin});
+      rule.on_conn_closed(ctx, conn);
       return;
     }
-    rule.on_join_ack(ctx, in.conn, in.packet);
+    rule.on_join_ack(ctx, conn, packet);
     return;
   }
   if (type == PacketType::Message && link != nullptr) {
-    on_message(in.conn, in.packet, out);
+    on_message(conn, packet, out);
     return;
   }
-  if (is_rule_message(type) && in.packet.tag == rule.tag() &&
-      rule.on_rule_packet(ctx, in.conn, link, in.packet))
+  if (is_rule_message(type) && packet.tag == rule.tag() &&
+      rule.on_rule_packet(ctx, conn, link, packet))
     return;
   // A packet that makes no sense on this connection: ignored; a new connection is dropped, a
   // known link is kept.
-  out.push_back(Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : in.packet.origin,
-                     in.packet.id});
-  if (link == nullptr) out.push_back(Close{in.conn, in.packet.origin});
+  out.push_back(
+      Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : packet.origin, packet.id});
+  if (link == nullptr) out.push_back(Close{conn, packet.origin});
 }
 
 void Node::on_closed_in(const Closed& in, Effects& out) {
@@ -335,7 +334,7 @@ void NodeContext::accept(const Packet& request) {
   add_link(c, request.origin);
 }
 
-void NodeContext::pass_on(const Link& next, Packet request) {
+void NodeContext::pass_on(const Link& next, Packet&& request) {
   ++request.hops;
   request.degree = static_cast<std::uint32_t>(node_.links_.size());
   note(NoteKind::JoinForwarded, request.origin, request.id);

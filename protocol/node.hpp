@@ -102,8 +102,14 @@ class alignas(64) Node {
   // `config` must outlive the node; many nodes may share one. The node runs config.rule.
   Node(Address self, const Config& config, std::uint64_t seed);
 
-  // Feeds one input; appends the resulting effects to `out` (never clears it).
-  void handle(Time now, const Input& input, Effects& out);
+  // Feeds one input; appends the resulting effects to `out` (never clears it). The rvalue form
+  // may take the input's buffers (a JOIN_REQ's packet is passed on as it came), so a driver
+  // that fills one Input for every event saves a copy of each packet; the other copies first.
+  void handle(Time now, Input&& input, Effects& out);
+  void handle(Time now, const Input& input, Effects& out) {
+    Input copy = input;
+    handle(now, std::move(copy), out);
+  }
 
   // Named wrappers that only build an Input.
   void join(Time now, Address entry, Effects& out) { handle(now, Join{entry}, out); }
@@ -133,7 +139,7 @@ class alignas(64) Node {
  private:
   friend class NodeContext;
 
-  void on_packet_in(const PacketIn& in, Effects& out);
+  void on_packet_in(ConnId conn, Packet& packet, Effects& out);
   void on_closed_in(const Closed& in, Effects& out);
   void on_timer_in(const Timer& t, Effects& out);
   void on_leave(Effects& out);

@@ -53,11 +53,18 @@ class NodeContext {
   void start_retries() { node_.start_retries(out_); }
 
   // --- effects
-  void send(const Link& link, Packet packet) {
-    send(link.conn, node_.peer_address(link), std::move(packet));
+  // A packet passed as an rvalue is moved into the effect, an lvalue copied.
+  void send(const Link& link, Packet&& packet) {
+    add_send(out_, link.conn, node_.peer_address(link), std::move(packet));
   }
-  void send(ConnId conn, const Address& peer, Packet packet) {
-    add_effect(out_, Send{conn, peer, std::move(packet)});
+  void send(const Link& link, const Packet& packet) {
+    add_send(out_, link.conn, node_.peer_address(link), packet);
+  }
+  void send(ConnId conn, const Address& peer, Packet&& packet) {
+    add_send(out_, conn, peer, std::move(packet));
+  }
+  void send(ConnId conn, const Address& peer, const Packet& packet) {
+    add_send(out_, conn, peer, packet);
   }
   // Dial `to`, send one packet, close.
   void send_once(const Address& to, Packet packet) {
@@ -84,7 +91,7 @@ class NodeContext {
   // the request, recorded as a link.
   void accept(const Packet& request);
   // Passes `request` on to `next`, one hop further, carrying our degree.
-  void pass_on(const Link& next, Packet request);
+  void pass_on(const Link& next, Packet&& request);
 
   // --- the rule's per-node state, made by JoinRule::make_state on first use
   template <typename S>

@@ -13,12 +13,21 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// derive_seed in two steps, for a caller deriving many seeds under one root (the simulator, one
+// per packet): the root's part once, then each entity's.
+constexpr std::uint64_t seed_key(std::uint64_t root) {
+  return mix64(root ^ 0x9e3779b97f4a7c15ULL);
+}
+constexpr std::uint64_t derive_keyed(std::uint64_t key, std::uint64_t index,
+                                     std::uint64_t stream = 0) {
+  return mix64(key + mix64(index + 0x632be59bd9b4e019ULL) + stream * 0xd1b54a32d192ed03ULL);
+}
+
 // Seed for stream `stream` of entity `index` under a root seed; changing one entity's draws never
 // shifts another's.
 constexpr std::uint64_t derive_seed(std::uint64_t root, std::uint64_t index,
                                     std::uint64_t stream = 0) {
-  return mix64(mix64(root ^ 0x9e3779b97f4a7c15ULL) + mix64(index + 0x632be59bd9b4e019ULL) +
-               stream * 0xd1b54a32d192ed03ULL);
+  return derive_keyed(seed_key(root), index, stream);
 }
 
 // SplitMix64: 8 bytes of state, passes BigCrush, fast enough for tens of millions of draws a

@@ -38,21 +38,15 @@ struct LatencyModel {
   std::uint64_t seed = 0;
 
   Time between(std::uint32_t a, std::uint32_t b) const {
+    return between_keyed(seed_key(seed), a, b);
+  }
+  // The same with `key` = seed_key(seed), worked out once by a caller that asks for every packet.
+  Time between_keyed(std::uint64_t key, std::uint32_t a, std::uint32_t b) const {
     const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
-    Rng rng(derive_seed(seed, (hi << 32) | lo, 2));
-    switch (kind) {
-      case LatencyKind::Uniform:
-        break;
-      case LatencyKind::LogNormal: {
-        const double ms = rng.lognormal(mu, sigma);
-        const double us =
-            std::clamp(ms * kMillisecond, static_cast<double>(min), static_cast<double>(max));
-        return static_cast<Time>(us);
-      }
-      case LatencyKind::Matrix:
-        return sites->between(site_of(a), site_of(b)) + rng.between(min, max);
-    }
-    return rng.between(min, max);
+    Rng rng(derive_keyed(key, (hi << 32) | lo, 2));
+    if (kind == LatencyKind::Uniform) [[likely]]
+      return rng.between(min, max);
+    return drawn(rng, a, b);
   }
 
   // The site of node `n` under the Matrix model: uniform over the sites, fixed per node.
@@ -67,6 +61,24 @@ struct LatencyModel {
     if (kind == LatencyKind::Matrix && sites)
       for (Time t : sites->latency) m = std::max(m, t + max);
     return m;
+  }
+
+ private:
+  // The latency of pair (a, b) from its generator `rng`, for the models other than Uniform.
+  Time drawn(Rng& rng, std::uint32_t a, std::uint32_t b) const {
+    switch (kind) {
+      case LatencyKind::Uniform:
+        break;
+      case LatencyKind::LogNormal: {
+        const double ms = rng.lognormal(mu, sigma);
+        const double us =
+            std::clamp(ms * kMillisecond, static_cast<double>(min), static_cast<double>(max));
+        return static_cast<Time>(us);
+      }
+      case LatencyKind::Matrix:
+        return sites->between(site_of(a), site_of(b)) + rng.between(min, max);
+    }
+    return rng.between(min, max);
   }
 };
 

@@ -75,6 +75,7 @@ Network::Network(const Config& config, NetworkOptions options)
                               ? std::min<Time>(options.latency.min, options.service_time)
                               : options.latency.min)) {
   options_.latency.seed = options_.seed;
+  latency_key_ = seed_key(options_.latency.seed);
   if (options_.latency.kind == LatencyKind::Matrix &&
       (!options_.latency.sites || options_.latency.sites->count == 0))
     throw std::invalid_argument("the matrix latency model needs at least one site");
@@ -303,7 +304,7 @@ bool Network::fits(const Packet& packet, Event& e) {
     text = packet.tag;  // a rule's message has no chat text: the text slot carries its tag
     if (!packet.text.empty()) return false;
   } else {
-    text = intern(packet.text);
+    text = packet.text.empty() ? 0 : intern(packet.text);  // a call only for a chat text
     if (packet.tag != 0 || text == kTextsFull) return false;
   }
   // One word holds either the ref (an answer) or the degree, flags and text (anything else).
@@ -319,7 +320,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
   if (!observers_.empty()) [[unlikely]]
     for (Observer* o : observers_) o->on_send(*this, from, to, packet);
-  const Time latency = options_.latency.between(from, to);
+  const Time latency = options_.latency.between_keyed(latency_key_, from, to);
   const std::uint64_t seq = slots_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
     ++slots_[from].send_seq;  // the lost packet still used its turn
@@ -457,7 +458,8 @@ bool Network::step() {
           in.packet = std::move(parked_[ev.origin]);
           parked_free_.push_back(ev.origin);
         }
-        node.handle(now_, packet_input_, effects_);
+        // The node may take the packet's buffers: packet_of fills every field again next time.
+        node.handle(now_, std::move(packet_input_), effects_);
         break;
       }
       case Kind::Closed:
@@ -525,7 +527,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             ev.kind = Kind::Closed;
             ev.dest = to;
             ev.set_conn(from, conn);
-            push(from, now_ + options_.latency.between(from, to), ev);
+            push(from, now_ + options_.latency.between_keyed(latency_key_, from, to), ev);
           } else if constexpr (std::is_same_v<T, Deliver>) {
             if (!observers_.empty()) [[unlikely]]
               for (Observer* o : observers_) o->on_deliver(*this, from, e);

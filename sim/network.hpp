@@ -265,6 +265,7 @@ class Network {
   std::vector<std::unique_ptr<Config>> configs_;  // the copies own() made
   const Config* config_;
   NetworkOptions options_;
+  std::uint64_t latency_key_ = 0;  // seed_key of the latency model's seed
   HugePageVector<Node> nodes_;
   // The simulator's own state of one node, together so one cache line serves an event.
   struct Slot {

@@ -295,7 +295,7 @@ void Peer::feed(Input input) {
       if (it != by_conn_.end()) cause_serial_ = it->second->serial();
     }
     effects_.clear();
-    node_->handle(now(), in, effects_);
+    node_->handle(now(), std::move(in), effects_);
     for (Effect& e : effects_) apply(e);
     framed_.reset();
     framed_packet_ = nullptr;

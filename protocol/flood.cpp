@@ -44,8 +44,8 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
     add_effect(out, Note{NoteKind::DuplicateMessage, packet.origin, packet.id});
     return;
   }
-  out.push_back(Deliver{packet.origin, packet.id, packet.text,
-                        config_->auth ? packet.body.substr(0, kPublicKeySize) : std::string()});
+  add_effect(out, Deliver{packet.origin, packet.id, packet.text,
+                          config_->auth ? packet.body.substr(0, kPublicKeySize) : std::string()});
   // This copy crossed hops + 1 links; the next would cross one more.
   if (packet.hops + 1 >= config_->message_hops) return;  // delivered, not forwarded further
   if (!config_->rule->traits().relays) return;

@@ -130,7 +130,8 @@ class JoinRule {
   // and, if keeps_asking, watch for a shortfall.
   virtual void on_connect(NodeContext& node, const Address& entry) const;
   // A JOIN_REQ arrived on `conn`; `link` is the neighbour's link it came over, or null for a
-  // throw-away connection (which the node closes after this returns).
+  // throw-away connection (which the node closes after this returns). `request` is the rule's to
+  // change and pass on: move it into the Send (NodeContext::send, pass_on) and no copy is made.
   virtual void on_join_request(NodeContext& node, ConnId conn, const Link* link,
                                Packet& request) const = 0;
   // A JOIN_ACK arrived on a new connection. Default: kept as a link if it answers one of our

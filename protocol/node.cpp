@@ -121,7 +121,7 @@ void Node::add_link(ConnId conn, const Address& peer, Effects& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
                              [](const Link& l, ConnId c) { return l.conn < c; });
   it = links_.insert(it, Link{conn, config_->book->hold(peer)});
-  out.push_back(Note{NoteKind::LinkUp, peer, 0});
+  add_effect(out, Note{NoteKind::LinkUp, peer, 0});
   NodeContext ctx(*this, out);
   config_->rule->on_link_up(ctx, *it);
 }
@@ -131,8 +131,8 @@ void Node::drop_link(const Link* link, Effects& out) {
   const Address peer = peer_address(l);
   links_.erase(link);
   config_->book->release(l.peer);
-  out.push_back(Close{l.conn, peer});
-  out.push_back(Note{NoteKind::LinkDown, peer, 0});
+  add_effect(out, Close{l.conn, peer});
+  add_effect(out, Note{NoteKind::LinkDown, peer, 0});
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
@@ -169,23 +169,23 @@ void Node::on_packet_in(ConnId conn, Packet& packet, Effects& out) {
   const PacketType type = packet.type;
   NodeContext ctx(*this, out);
   if (type == PacketType::JoinReq && forged_join_request(*config_, packet)) {
-    out.push_back(
-        Note{NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id});
-    if (link == nullptr) out.push_back(Close{conn, Address{}});
+    add_effect(out,
+               Note{NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id});
+    if (link == nullptr) add_effect(out, Close{conn, Address{}});
     return;
   }
   if (type == PacketType::JoinReq && packet.origin.dialable()) {
     rule.on_join_request(ctx, conn, link, packet);
     // The connection a JOIN_REQ arrived on is thrown away unless it is a neighbour's link.
-    if (link == nullptr) out.push_back(Close{conn, Address{}});
+    if (link == nullptr) add_effect(out, Close{conn, Address{}});
     return;
   }
   if (type == PacketType::JoinAck && link == nullptr) {
     // With signing on, only an answer signed by its acceptor for us is looked at further.
     if (config_->auth &&
         !auth::verify_join_ack(*config_->auth, config_->auth->key(self()), packet)) {
-      out.push_back(Note{NoteKind::BadSignature, packet.origin, packet.id});
-      out.push_back(Close{conn, packet.origin});
+      add_effect(out, Note{NoteKind::BadSignature, packet.origin, packet.id});
+      add_effect(out, Close{conn, packet.origin});
       rule.on_conn_closed(ctx, conn);
       return;
     }
@@ -201,9 +201,9 @@ void Node::on_packet_in(ConnId conn, Packet& packet, Effects& out) {
     return;
   // A packet that makes no sense on this connection: ignored; a new connection is dropped, a
   // known link is kept.
-  out.push_back(
-      Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : packet.origin, packet.id});
-  if (link == nullptr) out.push_back(Close{conn, packet.origin});
+  add_effect(
+      out, Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : packet.origin, packet.id});
+  if (link == nullptr) add_effect(out, Close{conn, packet.origin});
 }
 
 void Node::on_closed_in(const Closed& in, Effects& out) {
@@ -217,7 +217,7 @@ void Node::on_closed_in(const Closed& in, Effects& out) {
   const Address peer = peer_address(*link);
   links_.erase(link);
   config_->book->release(id);
-  out.push_back(Note{NoteKind::LinkDown, peer, 0});
+  add_effect(out, Note{NoteKind::LinkDown, peer, 0});
   config_->rule->on_link_lost(ctx);
 }
 
@@ -233,8 +233,8 @@ void Node::arm_retry(Effects& out) {
   const int shift = std::min<int>(attempt_, 20);
   const Time delay = std::min(config_->retry_delay << shift, config_->retry_delay_max);
   retry_armed_ = true;
-  out.push_back(WakeAt{now_ + delay,
-                       Timer{TimerKind::JoinRetry, (std::uint64_t{shortfall_} << 8) | attempt_}});
+  add_effect(out, WakeAt{now_ + delay,
+                         Timer{TimerKind::JoinRetry, (std::uint64_t{shortfall_} << 8) | attempt_}});
 }
 
 void Node::end_retries() {
@@ -273,8 +273,8 @@ void Node::on_leave(Effects& out) {
   for (const Link& l : links_) {
     const Address peer = peer_address(l);
     config_->book->release(l.peer);
-    out.push_back(Close{l.conn, peer});
-    out.push_back(Note{NoteKind::LinkDown, peer, 0});
+    add_effect(out, Close{l.conn, peer});
+    add_effect(out, Note{NoteKind::LinkDown, peer, 0});
   }
   links_.clear();
   NodeContext ctx(*this, out);
@@ -298,7 +298,7 @@ void NodeContext::connect(const Address& entry, int requests) {
   for (int k = 0; k < requests; ++k) {
     const std::uint64_t id = node_.rng_.next();
     if (remember) node_.remember_request(id);
-    out_.push_back(SendOnce{entry, join_request(id)});
+    add_effect(out_, SendOnce{entry, join_request(id)});
   }
   if (!node_.config_->rule->traits().keeps_asking) return;
   ++node_.shortfall_;
@@ -330,7 +330,7 @@ void NodeContext::accept(const Packet& request) {
     auth::author_key(request, newcomer);
     auth::sign_join_ack(*a, self, newcomer, ack);
   }
-  out_.push_back(Open{c, request.origin, std::move(ack)});
+  add_effect(out_, Open{c, request.origin, std::move(ack)});
   add_link(c, request.origin);
 }
 

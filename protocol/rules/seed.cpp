@@ -24,9 +24,8 @@ class SeedRule final : public JoinRule {
     const bool accepting = node.rng().uniform() < 1.0 / static_cast<double>(node.degree() + 1) &&
                            request.origin != node.self();
     if (accepting) {
-      Packet named = request;
-      if (named.ref != 0) named.id = named.ref;  // answer the newcomer's own id
-      node.accept(named);
+      if (request.ref != 0) request.id = request.ref;  // answer the newcomer's own id
+      node.accept(request);
     } else if (request.hops >= node.config().max_hops) {
       node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
     } else if (node.degree() == 0) {

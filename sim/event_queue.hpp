@@ -6,6 +6,9 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <vector>
 
 #include "protocol/time.hpp"
@@ -54,6 +57,15 @@ class EventQueue {
     summary_.assign((w / 64 + 63) / 64, 0);
   }
 
+  // Chunks are owned through plain pointers: a move leaves the source's vectors empty, so it
+  // frees nothing twice.
+  EventQueue(EventQueue&&) noexcept = default;
+  EventQueue& operator=(EventQueue&&) = delete;
+  ~EventQueue() {
+    for (Bucket& bucket : ring_) release(bucket.head);
+    for (Chunk* c : free_) delete c;
+  }
+
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   // Largest number of events ever pending at once (memory high-water mark).
@@ -69,12 +81,7 @@ class EventQueue {
       current_.insert(it, e);
     } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
       const std::size_t b = static_cast<std::size_t>(eb) & mask_;
-      std::vector<Event>& bucket = ring_[b];
-      // Grow by a quarter rather than double: at a flood's peak the buckets hold millions of
-      // events, and doubling would leave a third of that memory unused on average.
-      if (bucket.size() == bucket.capacity())
-        bucket.reserve(bucket.size() + bucket.size() / 4 + 16);
-      bucket.push_back(e);
+      append(ring_[b], e);
       set_bit(b);
     } else {
       far_.push_back(e);
@@ -90,7 +97,8 @@ class EventQueue {
     Time t = far_.empty() ? kNever : far_.front().at;
     const std::size_t b = next_bucket();
     if (b != kNone)
-      for (const Event& e : ring_[b]) t = std::min(t, e.at);
+      for (const Chunk* c = ring_[b].head; c != nullptr; c = c->next)
+        for (std::size_t i = 0; i < c->count; ++i) t = std::min(t, c->events[i].at);
     return t;
   }
 
@@ -108,7 +116,11 @@ class EventQueue {
     if (k == n) return;
     const std::size_t b = next_bucket();
     if (b == kNone) return;
-    for (auto it = ring_[b].begin(); it != ring_[b].end() && k < n; ++it, ++k) f(*it);
+    for (const Chunk* c = ring_[b].head; c != nullptr; c = c->next)
+      for (std::size_t i = 0; i < c->count; ++i, ++k) {
+        if (k == n) return;
+        f(c->events[i]);
+      }
   }
 
   // Removes the earliest event into `out`.
@@ -117,15 +129,72 @@ class EventQueue {
     out = current_.back();
     current_.pop_back();
     now_ = out.at;
-    --size_;
+    if (--size_ == 0 && free_.size() > kKeptChunks) release_spare();
   }
 
  private:
   static constexpr Time kNever = INT64_MAX;
   static constexpr std::size_t kNone = ~std::size_t{0};
-  static constexpr std::size_t kKeptCapacity = 256;
+  // A bucket's events sit in fixed-size chunks linked in push order, taken from a pool that keeps
+  // every chunk it made. A flood's wave fills buckets of 100,000 events and more: grown as one
+  // block, a bucket copied each event several times into ever larger blocks and faulted fresh
+  // pages in for each; chunks are written once, copied once when the bucket is gathered, and
+  // reused by the buckets that follow.
+  static constexpr std::size_t kChunkEvents = 256;
+  struct Chunk {
+    Chunk* next = nullptr;
+    std::size_t count = 0;
+    Event events[kChunkEvents];
+  };
+  struct Bucket {
+    Chunk* head = nullptr;
+    Chunk* tail = nullptr;
+    std::size_t size = 0;
+  };
 
-  static bool later_first(const Event& a, const Event& b) { return earlier(b, a); }
+  // Once nothing is pending, a wave's chunks go back to the system (and the gathered bucket's
+  // room): the report that follows a run needs that memory more than the next wave.
+  static constexpr std::size_t kKeptChunks = 64;
+  void release_spare() {
+    while (free_.size() > kKeptChunks) {
+      delete free_.back();
+      free_.pop_back();
+    }
+    std::vector<Event>().swap(current_);
+#if defined(__GLIBC__)
+    malloc_trim(0);  // the chunks were small blocks: without this the heap keeps their pages
+#endif
+  }
+  static void release(Chunk* c) {
+    while (c != nullptr) {
+      Chunk* next = c->next;
+      delete c;
+      c = next;
+    }
+  }
+
+  void append(Bucket& bucket, const Event& e) {
+    Chunk* c = bucket.tail;
+    if (c == nullptr || c->count == kChunkEvents) {
+      Chunk* fresh;
+      if (free_.empty()) {
+        fresh = new Chunk;
+      } else {
+        fresh = free_.back();
+        free_.pop_back();
+        fresh->next = nullptr;
+        fresh->count = 0;
+      }
+      (c == nullptr ? bucket.head : c->next) = fresh;
+      bucket.tail = c = fresh;
+    }
+    c->events[c->count++] = e;
+    ++bucket.size;
+  }
+
+  static bool later_first(const Event& a, const Event& b) {
+    return earlier(b, a);
+  }
 
   // The ring slot of the first non-empty bucket after the current one, or kNone.
   std::size_t next_bucket() const {
@@ -139,12 +208,15 @@ class EventQueue {
   void advance() {
     const Time tb = next_time() >> shift_;
     const std::size_t b = static_cast<std::size_t>(tb) & mask_;
-    if (!ring_[b].empty() && (ring_[b].front().at >> shift_) == tb) {
-      current_.swap(ring_[b]);  // the bucket keeps the drained vector's capacity for reuse...
+    Bucket& bucket = ring_[b];
+    if (bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb) {
+      current_.reserve(bucket.size);
+      for (Chunk* c = bucket.head; c != nullptr; c = c->next) {
+        current_.insert(current_.end(), c->events, c->events + c->count);
+        free_.push_back(c);
+      }
+      bucket = Bucket{};
       clear_bit(b);
-      // ...unless it is large: a flood's wave would otherwise leave every bucket of the ring
-      // holding its own peak, several times the events pending at once.
-      if (ring_[b].capacity() > kKeptCapacity) std::vector<Event>().swap(ring_[b]);
     }
     cur_ = tb;
     while (!far_.empty() && (far_.front().at >> shift_) == tb) {
@@ -188,13 +260,14 @@ class EventQueue {
 
   int shift_;
   std::size_t mask_ = 0;
-  std::vector<std::vector<Event>> ring_;  // ring_[b & mask_]: events of bucket b, in push order
-  std::vector<std::uint64_t> bits_;       // bit b: ring_[b] is not empty
-  std::vector<std::uint64_t> summary_;    // bit w: bits_[w] is not zero
-  std::vector<Event> current_;            // events of bucket cur_, latest first
-  std::vector<Event> far_;                // min-heap of events beyond the window
-  Time cur_ = 0;                          // the bucket being drained (time >> shift_)
-  Time now_ = 0;                          // the last popped event's time
+  std::vector<Bucket> ring_;            // ring_[b & mask_]: events of bucket b, in push order
+  std::vector<Chunk*> free_;            // chunks in no bucket, owned here
+  std::vector<std::uint64_t> bits_;     // bit b: ring_[b] is not empty
+  std::vector<std::uint64_t> summary_;  // bit w: bits_[w] is not zero
+  std::vector<Event> current_;          // events of bucket cur_, latest first
+  std::vector<Event> far_;              // min-heap of events beyond the window
+  Time cur_ = 0;                        // the bucket being drained (time >> shift_)
+  Time now_ = 0;                        // the last popped event's time
   std::size_t size_ = 0;
   std::size_t peak_ = 0;
 };

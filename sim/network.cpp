@@ -150,7 +150,7 @@ void Network::schedule_join(Time at, std::uint32_t node, std::uint32_t entry) {
   Event e;
   e.kind = Kind::Join;
   e.dest = node;
-  e.origin = entry;
+  e.arg = entry;
   push(kScenarioSender, at, e);
 }
 
@@ -158,7 +158,7 @@ void Network::schedule_say(Time at, std::uint32_t node, std::string text) {
   Event e;
   e.kind = Kind::Say;
   e.dest = node;
-  e.origin = store_in(said_, said_free_, std::move(text));
+  e.arg = store_in(said_, said_free_, std::move(text));
   push(kScenarioSender, at, e);
 }
 
@@ -257,20 +257,20 @@ std::uint16_t Network::intern(const std::string& text) {
   return last_text_ = k;
 }
 
-void Network::packet_of(const Event& e, Packet& out) const {
+void Network::packet_of(const Event& e, const Payload& p, Packet& out) const {
   out.type = static_cast<PacketType>(e.type);
   out.hops = e.hops;
-  out.origin = address_of(e.origin);
-  out.id = e.id;
+  out.origin = address_of(p.origin);
+  out.id = p.id;
   std::uint16_t text = 0;
-  if (e.aux_small) {
-    text = static_cast<std::uint16_t>(e.aux >> 40);
-    set_flags(out, static_cast<std::uint8_t>(e.aux >> 32));
+  if (p.aux_small) {
+    text = static_cast<std::uint16_t>(p.aux >> 40);
+    set_flags(out, static_cast<std::uint8_t>(p.aux >> 32));
     set_ref(out, 0);
-    set_degree(out, static_cast<std::uint32_t>(e.aux));
+    set_degree(out, static_cast<std::uint32_t>(p.aux));
   } else {
     set_flags(out, 0);
-    set_ref(out, e.aux);
+    set_ref(out, p.aux);
     set_degree(out, 0);
   }
   // A rule's message has no chat text: the text slot carries the rule's tag instead.
@@ -294,10 +294,11 @@ void Network::prefetch_node(std::uint32_t i) const {
   __builtin_prefetch(&slots_[i]);
 }
 
-bool Network::fits(const Packet& packet, Event& e) {
+bool Network::fits(const Packet& packet, Payload& p) {
   // What packet_of() would rebuild from the event equals the packet exactly when these hold.
   // address_of(index_of(origin)) gives the origin back exactly when it is a simulated address.
-  e.origin = index_of(packet.origin);
+  p.id = packet.id;
+  p.origin = index_of(packet.origin);
   if (!packet.peers.empty() || !packet.body.empty() || !is_sim_address(packet.origin)) return false;
   std::uint16_t text;
   if (is_rule_message(packet.type)) {
@@ -311,8 +312,8 @@ bool Network::fits(const Packet& packet, Event& e) {
   const std::uint64_t ref = ref_of(packet);
   const std::uint64_t small = std::uint64_t{degree_of(packet)} |
                               (std::uint64_t{flags_of(packet)} << 32) | (std::uint64_t{text} << 40);
-  e.aux_small = ref == 0 ? 1 : 0;
-  e.aux = ref == 0 ? small : ref;
+  p.aux_small = ref == 0 ? 1 : 0;
+  p.aux = ref == 0 ? small : ref;
   return ref == 0 || small == 0;
 }
 
@@ -338,14 +339,16 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   e.set_conn(from, conn);
   e.type = static_cast<std::uint8_t>(packet.type);
   e.hops = packet.hops;
-  e.id = packet.id;
-  if (!fits(packet, e)) {
+  const std::uint64_t id = packet.id;
+  if (Payload p; fits(packet, p)) {
+    e.arg = share_payload(p);
+  } else {
     e.kind = Kind::Parked;
-    e.origin = store_in(parked_, parked_free_, std::move(packet));
+    e.arg = store_in(parked_, parked_free_, std::move(packet));
   }
   if (e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) ++counters_.join_requests_in_flight;
   if (e.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty()) {
-    if (FloodStats* f = flood_mut(packet.id)) {
+    if (FloodStats* f = flood_mut(id)) {
       ++f->messages;
       ++flood_in_flight_[f - floods_.data()];
     }
@@ -356,6 +359,17 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   // a million nodes). In a flood's wave millions are pending: the lines would be gone long before
   // and only crowd out the fetches step() makes for the events due next.
   if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
+}
+
+std::uint32_t Network::share_payload(const Payload& p) {
+  if (recent_payload_ != kNoPayload && payloads_[recent_payload_].same(p)) {
+    ++payloads_[recent_payload_].refs;
+    return recent_payload_;
+  }
+  Payload held = p;
+  held.refs = 1;
+  recent_payload_ = store_in(payloads_, payloads_free_, std::move(held));
+  return recent_payload_;
 }
 
 FloodStats* Network::flood_mut(std::uint64_t id) {
@@ -431,17 +445,20 @@ bool Network::step() {
   const Event& ev = current_;
   const bool is_packet = ev.kind == Kind::Packet || ev.kind == Kind::Parked;
   FloodStats* flood = nullptr;
+  std::uint64_t flood_id = 0;
   if (is_packet) {
     if (ev.type == static_cast<std::uint8_t>(PacketType::JoinReq))
       --counters_.join_requests_in_flight;
     if (ev.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty())
-      flood = flood_mut(ev.id);
+      flood = flood_mut(flood_id = packet_id(ev));
   }
+  // The copies this event's node sends of its packet share its payload.
+  recent_payload_ = ev.kind == Kind::Packet ? ev.arg : kNoPayload;
   const std::uint32_t dest = ev.dest;
   if (!slots_[dest].alive) {
     ++counters_.events_to_departed;
-    if (ev.kind == Kind::Parked) parked_free_.push_back(ev.origin);
-    if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.origin);
+    if (ev.kind == Kind::Parked) parked_free_.push_back(ev.arg);
+    if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.arg);
   } else {
     said_flood_ = kNoFlood;
     ++counters_.events;
@@ -453,10 +470,10 @@ bool Network::step() {
         auto& in = std::get<PacketIn>(packet_input_);
         in.conn = ev.conn_id();
         if (ev.kind == Kind::Packet) {
-          packet_of(ev, in.packet);
+          packet_of(ev, payloads_[ev.arg], in.packet);
         } else {
-          in.packet = std::move(parked_[ev.origin]);
-          parked_free_.push_back(ev.origin);
+          in.packet = std::move(parked_[ev.arg]);
+          parked_free_.push_back(ev.arg);
         }
         // The node may take the packet's buffers: packet_of fills every field again next time.
         node.handle(now_, std::move(packet_input_), effects_);
@@ -466,17 +483,18 @@ bool Network::step() {
         node.handle(now_, Closed{ev.conn_id()}, effects_);
         break;
       case Kind::Timer:
-        node.handle(now_, TimerFired{Timer{static_cast<TimerKind>(ev.type), ev.id}}, effects_);
+        node.handle(now_, TimerFired{Timer{static_cast<TimerKind>(ev.type), payloads_[ev.arg].id}},
+                    effects_);
         break;
       case Kind::ParkedTimer:
-        node.handle(now_, TimerFired{parked_timers_[ev.origin]}, effects_);
-        parked_timers_free_.push_back(ev.origin);
+        node.handle(now_, TimerFired{parked_timers_[ev.arg]}, effects_);
+        parked_timers_free_.push_back(ev.arg);
         break;
       case Kind::Join:
-        node.handle(now_, Join{address_of(ev.origin)}, effects_);
+        node.handle(now_, Join{address_of(ev.arg)}, effects_);
         break;
       case Kind::Say:
-        node.handle(now_, Say{std::move(said_[ev.origin])}, effects_);
+        node.handle(now_, Say{std::move(said_[ev.arg])}, effects_);
         break;
       case Kind::Leave:
         node.handle(now_, Leave{}, effects_);
@@ -488,12 +506,14 @@ bool Network::step() {
     if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
   }
   if (ev.kind == Kind::Say) {
-    said_[ev.origin].clear();
-    said_free_.push_back(ev.origin);
+    said_[ev.arg].clear();
+    said_free_.push_back(ev.arg);
   }
+  if (ev.kind == Kind::Packet || ev.kind == Kind::Timer) release_payload(ev.arg);
+  recent_payload_ = kNoPayload;
   if (flood != nullptr) {
     // Re-look it up: apply() may have grown floods_.
-    flood = flood_mut(ev.id);
+    flood = flood_mut(flood_id);
     const std::size_t k = static_cast<std::size_t>(flood - floods_.data());
     if (--flood_in_flight_[k] == 0) finish_flood(k);
   }
@@ -545,18 +565,16 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             ev.kind = Kind::Timer;
             ev.dest = from;
             ev.type = static_cast<std::uint8_t>(e.timer.kind);
-            ev.id = e.timer.key;
-            if (!(Timer{e.timer.kind, e.timer.key} == e.timer)) {
+            if (Timer{e.timer.kind, e.timer.key} == e.timer) {
+              Payload key;
+              key.id = e.timer.key;
+              key.refs = 1;  // a timer's own: never shared
+              ev.arg = store_in(payloads_, payloads_free_, std::move(key));
+            } else {
               // A timer with more than a kind and a key: kept whole.
               ev.kind = Kind::ParkedTimer;
-              if (!parked_timers_free_.empty()) {
-                ev.origin = parked_timers_free_.back();
-                parked_timers_free_.pop_back();
-                parked_timers_[ev.origin] = e.timer;
-              } else {
-                ev.origin = static_cast<std::uint32_t>(parked_timers_.size());
-                parked_timers_.push_back(e.timer);
-              }
+              Timer timer = e.timer;
+              ev.arg = store_in(parked_timers_, parked_timers_free_, std::move(timer));
             }
             push(from, std::max(e.at, now_), ev);
           } else if constexpr (std::is_same_v<T, Note>) {

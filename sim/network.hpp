@@ -213,8 +213,10 @@ class Network {
   // each byte of an event is megabytes. The ids the simulator hands out name their opener, which
   // is always the event's sender (far_end), so only the opener's own 32-bit id travels.
   enum class ConnForm : std::uint8_t { Own, Opened, OneShot };
-  // One pending event in 48 bytes. In the simulator every address is a simulated one, so a packet
-  // travels as node indices, an interned text and its small fields; a packet that does not fit (a
+  // One pending event in 32 bytes: a flood keeps millions pending, so each byte of an event is
+  // megabytes. In the simulator every address is a simulated one, so a packet travels as node
+  // indices and a handle to its payload (id, origin, degree or ref, flags, interned text), which
+  // the copies of one flood, or the hops of one JOIN_REQ, share; a packet that does not fit (a
   // field this form lacks, such as an address list, or a ref beside a degree, flags or text) is
   // parked whole in a side table and the event names its slot.
   struct Event {
@@ -223,30 +225,53 @@ class Network {
     Kind kind : 3 = Kind::Packet;
     std::uint8_t served : 1 = 0;  // with a service time: waited for its node and is handled now
     ConnForm conn_form : 2 = ConnForm::Own;
-    std::uint8_t aux_small : 1 = 0;  // `aux` holds degree, flags and text rather than ref
-    std::uint8_t type = 0;           // packet type; timer kind
+    std::uint8_t type = 0;  // packet type; timer kind
     std::uint8_t hops = 0;
-    std::uint64_t id = 0;   // packet id; timer key
-    std::uint64_t aux = 0;  // packet ref, or degree | flags << 32 | text << 40 (aux_small)
     std::uint32_t sender = 0;
     std::uint32_t dest = 0;
-    std::uint32_t origin = 0;  // packet origin; join entry; say text; parked slot
-    std::uint32_t conn = 0;    // the connection, as conn_form says
+    std::uint32_t conn = 0;  // the connection, as conn_form says
+    // Packet, Timer: payload slot; Parked, ParkedTimer: parked slot; Join: entry; Say: text slot.
+    std::uint32_t arg = 0;
 
     void set_conn(std::uint32_t from, ConnId c);
     ConnId conn_id() const;
   };
-  static_assert(sizeof(Event) == 48, "an event fills three quarters of a cache line");
+  static_assert(sizeof(Event) == 32, "an event is half a cache line");
+  // What a compact packet carries besides its type and hops (a timer: its key in `id`), held once
+  // for every pending event that names it.
+  struct Payload {
+    std::uint64_t id = 0;   // packet id; timer key
+    std::uint64_t aux = 0;  // packet ref, or degree | flags << 32 | text << 40 (aux_small)
+    std::uint32_t origin = 0;
+    std::uint32_t refs : 31 = 0;  // pending events naming it
+    std::uint32_t aux_small : 1 = 0;
+
+    bool same(const Payload& o) const {
+      return id == o.id && aux == o.aux && origin == o.origin && aux_small == o.aux_small;
+    }
+  };
+  static constexpr std::uint32_t kNoPayload = ~std::uint32_t{0};
+  // A slot holding `p` for one more event: the payload of the event being handled, or the one
+  // last made while handling it, if `p` equals it (a message forwarded, a request passed on).
+  std::uint32_t share_payload(const Payload& p);
+  // One event naming payload `slot` is gone.
+  void release_payload(std::uint32_t slot) {
+    if (--payloads_[slot].refs == 0) payloads_free_.push_back(slot);
+  }
+  // The id of a packet event's packet (Packet or Parked).
+  std::uint64_t packet_id(const Event& e) const {
+    return e.kind == Kind::Packet ? payloads_[e.arg].id : parked_[e.arg].id;
+  }
 
   void push(std::uint32_t sender, Time at, Event& e);
   void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet);
   void apply(std::uint32_t from, Effects& effects);
   void drop_live(std::uint32_t node);
-  void packet_of(const Event& e, Packet& out) const;
-  // Fills `e`'s origin and aux from `packet`; false when the packet has a field the compact
-  // event cannot carry (an address list, a body, a foreign origin, a ref beside a degree, flags or
-  // text), and must be parked.
-  bool fits(const Packet& packet, Event& e);
+  void packet_of(const Event& e, const Payload& payload, Packet& out) const;
+  // Fills `p` from `packet`; false when the packet has a field the compact event cannot carry
+  // (an address list, a body, a foreign origin, a ref beside a degree, flags or text), and must
+  // be parked.
+  bool fits(const Packet& packet, Payload& p);
   // Starts fetching node `i`'s memory and its slot, for an event it will handle soon.
   void prefetch_node(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
@@ -300,6 +325,9 @@ class Network {
     store[slot] = std::move(value);
     return slot;
   }
+  std::vector<Payload> payloads_;
+  std::vector<std::uint32_t> payloads_free_;
+  std::uint32_t recent_payload_ = kNoPayload;  // see share_payload
   std::vector<Packet> parked_;
   std::vector<std::uint32_t> parked_free_;
   std::vector<Timer> parked_timers_;

@@ -86,7 +86,7 @@ Packet get_packet(Reader& r) {
   return p;
 }
 
-// The interned text slot of a compact packet event (0: none; an answer's word holds its ref).
+// The interned text slot of a compact packet's payload (0: none; an answer's word holds its ref).
 constexpr int kTextShift = 40;
 constexpr std::uint64_t kTextMask = std::uint64_t{0xFFFF} << kTextShift;
 
@@ -122,8 +122,8 @@ void Network::send_away(std::uint32_t sender, Event& e) {
   if (sender == kScenarioSender) {
     // Every rank runs the scenario and counted this event; its node's rank queued it.
     if (e.kind == Kind::Say) {
-      said_[e.origin].clear();
-      said_free_.push_back(e.origin);
+      said_[e.arg].clear();
+      said_free_.push_back(e.arg);
     }
     return;
   }
@@ -170,13 +170,16 @@ std::string Network::batch_for(std::uint32_t to) {
   b.put(static_cast<std::uint64_t>(box.size()));
   for (const Event& e : box) {
     b.put(e);
-    // An interned text and a parked packet are this rank's: they travel by value.
-    if (e.kind == Kind::Packet && has_text(e.type, text_of(e))) {
-      b.put_text(texts_[text_of(e)]);
+    // A payload, an interned text and a parked packet are this rank's: they travel by value.
+    if (e.kind == Kind::Packet || e.kind == Kind::Timer) {
+      const Payload p = payloads_[e.arg];
+      b.put(p);
+      if (e.kind == Kind::Packet && has_text(e.type, text_of(p))) b.put_text(texts_[text_of(p)]);
+      release_payload(e.arg);
     } else if (e.kind == Kind::Parked) {
-      put_packet(b, parked_[e.origin]);
-      parked_[e.origin] = Packet{};
-      parked_free_.push_back(e.origin);
+      put_packet(b, parked_[e.arg]);
+      parked_[e.arg] = Packet{};
+      parked_free_.push_back(e.arg);
     }
   }
   box.clear();
@@ -204,21 +207,28 @@ void Network::take_batch(std::string_view batch) {
   const auto events = r.get<std::uint64_t>();
   for (std::uint64_t k = 0; k < events; ++k) {
     Event e = r.get<Event>();
-    if (e.kind == Kind::Packet && has_text(e.type, text_of(e))) {
-      const std::string text(r.get_text());
-      const std::uint16_t local = intern(text);
-      set_text(e, local);
-      if (local == kTextsFull) {
-        // This rank's table of texts is full: carry the packet whole.
-        set_text(e, 0);
-        Packet p;
-        packet_of(e, p);
-        p.text = text;
-        e.kind = Kind::Parked;
-        e.origin = store_in(parked_, parked_free_, std::move(p));
+    if (e.kind == Kind::Packet || e.kind == Kind::Timer) {
+      Payload p = r.get<Payload>();
+      p.refs = 1;
+      if (e.kind == Kind::Packet && has_text(e.type, text_of(p))) {
+        const std::string text(r.get_text());
+        const std::uint16_t local = intern(text);
+        set_text(p, local);
+        if (local == kTextsFull) {
+          // This rank's table of texts is full: carry the packet whole.
+          set_text(p, 0);
+          Packet whole;
+          packet_of(e, p, whole);
+          whole.text = text;
+          e.kind = Kind::Parked;
+          e.arg = store_in(parked_, parked_free_, std::move(whole));
+          queue_.push(e);
+          continue;
+        }
       }
+      e.arg = store_in(payloads_, payloads_free_, std::move(p));
     } else if (e.kind == Kind::Parked) {
-      e.origin = store_in(parked_, parked_free_, get_packet(r));
+      e.arg = store_in(parked_, parked_free_, get_packet(r));
     }
     queue_.push(e);
   }

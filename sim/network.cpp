@@ -361,17 +361,6 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
 }
 
-std::uint32_t Network::share_payload(const Payload& p) {
-  if (recent_payload_ != kNoPayload && payloads_[recent_payload_].same(p)) {
-    ++payloads_[recent_payload_].refs;
-    return recent_payload_;
-  }
-  Payload held = p;
-  held.refs = 1;
-  recent_payload_ = store_in(payloads_, payloads_free_, std::move(held));
-  return recent_payload_;
-}
-
 FloodStats* Network::flood_mut(std::uint64_t id) {
   if (!floods_.empty() && floods_.back().id == id) return &floods_.back();
   auto it = flood_index_.find(id);
@@ -568,8 +557,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
             if (Timer{e.timer.kind, e.timer.key} == e.timer) {
               Payload key;
               key.id = e.timer.key;
-              key.refs = 1;  // a timer's own: never shared
-              ev.arg = store_in(payloads_, payloads_free_, std::move(key));
+              ev.arg = hold_payload(key);  // a timer's own: never shared
             } else {
               // A timer with more than a kind and a key: kept whole.
               ev.kind = Kind::ParkedTimer;

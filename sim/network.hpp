@@ -243,8 +243,8 @@ class Network {
     std::uint64_t id = 0;   // packet id; timer key
     std::uint64_t aux = 0;  // packet ref, or degree | flags << 32 | text << 40 (aux_small)
     std::uint32_t origin = 0;
-    std::uint32_t refs : 31 = 0;  // pending events naming it
-    std::uint32_t aux_small : 1 = 0;
+    std::uint32_t refs = 0;  // pending events naming it; a free slot: the next free slot
+    std::uint8_t aux_small = 0;
 
     bool same(const Payload& o) const {
       return id == o.id && aux == o.aux && origin == o.origin && aux_small == o.aux_small;
@@ -253,10 +253,32 @@ class Network {
   static constexpr std::uint32_t kNoPayload = ~std::uint32_t{0};
   // A slot holding `p` for one more event: the payload of the event being handled, or the one
   // last made while handling it, if `p` equals it (a message forwarded, a request passed on).
-  std::uint32_t share_payload(const Payload& p);
+  std::uint32_t share_payload(const Payload& p) {
+    if (recent_payload_ != kNoPayload && payloads_[recent_payload_].same(p)) {
+      ++payloads_[recent_payload_].refs;
+      return recent_payload_;
+    }
+    return recent_payload_ = hold_payload(p);
+  }
+  // A new slot holding `p` for one event.
+  std::uint32_t hold_payload(const Payload& p) {
+    std::uint32_t slot = payloads_free_;
+    if (slot == kNoPayload) {
+      slot = static_cast<std::uint32_t>(payloads_.size());
+      payloads_.emplace_back();
+    } else {
+      payloads_free_ = payloads_[slot].refs;
+    }
+    payloads_[slot] = p;
+    payloads_[slot].refs = 1;
+    return slot;
+  }
   // One event naming payload `slot` is gone.
   void release_payload(std::uint32_t slot) {
-    if (--payloads_[slot].refs == 0) payloads_free_.push_back(slot);
+    if (--payloads_[slot].refs == 0) {
+      payloads_[slot].refs = payloads_free_;
+      payloads_free_ = slot;
+    }
   }
   // The id of a packet event's packet (Packet or Parked).
   std::uint64_t packet_id(const Event& e) const {
@@ -326,7 +348,7 @@ class Network {
     return slot;
   }
   std::vector<Payload> payloads_;
-  std::vector<std::uint32_t> payloads_free_;
+  std::uint32_t payloads_free_ = kNoPayload;   // a list through the free slots' `refs`
   std::uint32_t recent_payload_ = kNoPayload;  // see share_payload
   std::vector<Packet> parked_;
   std::vector<std::uint32_t> parked_free_;

@@ -209,7 +209,6 @@ void Network::take_batch(std::string_view batch) {
     Event e = r.get<Event>();
     if (e.kind == Kind::Packet || e.kind == Kind::Timer) {
       Payload p = r.get<Payload>();
-      p.refs = 1;
       if (e.kind == Kind::Packet && has_text(e.type, text_of(p))) {
         const std::string text(r.get_text());
         const std::uint16_t local = intern(text);
@@ -226,7 +225,7 @@ void Network::take_batch(std::string_view batch) {
           continue;
         }
       }
-      e.arg = store_in(payloads_, payloads_free_, std::move(p));
+      e.arg = hold_payload(p);
     } else if (e.kind == Kind::Parked) {
       e.arg = store_in(parked_, parked_free_, get_packet(r));
     }

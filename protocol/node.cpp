@@ -140,13 +140,27 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   auto usable = [&](const Link& l) {
     return l.conn != skip_conn && (skip == kNoPeer || l.peer != skip);
   };
-  std::size_t n = 0;
-  for (const Link& l : links_) n += usable(l) ? 1 : 0;
-  if (n == 0) return nullptr;
-  std::size_t pick = rng_.below(n);
-  for (const Link& l : links_)
-    if (usable(l) && pick-- == 0) return &l;
-  return nullptr;
+  // One pass notes where the unusable links are (usually none or one: the link a request came
+  // over); the chosen usable link's place then follows from them without a second pass.
+  constexpr std::size_t kNoted = 4;
+  std::size_t skipped[kNoted];
+  std::size_t k = 0;
+  const std::size_t size = links_.size();
+  const Link* const links = links_.data();
+  for (std::size_t i = 0; i < size; ++i) {
+    if (usable(links[i])) continue;
+    if (k < kNoted) skipped[k] = i;
+    ++k;
+  }
+  if (k == size) return nullptr;
+  std::size_t pick = rng_.below(size - k);
+  if (k > kNoted) {
+    for (const Link& l : links_)
+      if (usable(l) && pick-- == 0) return &l;
+    return nullptr;
+  }
+  for (std::size_t j = 0; j < k && skipped[j] <= pick; ++j) ++pick;
+  return links + pick;
 }
 
 void Node::remember_request(std::uint64_t id) {

@@ -278,7 +278,10 @@ void Network::packet_of(const Event& e, const Payload& p, Packet& out) const {
     out.text.clear();
     out.tag = text;
   } else {
-    out.text.assign(texts_[text]);
+    if (text == 0)
+      out.text.clear();  // no library call for a packet without text (a JOIN_REQ's every hop)
+    else
+      out.text.assign(texts_[text]);
     out.tag = 0;
   }
   clear_peers(out);

@@ -83,7 +83,8 @@ Network::Network(const Config& config, NetworkOptions options)
 
 void Network::reserve(std::size_t n) {
   nodes_.reserve(n);
-  slots_.reserve(n);
+  alive_.reserve((n + 63) / 64);
+  live_pos_.reserve(n);
   live_.reserve(n);
 }
 
@@ -107,38 +108,40 @@ void Network::set_groups(std::vector<NodeGroup> groups) {
 std::uint32_t Network::add_node() {
   const auto i = static_cast<std::uint32_t>(nodes_.size());
   if (i >= 0x7FFFFFFFu) throw std::length_error("too many simulated nodes");
-  Slot slot;
+  std::uint8_t group = 0;
   const Config* config = config_;
   if (!groups_.empty()) {
     const double u = hashed_uniform(options_.seed, i, 0x6709);
     std::size_t g = 0;
     while (g + 1 < group_bounds_.size() && u >= group_bounds_[g]) ++g;
-    slot.group = static_cast<std::uint8_t>(g);
+    group = static_cast<std::uint8_t>(g);
     config = groups_[g].config;
   }
-  nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0));
-  slot.live_pos = static_cast<std::uint32_t>(live_.size());
-  slots_.push_back(slot);
+  nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0)).group = group;
+  if ((i & 63) == 0) alive_.push_back(0);
+  alive_[i >> 6] |= std::uint64_t{1} << (i & 63);
+  live_pos_.push_back(static_cast<std::uint32_t>(live_.size()));
   live_.push_back(i);
   if (options_.service_time > 0) busy_until_.push_back(0);
   return i;
 }
 
 void Network::drop_live(std::uint32_t node) {
-  slots_[node].alive = 0;
-  const std::uint32_t pos = slots_[node].live_pos;
+  alive_[node >> 6] &= ~(std::uint64_t{1} << (node & 63));
+  const std::uint32_t pos = live_pos_[node];
   const std::uint32_t last = live_.back();
   live_[pos] = last;
-  slots_[last].live_pos = pos;
+  live_pos_[last] = pos;
   live_.pop_back();
-  // A departed node's state is never read again: give its memory back.
-  nodes_[node] = Node(address_of(node), nodes_[node].config(), 0);
+  // A departed node's state is never read again: give its memory back (the simulator's part,
+  // in the node's padding, is not the Node's to assign).
+  static_cast<Node&>(nodes_[node]) = Node(address_of(node), nodes_[node].config(), 0);
 }
 
 void Network::push(std::uint32_t sender, Time at, Event& e) {
   e.at = at;
   e.sender = sender;
-  e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++slots_[sender].send_seq;
+  e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++nodes_[sender].send_seq;
   if (ranks_ > 1) {
     if (sender == kScenarioSender) next_window_ = std::min(next_window_, at);
     if (owner(e.dest) != rank_) return send_away(sender, e);
@@ -170,7 +173,7 @@ void Network::schedule_leave(Time at, std::uint32_t node) {
 }
 
 void Network::crash(std::uint32_t node, Time detection) {
-  if (!slots_[node].alive) return;
+  if (!alive(node)) return;
   ++counters_.crashes;
   for (const Link& l : nodes_[node].links()) {
     const auto [to, conn] = far_end(node, l.conn, l.peer);
@@ -289,12 +292,10 @@ void Network::packet_of(const Event& e, const Payload& p, Packet& out) const {
 }
 
 void Network::prefetch_node(std::uint32_t i) const {
-  // Handling an event reads most of the node (its rule, links, generator, seen set), and a node
-  // spans four or five cache lines wherever it starts: fetch them all.
+  // Handling an event reads most of the node (its rule, links, generator, seen set, and the
+  // simulator's counters in its padding): fetch all four of its cache lines.
   const char* p = reinterpret_cast<const char*>(&nodes_[i]);
-  for (std::size_t off = 0; off < sizeof(Node); off += 64) __builtin_prefetch(p + off);
-  __builtin_prefetch(p + sizeof(Node) - 1);
-  __builtin_prefetch(&slots_[i]);
+  for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
 }
 
 bool Network::fits(const Packet& packet, Payload& p) {
@@ -325,14 +326,14 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
   if (!observers_.empty()) [[unlikely]]
     for (Observer* o : observers_) o->on_send(*this, from, to, packet);
   const Time latency = options_.latency.between_keyed(latency_key_, from, to);
-  const std::uint64_t seq = slots_[from].send_seq + 1;  // the counter push() will give this packet
+  const std::uint64_t seq = nodes_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
-    ++slots_[from].send_seq;  // the lost packet still used its turn
+    ++nodes_[from].send_seq;  // the lost packet still used its turn
     ++counters_.packets_lost;
     return;
   }
   if (partitioned_ && side_a(from) != side_a(to)) {
-    ++slots_[from].send_seq;
+    ++nodes_[from].send_seq;
     ++counters_.packets_cut;
     return;
   }
@@ -402,7 +403,7 @@ bool Network::step() {
   if (queue_.empty()) return false;
   queue_.pop(current_);
   assert(current_.at >= now_);
-  if (options_.service_time > 0 && !current_.served && slots_[current_.dest].alive) [[unlikely]] {
+  if (options_.service_time > 0 && !current_.served && alive(current_.dest)) [[unlikely]] {
     // It waits for its node to finish what came before, then takes the service time; it keeps
     // its sender and sequence number, so ties still break as without a service time.
     now_ = current_.at;
@@ -447,7 +448,7 @@ bool Network::step() {
   // The copies this event's node sends of its packet share its payload.
   recent_payload_ = ev.kind == Kind::Packet ? ev.arg : kNoPayload;
   const std::uint32_t dest = ev.dest;
-  if (!slots_[dest].alive) {
+  if (!alive(dest)) {
     ++counters_.events_to_departed;
     if (ev.kind == Kind::Parked) parked_free_.push_back(ev.arg);
     if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.arg);
@@ -545,7 +546,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
               for (Observer* o : observers_) o->on_deliver(*this, from, e);
             if (FloodStats* f = flood_mut(e.id)) {
               ++f->deliveries;
-              if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[slots_[from].group];
+              if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[nodes_[from].group];
               flood_latencies_[f - floods_.data()].push_back(now_ - f->start);
               if (current_.kind == Kind::Packet || current_.kind == Kind::Parked)
                 f->max_hops = std::max<std::uint32_t>(f->max_hops, current_.hops + 1u);
@@ -583,7 +584,7 @@ void Network::apply(std::uint32_t from, Effects& effects) {
                   f.deliveries_by_group.assign(groups_.size(), 0);
                   f.reachable_by_group.assign(groups_.size(), 0);
                   for (std::uint32_t n : live_)
-                    if (n != from) ++f.reachable_by_group[slots_[n].group];
+                    if (n != from) ++f.reachable_by_group[nodes_[n].group];
                 }
                 flood_index_.emplace(e.id, static_cast<std::uint32_t>(floods_.size()));
                 floods_.push_back(f);
@@ -626,7 +627,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (std::uint32_t i : live_) {
     for_each_peer(i, [&](std::uint32_t j) {
-      if (i < j && j < nodes_.size() && slots_[j].alive) out.emplace_back(i, j);
+      if (i < j && j < nodes_.size() && alive(j)) out.emplace_back(i, j);
     });
   }
   std::sort(out.begin(), out.end());
@@ -637,7 +638,7 @@ std::uint64_t Network::link_ends() const {
   std::uint64_t ends = 0;
   for (std::uint32_t i : live_)
     for_each_peer(i, [&](std::uint32_t j) {
-      if (j < nodes_.size() && slots_[j].alive) ++ends;
+      if (j < nodes_.size() && alive(j)) ++ends;
     });
   return ends;
 }

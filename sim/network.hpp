@@ -96,12 +96,14 @@ class Network {
   void set_groups(std::vector<NodeGroup> groups);
   const std::vector<NodeGroup>& groups() const { return groups_; }
   // The group node `i` joined (0 without groups).
-  std::uint8_t group_of(std::uint32_t i) const { return slots_[i].group; }
+  std::uint8_t group_of(std::uint32_t i) const {
+    return static_cast<std::uint8_t>(nodes_[i].group);
+  }
   // Room for `n` nodes in all, so a known-size run grows its arrays once.
   void reserve(std::size_t n);
   std::size_t size() const { return nodes_.size(); }
   const Node& node(std::uint32_t i) const { return nodes_[i]; }
-  bool alive(std::uint32_t i) const { return slots_[i].alive != 0; }
+  bool alive(std::uint32_t i) const { return ((alive_[i >> 6] >> (i & 63)) & 1) != 0; }
   Time now() const { return now_; }
   // Live nodes, in an order that depends only on the run's history.
   const std::vector<std::uint32_t>& live() const { return live_; }
@@ -294,7 +296,7 @@ class Network {
   // (an address list, a body, a foreign origin, a ref beside a degree, flags or text), and must
   // be parked.
   bool fits(const Packet& packet, Payload& p);
-  // Starts fetching node `i`'s memory and its slot, for an event it will handle soon.
+  // Starts fetching node `i`'s memory, for an event it will handle soon.
   void prefetch_node(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
@@ -313,17 +315,21 @@ class Network {
   const Config* config_;
   NetworkOptions options_;
   std::uint64_t latency_key_ = 0;  // seed_key of the latency model's seed
-  HugePageVector<Node> nodes_;
-  // The simulator's own state of one node, together so one cache line serves an event.
-  struct Slot {
-    std::uint64_t send_seq = 0;  // tie-break counter
-    std::uint32_t live_pos = 0;  // its place in live_
-    std::uint8_t alive = 1;
-    std::uint8_t group = 0;  // its NodeGroup
+  // A node with the simulator's own state of it that every event reads or writes, held in the
+  // node's tail padding: nodes are reached in random order, and in a virtual machine every
+  // separate place in memory costs a two-level address translation besides its cache miss.
+  struct SimNode : Node {
+    SimNode(const Address& self, const Config& config, std::uint64_t seed)
+        : Node(self, config, seed) {}
+    std::uint64_t send_seq : 40 = 0;  // tie-break counter
+    std::uint64_t group : 8 = 0;      // its NodeGroup
   };
-  HugePageVector<Slot> slots_;
-  std::vector<std::uint32_t> live_;  // live node indices
-  std::vector<Time> busy_until_;     // with a service time: when each node is free again
+  static_assert(sizeof(SimNode) == sizeof(Node), "the simulator's part fits the node's padding");
+  HugePageVector<SimNode> nodes_;
+  std::vector<std::uint64_t> alive_;     // a bit per node: small enough to stay in cache
+  std::vector<std::uint32_t> live_pos_;  // each live node's place in live_
+  std::vector<std::uint32_t> live_;      // live node indices
+  std::vector<Time> busy_until_;         // with a service time: when each node is free again
   std::uint64_t scenario_seq_ = 0;
   std::vector<NodeGroup> groups_;
   std::vector<double> group_bounds_;  // cumulative normalised shares

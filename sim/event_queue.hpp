@@ -6,6 +6,7 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <utility>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -161,6 +162,9 @@ class EventQueue {
       free_.pop_back();
     }
     std::vector<Event>().swap(current_);
+    std::vector<Event>().swap(gathered_);
+    std::vector<std::uint64_t>().swap(keys_);
+    std::vector<std::uint64_t>().swap(spare_keys_);
 #if defined(__GLIBC__)
     malloc_trim(0);  // the chunks were small blocks: without this the heap keeps their pages
 #endif
@@ -209,10 +213,16 @@ class EventQueue {
     const Time tb = next_time() >> shift_;
     const std::size_t b = static_cast<std::size_t>(tb) & mask_;
     Bucket& bucket = ring_[b];
-    if (bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb) {
-      current_.reserve(bucket.size);
+    assert(current_.empty());
+    const bool here = bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb;
+    // A small bucket (a join phase's one event) is gathered straight into place.
+    const bool keyed = here && bucket.size >= kKeyedSortFrom;
+    std::vector<Event>& gathered = keyed ? gathered_ : current_;
+    gathered.clear();
+    if (here) {
+      gathered.reserve(bucket.size);
       for (Chunk* c = bucket.head; c != nullptr; c = c->next) {
-        current_.insert(current_.end(), c->events, c->events + c->count);
+        gathered.insert(gathered.end(), c->events, c->events + c->count);
         free_.push_back(c);
       }
       bucket = Bucket{};
@@ -221,10 +231,68 @@ class EventQueue {
     cur_ = tb;
     while (!far_.empty() && (far_.front().at >> shift_) == tb) {
       std::pop_heap(far_.begin(), far_.end(), later_first);
-      current_.push_back(far_.back());
+      gathered.push_back(far_.back());
       far_.pop_back();
     }
-    std::sort(current_.begin(), current_.end(), later_first);
+    if (keyed)
+      sort_gathered(tb << shift_);
+    else
+      std::sort(current_.begin(), current_.end(), later_first);
+  }
+
+  // Puts the events of `gathered_` into `current_`, latest first. A large bucket (a flood's wave)
+  // is ordered by one 64-bit word per event: its time within the bucket, its sender and its place
+  // in push order, which for one sender is the order of its counter (a sender numbers its events
+  // as it pushes them); the three-field comparison sorts only small buckets, and any bucket where
+  // that does not hold, which a check of neighbours finds.
+  void sort_gathered(Time start) {
+    const std::size_t n = gathered_.size();
+    const int index_bits = std::max(1, static_cast<int>(std::bit_width(n)));
+    if (shift_ + 32 + index_bits > 64) {
+      current_.swap(gathered_);
+      std::sort(current_.begin(), current_.end(), later_first);
+      return;
+    }
+    std::uint32_t senders = 0;  // the bits any sender has
+    for (const Event& e : gathered_) senders |= e.sender;
+    const int sender_bits = std::bit_width(senders);
+    keys_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Event& e = gathered_[i];
+      keys_[i] = (static_cast<std::uint64_t>(e.at - start) << (sender_bits + index_bits)) |
+                 (static_cast<std::uint64_t>(e.sender) << index_bits) | i;
+    }
+    // Least significant digit first, each pass stable, over the time and sender bits only: the
+    // place in push order is already the order of equal (time, sender).
+    radix_sort(index_bits, index_bits + sender_bits + shift_);
+    const std::uint64_t index_mask = (std::uint64_t{1} << index_bits) - 1;
+    current_.resize(n);
+    for (std::size_t r = 0; r < n; ++r) current_[n - 1 - r] = gathered_[keys_[r] & index_mask];
+    for (std::size_t i = 1; i < n; ++i) {
+      if (!earlier(current_[i], current_[i - 1])) {
+        std::sort(current_.begin(), current_.end(), later_first);
+        return;
+      }
+    }
+  }
+  static constexpr std::size_t kKeyedSortFrom = 64;
+
+  // Sorts keys_ by their bits [from, to), stably, in passes of kDigitBits bits.
+  void radix_sort(int from, int to) {
+    static constexpr int kDigitBits = 11;
+    static constexpr std::size_t kDigits = std::size_t{1} << kDigitBits;
+    const std::size_t n = keys_.size();
+    spare_keys_.resize(n);
+    std::vector<std::size_t> place(kDigits);
+    for (int shift = from; shift < to; shift += kDigitBits) {
+      std::fill(place.begin(), place.end(), 0);
+      for (std::uint64_t k : keys_) ++place[(k >> shift) & (kDigits - 1)];
+      if (place[(keys_[0] >> shift) & (kDigits - 1)] == n) continue;  // one value: none moves
+      std::size_t sum = 0;
+      for (std::size_t& p : place) sum += std::exchange(p, sum);
+      for (std::uint64_t k : keys_) spare_keys_[place[(k >> shift) & (kDigits - 1)]++] = k;
+      keys_.swap(spare_keys_);
+    }
   }
 
   void set_bit(std::size_t b) {
@@ -265,9 +333,12 @@ class EventQueue {
   std::vector<std::uint64_t> bits_;     // bit b: ring_[b] is not empty
   std::vector<std::uint64_t> summary_;  // bit w: bits_[w] is not zero
   std::vector<Event> current_;          // events of bucket cur_, latest first
-  std::vector<Event> far_;              // min-heap of events beyond the window
-  Time cur_ = 0;                        // the bucket being drained (time >> shift_)
-  Time now_ = 0;                        // the last popped event's time
+  std::vector<Event> gathered_;         // a bucket's events as gathered, before sorting
+  std::vector<std::uint64_t> keys_;     // sort keys of a large gathered bucket
+  std::vector<std::uint64_t> spare_keys_;
+  std::vector<Event> far_;  // min-heap of events beyond the window
+  Time cur_ = 0;            // the bucket being drained (time >> shift_)
+  Time now_ = 0;            // the last popped event's time
   std::size_t size_ = 0;
   std::size_t peak_ = 0;
 };

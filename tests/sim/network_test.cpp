@@ -156,6 +156,41 @@ TEST(EventQueue, WavesOfManyEventsPerBucketKeepTheOrder) {
   }
 }
 
+// As the simulator numbers them: each sender counts its own events, so one sender's events in a
+// bucket are pushed in the order of their counters (a large bucket is sorted by time and sender
+// alone, relying on that), with many ties of (time, sender) and the scenario's sender among them.
+TEST(EventQueue, LargeBucketsOfCountedSendersKeepTheOrder) {
+  EventQueue<TestEvent> q(1 << 16, 10);
+  Rng rng(11);
+  auto later = [](const TestEvent& a, const TestEvent& b) { return earlier(b, a); };
+  std::priority_queue<TestEvent, std::vector<TestEvent>, decltype(later)> ref(later);
+  std::vector<std::uint64_t> counter(41, 0);
+  int tag = 0;
+  auto push = [&](Time at) {
+    const std::size_t s = rng.below(counter.size());
+    const std::uint32_t sender = s == 40 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(s * 977);
+    TestEvent e{at, sender, ++counter[s], ++tag};
+    q.push(e);
+    ref.push(e);
+  };
+  // Buckets are 1,024 us wide; eight distinct times a bucket make ties of (time, sender) common.
+  for (int k = 0; k < 5000; ++k) push(static_cast<Time>(rng.below(8)) * 128);
+  TestEvent e;
+  std::size_t handled = 0;
+  while (!q.empty()) {
+    const TestEvent next = ref.top();
+    ref.pop();
+    q.pop(e);
+    ASSERT_EQ(e.tag, next.tag);
+    if (++handled <= 20'000) {
+      push(e.at + 2048 + static_cast<Time>(rng.below(8)) * 128);
+      if (handled % 3 == 0) push(e.at + 3072 + static_cast<Time>(rng.below(4)) * 256);
+    }
+  }
+  EXPECT_TRUE(ref.empty());
+  EXPECT_GT(handled, 26'000u);
+}
+
 TEST(EventQueue, TracksThePeakOfPendingEvents) {
   EventQueue<TestEvent> q;
   TestEvent e;

@@ -162,7 +162,7 @@ class EventQueue {
       free_.pop_back();
     }
     std::vector<Event>().swap(current_);
-    std::vector<Event>().swap(gathered_);
+    std::vector<Event>().swap(extra_);
     std::vector<std::uint64_t>().swap(keys_);
     std::vector<std::uint64_t>().swap(spare_keys_);
 #if defined(__GLIBC__)
@@ -214,66 +214,75 @@ class EventQueue {
     const std::size_t b = static_cast<std::size_t>(tb) & mask_;
     Bucket& bucket = ring_[b];
     assert(current_.empty());
-    const bool here = bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb;
-    // A small bucket (a join phase's one event) is gathered straight into place.
-    const bool keyed = here && bucket.size >= kKeyedSortFrom;
-    std::vector<Event>& gathered = keyed ? gathered_ : current_;
-    gathered.clear();
-    if (here) {
-      gathered.reserve(bucket.size);
-      for (Chunk* c = bucket.head; c != nullptr; c = c->next) {
-        gathered.insert(gathered.end(), c->events, c->events + c->count);
-        free_.push_back(c);
-      }
+    std::size_t in_chunks = 0;
+    chunks_.clear();
+    if (bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb) {
+      in_chunks = bucket.size;
+      for (Chunk* c = bucket.head; c != nullptr; c = c->next) chunks_.push_back(c);
       bucket = Bucket{};
       clear_bit(b);
     }
     cur_ = tb;
-    while (!far_.empty() && (far_.front().at >> shift_) == tb) {
-      std::pop_heap(far_.begin(), far_.end(), later_first);
-      gathered.push_back(far_.back());
-      far_.pop_back();
-    }
-    if (keyed)
-      sort_gathered(tb << shift_);
-    else
+    if (in_chunks >= kKeyedSortFrom) {
+      // A large bucket (a flood's wave) is sorted by key from its chunks, far events due in it
+      // placed after the chunks' events.
+      extra_.clear();
+      while (!far_.empty() && (far_.front().at >> shift_) == tb) {
+        std::pop_heap(far_.begin(), far_.end(), later_first);
+        extra_.push_back(far_.back());
+        far_.pop_back();
+      }
+      sort_by_keys(tb << shift_, in_chunks);
+    } else {
+      // A small one (a join phase's single event) is gathered straight into place.
+      for (Chunk* c : chunks_) current_.insert(current_.end(), c->events, c->events + c->count);
+      while (!far_.empty() && (far_.front().at >> shift_) == tb) {
+        std::pop_heap(far_.begin(), far_.end(), later_first);
+        current_.push_back(far_.back());
+        far_.pop_back();
+      }
       std::sort(current_.begin(), current_.end(), later_first);
+    }
+    for (Chunk* c : chunks_) free_.push_back(c);
   }
 
-  // Puts the events of `gathered_` into `current_`, latest first. A large bucket (a flood's wave)
-  // is ordered by one 64-bit word per event: its time within the bucket, its sender and its place
-  // in push order, which for one sender is the order of its counter (a sender numbers its events
-  // as it pushes them); the three-field comparison sorts only small buckets, and any bucket where
-  // that does not hold, which a check of neighbours finds.
-  void sort_gathered(Time start) {
-    const std::size_t n = gathered_.size();
+  // Puts the events of `chunks_` (the first `in_chunks` places, every chunk full but the last)
+  // and then of `extra_` into `current_`, latest first. Each is ordered by one 64-bit word: its
+  // time within the bucket starting at `start`, its sender and its place in push order, which for
+  // one sender is the order of its counter (a sender numbers its events as it pushes them). A
+  // check of neighbours confirms the order of (time, sender, counter), and where it does not hold
+  // the three-field comparison sorts the bucket.
+  void sort_by_keys(Time start, std::size_t in_chunks) {
+    const std::size_t n = in_chunks + extra_.size();
+    auto event = [&](std::size_t i) -> const Event& {
+      return i < in_chunks ? chunks_[i / kChunkEvents]->events[i % kChunkEvents]
+                           : extra_[i - in_chunks];
+    };
     const int index_bits = std::max(1, static_cast<int>(std::bit_width(n)));
-    if (shift_ + 32 + index_bits > 64) {
-      current_.swap(gathered_);
-      std::sort(current_.begin(), current_.end(), later_first);
-      return;
-    }
     std::uint32_t senders = 0;  // the bits any sender has
-    for (const Event& e : gathered_) senders |= e.sender;
+    for (std::size_t i = 0; i < n; ++i) senders |= event(i).sender;
     const int sender_bits = std::bit_width(senders);
-    keys_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const Event& e = gathered_[i];
-      keys_[i] = (static_cast<std::uint64_t>(e.at - start) << (sender_bits + index_bits)) |
-                 (static_cast<std::uint64_t>(e.sender) << index_bits) | i;
-    }
-    // Least significant digit first, each pass stable, over the time and sender bits only: the
-    // place in push order is already the order of equal (time, sender).
-    radix_sort(index_bits, index_bits + sender_bits + shift_);
-    const std::uint64_t index_mask = (std::uint64_t{1} << index_bits) - 1;
     current_.resize(n);
-    for (std::size_t r = 0; r < n; ++r) current_[n - 1 - r] = gathered_[keys_[r] & index_mask];
-    for (std::size_t i = 1; i < n; ++i) {
-      if (!earlier(current_[i], current_[i - 1])) {
-        std::sort(current_.begin(), current_.end(), later_first);
-        return;
+    if (shift_ + sender_bits + index_bits <= 64) {
+      keys_.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Event& e = event(i);
+        keys_[i] = (static_cast<std::uint64_t>(e.at - start) << (sender_bits + index_bits)) |
+                   (static_cast<std::uint64_t>(e.sender) << index_bits) | i;
       }
+      // Least significant digit first, each pass stable, over the time and sender bits only: the
+      // place in push order is already the order of equal (time, sender).
+      radix_sort(index_bits, index_bits + sender_bits + shift_);
+      const std::uint64_t index_mask = (std::uint64_t{1} << index_bits) - 1;
+      for (std::size_t r = 0; r < n; ++r) current_[n - 1 - r] = event(keys_[r] & index_mask);
+      bool ordered = true;
+      for (std::size_t i = 1; i < n && ordered; ++i)
+        ordered = earlier(current_[i], current_[i - 1]);
+      if (ordered) return;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) current_[i] = event(i);
     }
+    std::sort(current_.begin(), current_.end(), later_first);
   }
   static constexpr std::size_t kKeyedSortFrom = 64;
 
@@ -333,7 +342,8 @@ class EventQueue {
   std::vector<std::uint64_t> bits_;     // bit b: ring_[b] is not empty
   std::vector<std::uint64_t> summary_;  // bit w: bits_[w] is not zero
   std::vector<Event> current_;          // events of bucket cur_, latest first
-  std::vector<Event> gathered_;         // a bucket's events as gathered, before sorting
+  std::vector<Chunk*> chunks_;          // the chunks of the bucket being gathered
+  std::vector<Event> extra_;            // far events due in a large bucket being gathered
   std::vector<std::uint64_t> keys_;     // sort keys of a large gathered bucket
   std::vector<std::uint64_t> spare_keys_;
   std::vector<Event> far_;  // min-heap of events beyond the window

@@ -103,6 +103,9 @@ void Network::set_groups(std::vector<NodeGroup> groups) {
   double sum = 0;
   for (const NodeGroup& g : groups_) group_bounds_.push_back((sum += g.share) / total);
   if (!group_bounds_.empty()) group_bounds_.back() = 1.0;
+  live_by_group_.assign(groups_.size(), 0);
+  if (!groups_.empty())
+    for (std::uint32_t n : live_) ++live_by_group_[nodes_[n].group];
 }
 
 std::uint32_t Network::add_node() {
@@ -122,6 +125,7 @@ std::uint32_t Network::add_node() {
   alive_[i >> 6] |= std::uint64_t{1} << (i & 63);
   live_pos_.push_back(static_cast<std::uint32_t>(live_.size()));
   live_.push_back(i);
+  if (!groups_.empty()) ++live_by_group_[group];
   if (options_.service_time > 0) busy_until_.push_back(0);
   return i;
 }
@@ -133,6 +137,7 @@ void Network::drop_live(std::uint32_t node) {
   live_[pos] = last;
   live_pos_[last] = pos;
   live_.pop_back();
+  if (!groups_.empty()) --live_by_group_[nodes_[node].group];
   // A departed node's state is never read again: give its memory back (the simulator's part,
   // in the node's padding, is not the Node's to assign).
   static_cast<Node&>(nodes_[node]) = Node(address_of(node), nodes_[node].config(), 0);
@@ -582,9 +587,8 @@ void Network::apply(std::uint32_t from, Effects& effects) {
                 f.reachable = live_.size() - 1;
                 if (!groups_.empty()) {
                   f.deliveries_by_group.assign(groups_.size(), 0);
-                  f.reachable_by_group.assign(groups_.size(), 0);
-                  for (std::uint32_t n : live_)
-                    if (n != from) ++f.reachable_by_group[nodes_[n].group];
+                  f.reachable_by_group = live_by_group_;
+                  --f.reachable_by_group[nodes_[from].group];  // the origin, live as it speaks
                 }
                 flood_index_.emplace(e.id, static_cast<std::uint32_t>(floods_.size()));
                 floods_.push_back(f);

@@ -87,6 +87,56 @@ void add_send(Effects& out, ConnId conn, const Address& peer, P&& packet) {
   s.packet = std::forward<P>(packet);
 }
 
+// Where a node's effects go, one call per effect in decision order, as the node decides them.
+// EffectList collects them into an Effects vector (the transport, tests); the simulator acts on
+// each at once and so never builds the variant. A sink is called while the node is still
+// handling its input: it must not call into that node.
+class EffectSink {
+ public:
+  // Send `packet` over `conn`; the rvalue form hands over a packet the node no longer needs.
+  virtual void send(ConnId conn, const Address& peer, const Packet& packet) = 0;
+  virtual void send(ConnId conn, const Address& peer, Packet&& packet) = 0;
+  virtual void send_once(const Address& to, Packet&& packet) = 0;
+  virtual void open(ConnId conn, const Address& to, Packet&& packet) = 0;
+  virtual void close(ConnId conn, const Address& peer) = 0;
+  virtual void deliver(Deliver&& deliver) = 0;
+  virtual void wake_at(Time at, const Timer& timer) = 0;
+  virtual void note(NoteKind kind, const Address& peer, std::uint64_t id) = 0;
+
+ protected:
+  EffectSink() = default;
+  EffectSink(const EffectSink&) = default;
+  EffectSink& operator=(const EffectSink&) = default;
+  ~EffectSink() = default;
+};
+
+// Appends every effect to an Effects vector (never clears it).
+class EffectList final : public EffectSink {
+ public:
+  explicit EffectList(Effects& out) : out_(out) {}
+  void send(ConnId conn, const Address& peer, const Packet& packet) override {
+    add_send(out_, conn, peer, packet);
+  }
+  void send(ConnId conn, const Address& peer, Packet&& packet) override {
+    add_send(out_, conn, peer, std::move(packet));
+  }
+  void send_once(const Address& to, Packet&& packet) override {
+    add_effect(out_, SendOnce{to, std::move(packet)});
+  }
+  void open(ConnId conn, const Address& to, Packet&& packet) override {
+    add_effect(out_, Open{conn, to, std::move(packet)});
+  }
+  void close(ConnId conn, const Address& peer) override { add_effect(out_, Close{conn, peer}); }
+  void deliver(Deliver&& deliver) override { add_effect(out_, std::move(deliver)); }
+  void wake_at(Time at, const Timer& timer) override { add_effect(out_, WakeAt{at, timer}); }
+  void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
+    add_effect(out_, Note{kind, peer, id});
+  }
+
+ private:
+  Effects& out_;
+};
+
 const char* to_string(NoteKind k);
 
 }  // namespace p2p

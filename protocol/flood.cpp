@@ -10,21 +10,21 @@ namespace {
 // and, the first time that id is seen, its signature verifies: so no one can take another
 // author's id before it is used, and a copy seen before costs a hash, not a verification. A
 // forged copy is noted (the driver counts it against the neighbour) and dropped unremembered.
-bool authentic(const Authenticator& a, const SeenSet& seen, const Packet& p, Effects& out) {
+bool authentic(const Authenticator& a, const SeenSet& seen, const Packet& p, EffectSink& out) {
   if (auth::message_id_matches(a, p)) {
     if (seen.contains(p.id)) {
-      add_effect(out, Note{NoteKind::DuplicateMessage, p.origin, p.id});
+      out.note(NoteKind::DuplicateMessage, p.origin, p.id);
       return false;
     }
     if (auth::verify_message(a, p)) return true;
   }
-  add_effect(out, Note{NoteKind::BadSignature, p.origin, p.id});
+  out.note(NoteKind::BadSignature, p.origin, p.id);
   return false;
 }
 
 }  // namespace
 
-void Node::on_say(const Say& in, Effects& out) {
+void Node::on_say(const Say& in, EffectSink& out) {
   Packet p;
   p.type = PacketType::Message;
   const Address self = this->self();
@@ -34,18 +34,18 @@ void Node::on_say(const Say& in, Effects& out) {
   // Signed: the draw is the sequence number, and the id is made from it and the key.
   if (config_->auth) auth::sign_message(*config_->auth, self, p.id, p);
   seen_.insert(p.id, now_, config_->seen);
-  add_effect(out, Note{NoteKind::MessageOriginated, self, p.id});
+  out.note(NoteKind::MessageOriginated, self, p.id);
   flood(p, 0, out);
 }
 
-void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
+void Node::on_message(ConnId conn, const Packet& packet, EffectSink& out) {
   if (config_->auth && !authentic(*config_->auth, seen_, packet, out)) return;
   if (!seen_.insert(packet.id, now_, config_->seen)) {
-    add_effect(out, Note{NoteKind::DuplicateMessage, packet.origin, packet.id});
+    out.note(NoteKind::DuplicateMessage, packet.origin, packet.id);
     return;
   }
-  add_effect(out, Deliver{packet.origin, packet.id, packet.text,
-                          config_->auth ? packet.body.substr(0, kPublicKeySize) : std::string()});
+  out.deliver(Deliver{packet.origin, packet.id, packet.text,
+                      config_->auth ? packet.body.substr(0, kPublicKeySize) : std::string()});
   // This copy crossed hops + 1 links; the next would cross one more.
   if (packet.hops + 1 >= config_->message_hops) return;  // delivered, not forwarded further
   if (!config_->rule->traits().relays) return;
@@ -56,9 +56,9 @@ void Node::on_message(ConnId conn, const Packet& packet, Effects& out) {
   flood(fwd, config_->rule->traits().floods_back ? 0 : conn, out);
 }
 
-void Node::flood(const Packet& packet, ConnId except, Effects& out) {
+void Node::flood(const Packet& packet, ConnId except, EffectSink& out) {
   for (const Link& l : links_)
-    if (except == 0 || l.conn != except) add_send(out, l.conn, peer_address(l), packet);
+    if (except == 0 || l.conn != except) out.send(l.conn, peer_address(l), packet);
 }
 
 }  // namespace p2p

@@ -68,7 +68,7 @@ void LinkList::clear() {
 Node::Node(Address self, const Config& config, std::uint64_t seed)
     : config_(&config), rng_(seed), self_(config.book->hold(self)) {}
 
-void Node::handle(Time now, Input&& input, Effects& out) {
+void Node::handle(Time now, Input&& input, EffectSink& out) {
   now_ = now;
   // Exhaustive: an Input alternative without a branch here fails to compile.
   std::visit(
@@ -117,22 +117,22 @@ bool Node::below_cap() const {
   return cap == 0 || links_.size() < cap;
 }
 
-void Node::add_link(ConnId conn, const Address& peer, Effects& out) {
+void Node::add_link(ConnId conn, const Address& peer, EffectSink& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
                              [](const Link& l, ConnId c) { return l.conn < c; });
   it = links_.insert(it, Link{conn, config_->book->hold(peer)});
-  add_effect(out, Note{NoteKind::LinkUp, peer, 0});
+  out.note(NoteKind::LinkUp, peer, 0);
   NodeContext ctx(*this, out);
   config_->rule->on_link_up(ctx, *it);
 }
 
-void Node::drop_link(const Link* link, Effects& out) {
+void Node::drop_link(const Link* link, EffectSink& out) {
   const Link l = *link;
   const Address peer = peer_address(l);
   links_.erase(link);
   config_->book->release(l.peer);
-  add_effect(out, Close{l.conn, peer});
-  add_effect(out, Note{NoteKind::LinkDown, peer, 0});
+  out.close(l.conn, peer);
+  out.note(NoteKind::LinkDown, peer, 0);
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
@@ -177,29 +177,28 @@ bool Node::take_request(std::uint64_t id, bool keep) {
   return true;
 }
 
-void Node::on_packet_in(ConnId conn, Packet& packet, Effects& out) {
+void Node::on_packet_in(ConnId conn, Packet& packet, EffectSink& out) {
   const Link* link = find_link(conn);
   const JoinRule& rule = *config_->rule;
   const PacketType type = packet.type;
   NodeContext ctx(*this, out);
   if (type == PacketType::JoinReq && forged_join_request(*config_, packet)) {
-    add_effect(out,
-               Note{NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id});
-    if (link == nullptr) add_effect(out, Close{conn, Address{}});
+    out.note(NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id);
+    if (link == nullptr) out.close(conn, Address{});
     return;
   }
   if (type == PacketType::JoinReq && packet.origin.dialable()) {
     rule.on_join_request(ctx, conn, link, packet);
     // The connection a JOIN_REQ arrived on is thrown away unless it is a neighbour's link.
-    if (link == nullptr) add_effect(out, Close{conn, Address{}});
+    if (link == nullptr) out.close(conn, Address{});
     return;
   }
   if (type == PacketType::JoinAck && link == nullptr) {
     // With signing on, only an answer signed by its acceptor for us is looked at further.
     if (config_->auth &&
         !auth::verify_join_ack(*config_->auth, config_->auth->key(self()), packet)) {
-      add_effect(out, Note{NoteKind::BadSignature, packet.origin, packet.id});
-      add_effect(out, Close{conn, packet.origin});
+      out.note(NoteKind::BadSignature, packet.origin, packet.id);
+      out.close(conn, packet.origin);
       rule.on_conn_closed(ctx, conn);
       return;
     }
@@ -215,12 +214,11 @@ void Node::on_packet_in(ConnId conn, Packet& packet, Effects& out) {
     return;
   // A packet that makes no sense on this connection: ignored; a new connection is dropped, a
   // known link is kept.
-  add_effect(
-      out, Note{NoteKind::UnexpectedPacket, link ? peer_address(*link) : packet.origin, packet.id});
-  if (link == nullptr) add_effect(out, Close{conn, packet.origin});
+  out.note(NoteKind::UnexpectedPacket, link ? peer_address(*link) : packet.origin, packet.id);
+  if (link == nullptr) out.close(conn, packet.origin);
 }
 
-void Node::on_closed_in(const Closed& in, Effects& out) {
+void Node::on_closed_in(const Closed& in, EffectSink& out) {
   NodeContext ctx(*this, out);
   const Link* link = find_link(in.conn);
   if (link == nullptr) {
@@ -231,11 +229,11 @@ void Node::on_closed_in(const Closed& in, Effects& out) {
   const Address peer = peer_address(*link);
   links_.erase(link);
   config_->book->release(id);
-  add_effect(out, Note{NoteKind::LinkDown, peer, 0});
+  out.note(NoteKind::LinkDown, peer, 0);
   config_->rule->on_link_lost(ctx);
 }
 
-void Node::start_retries(Effects& out) {
+void Node::start_retries(EffectSink& out) {
   ++shortfall_;
   attempt_ = 0;
   NodeContext ctx(*this, out);
@@ -243,12 +241,12 @@ void Node::start_retries(Effects& out) {
   arm_retry(out);
 }
 
-void Node::arm_retry(Effects& out) {
+void Node::arm_retry(EffectSink& out) {
   const int shift = std::min<int>(attempt_, 20);
   const Time delay = std::min(config_->retry_delay << shift, config_->retry_delay_max);
   retry_armed_ = true;
-  add_effect(out, WakeAt{now_ + delay,
-                         Timer{TimerKind::JoinRetry, (std::uint64_t{shortfall_} << 8) | attempt_}});
+  out.wake_at(now_ + delay,
+              Timer{TimerKind::JoinRetry, (std::uint64_t{shortfall_} << 8) | attempt_});
 }
 
 void Node::end_retries() {
@@ -256,7 +254,7 @@ void Node::end_retries() {
   pending_.reset();  // an idle node keeps no heap for requests
 }
 
-void Node::on_retry(const Timer& t, Effects& out) {
+void Node::on_retry(const Timer& t, EffectSink& out) {
   if (!retry_armed_ || t.key != ((std::uint64_t{shortfall_} << 8) | attempt_)) return;
   retry_armed_ = false;
   const int want = std::max(config_->rule->min_links(*config_), 0);
@@ -271,7 +269,7 @@ void Node::on_retry(const Timer& t, Effects& out) {
   arm_retry(out);
 }
 
-void Node::on_timer_in(const Timer& t, Effects& out) {
+void Node::on_timer_in(const Timer& t, EffectSink& out) {
   if (left_) return;  // a timer armed before leaving is stale
   if (t.kind == TimerKind::JoinRetry) {
     if (config_->rule->traits().keeps_asking) on_retry(t, out);
@@ -283,12 +281,12 @@ void Node::on_timer_in(const Timer& t, Effects& out) {
   }
 }
 
-void Node::on_leave(Effects& out) {
+void Node::on_leave(EffectSink& out) {
   for (const Link& l : links_) {
     const Address peer = peer_address(l);
     config_->book->release(l.peer);
-    add_effect(out, Close{l.conn, peer});
-    add_effect(out, Note{NoteKind::LinkDown, peer, 0});
+    out.close(l.conn, peer);
+    out.note(NoteKind::LinkDown, peer, 0);
   }
   links_.clear();
   NodeContext ctx(*this, out);
@@ -312,7 +310,7 @@ void NodeContext::connect(const Address& entry, int requests) {
   for (int k = 0; k < requests; ++k) {
     const std::uint64_t id = node_.rng_.next();
     if (remember) node_.remember_request(id);
-    add_effect(out_, SendOnce{entry, join_request(id)});
+    out_.send_once(entry, join_request(id));
   }
   if (!node_.config_->rule->traits().keeps_asking) return;
   ++node_.shortfall_;
@@ -344,7 +342,7 @@ void NodeContext::accept(const Packet& request) {
     auth::author_key(request, newcomer);
     auth::sign_join_ack(*a, self, newcomer, ack);
   }
-  add_effect(out_, Open{c, request.origin, std::move(ack)});
+  out_.open(c, request.origin, std::move(ack));
   add_link(c, request.origin);
 }
 

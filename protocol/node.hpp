@@ -105,11 +105,16 @@ class alignas(64) Node {
   // Feeds one input; appends the resulting effects to `out` (never clears it). The rvalue form
   // may take the input's buffers (a JOIN_REQ's packet is passed on as it came), so a driver
   // that fills one Input for every event saves a copy of each packet; the other copies first.
-  void handle(Time now, Input&& input, Effects& out);
+  void handle(Time now, Input&& input, Effects& out) {
+    EffectList list(out);
+    handle(now, std::move(input), list);
+  }
   void handle(Time now, const Input& input, Effects& out) {
     Input copy = input;
     handle(now, std::move(copy), out);
   }
+  // The same with each effect handed to `out` as it is decided, in the same order.
+  void handle(Time now, Input&& input, EffectSink& out);
 
   // Named wrappers that only build an Input.
   void join(Time now, Address entry, Effects& out) { handle(now, Join{entry}, out); }
@@ -139,25 +144,25 @@ class alignas(64) Node {
  private:
   friend class NodeContext;
 
-  void on_packet_in(ConnId conn, Packet& packet, Effects& out);
-  void on_closed_in(const Closed& in, Effects& out);
-  void on_timer_in(const Timer& t, Effects& out);
-  void on_leave(Effects& out);
-  void on_retry(const Timer& t, Effects& out);
-  void start_retries(Effects& out);
-  void arm_retry(Effects& out);
+  void on_packet_in(ConnId conn, Packet& packet, EffectSink& out);
+  void on_closed_in(const Closed& in, EffectSink& out);
+  void on_timer_in(const Timer& t, EffectSink& out);
+  void on_leave(EffectSink& out);
+  void on_retry(const Timer& t, EffectSink& out);
+  void start_retries(EffectSink& out);
+  void arm_retry(EffectSink& out);
   void end_retries();
   void remember_request(std::uint64_t id);
   bool take_request(std::uint64_t id, bool keep);
   // flood (flood.cpp)
-  void on_say(const Say& in, Effects& out);
-  void on_message(ConnId conn, const Packet& packet, Effects& out);
-  void flood(const Packet& packet, ConnId except, Effects& out);
+  void on_say(const Say& in, EffectSink& out);
+  void on_message(ConnId conn, const Packet& packet, EffectSink& out);
+  void flood(const Packet& packet, ConnId except, EffectSink& out);
 
   const Link* find_link(ConnId conn) const;
   const Link* find_peer(const Address& peer) const;
-  void add_link(ConnId conn, const Address& peer, Effects& out);
-  void drop_link(const Link* link, Effects& out);
+  void add_link(ConnId conn, const Address& peer, EffectSink& out);
+  void drop_link(const Link* link, EffectSink& out);
   ConnId allocate_conn() { return ++last_conn_; }
   bool below_cap() const;
   // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.

@@ -12,7 +12,7 @@ namespace p2p {
 
 class NodeContext {
  public:
-  NodeContext(Node& node, Effects& out) : node_(node), out_(out) {}
+  NodeContext(Node& node, EffectSink& out) : node_(node), out_(out) {}
 
   // --- what the node knows
   Time now() const { return node_.now_; }
@@ -55,33 +55,29 @@ class NodeContext {
   // --- effects
   // A packet passed as an rvalue is moved into the effect, an lvalue copied.
   void send(const Link& link, Packet&& packet) {
-    add_send(out_, link.conn, node_.peer_address(link), std::move(packet));
+    out_.send(link.conn, node_.peer_address(link), std::move(packet));
   }
   void send(const Link& link, const Packet& packet) {
-    add_send(out_, link.conn, node_.peer_address(link), packet);
+    out_.send(link.conn, node_.peer_address(link), packet);
   }
   void send(ConnId conn, const Address& peer, Packet&& packet) {
-    add_send(out_, conn, peer, std::move(packet));
+    out_.send(conn, peer, std::move(packet));
   }
   void send(ConnId conn, const Address& peer, const Packet& packet) {
-    add_send(out_, conn, peer, packet);
+    out_.send(conn, peer, packet);
   }
   // Dial `to`, send one packet, close.
-  void send_once(const Address& to, Packet packet) {
-    add_effect(out_, SendOnce{to, std::move(packet)});
-  }
+  void send_once(const Address& to, Packet packet) { out_.send_once(to, std::move(packet)); }
   // Dial `to` for a lasting connection whose first packet is `first`; returns its id. It is not
   // a link until add_link.
   ConnId open(const Address& to, Packet first) {
     const ConnId c = node_.allocate_conn();
-    add_effect(out_, Open{c, to, std::move(first)});
+    out_.open(c, to, std::move(first));
     return c;
   }
-  void close(ConnId conn, const Address& peer) { add_effect(out_, Close{conn, peer}); }
-  void note(NoteKind kind, const Address& peer, std::uint64_t id) {
-    add_effect(out_, Note{kind, peer, id});
-  }
-  void wake_at(Time at, Timer timer) { add_effect(out_, WakeAt{at, timer}); }
+  void close(ConnId conn, const Address& peer) { out_.close(conn, peer); }
+  void note(NoteKind kind, const Address& peer, std::uint64_t id) { out_.note(kind, peer, id); }
+  void wake_at(Time at, Timer timer) { out_.wake_at(at, timer); }
 
   // --- links
   void add_link(ConnId conn, const Address& peer) { node_.add_link(conn, peer, out_); }
@@ -103,7 +99,7 @@ class NodeContext {
 
  private:
   Node& node_;
-  Effects& out_;
+  EffectSink& out_;
 };
 
 }  // namespace p2p

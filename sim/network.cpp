@@ -326,7 +326,8 @@ bool Network::fits(const Packet& packet, Payload& p) {
   return ref == 0 || small == 0;
 }
 
-void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet) {
+void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, const Packet& packet,
+                          Packet* movable) {
   if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
   if (!observers_.empty()) [[unlikely]]
     for (Observer* o : observers_) o->on_send(*this, from, to, packet);
@@ -353,7 +354,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Pac
     e.arg = share_payload(p);
   } else {
     e.kind = Kind::Parked;
-    e.arg = store_in(parked_, parked_free_, std::move(packet));
+    e.arg = store_in(parked_, parked_free_, movable ? std::move(*movable) : Packet(packet));
   }
   if (e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) ++counters_.join_requests_in_flight;
   if (e.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty()) {
@@ -403,6 +404,116 @@ void Network::finish_flood(std::size_t index) {
   f.finished = true;
   lat = {};
 }
+
+class Network::Acts final : public EffectSink {
+ public:
+  Acts(Network& net, std::uint32_t from) : net_(net), from_(from) {}
+
+  void send(ConnId conn, const Address& peer, const Packet& packet) override {
+    send_over(conn, peer, packet, nullptr);
+  }
+  void send(ConnId conn, const Address& peer, Packet&& packet) override {
+    send_over(conn, peer, packet, &packet);
+  }
+  void send_once(const Address& to, Packet&& packet) override {
+    if (packet.type == PacketType::JoinReq) ++net_.counters_.join_requests_sent;
+    net_.send_packet(from_, index_of(to), kOneShotConn, packet, &packet);
+  }
+  void open(ConnId conn, const Address& to, Packet&& packet) override {
+    const ConnId opened = kDriverConnBit | (ConnId{from_} << 32) | conn;
+    net_.send_packet(from_, index_of(to), opened, packet, &packet);
+  }
+  void close(ConnId conn, const Address& peer) override {
+    if (conn == kOneShotConn) return;
+    const auto [to, far_conn] = net_.far_end(from_, conn, peer);
+    if (to >= net_.nodes_.size()) return;
+    Event ev;
+    ev.kind = Kind::Closed;
+    ev.dest = to;
+    ev.set_conn(from_, far_conn);
+    net_.push(from_, net_.now_ + net_.options_.latency.between_keyed(net_.latency_key_, from_, to),
+              ev);
+  }
+  void deliver(Deliver&& d) override {
+    if (!net_.observers_.empty()) [[unlikely]]
+      for (Observer* o : net_.observers_) o->on_deliver(net_, from_, d);
+    if (FloodStats* f = net_.flood_mut(d.id)) {
+      ++f->deliveries;
+      if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[net_.nodes_[from_].group];
+      net_.flood_latencies_[f - net_.floods_.data()].push_back(net_.now_ - f->start);
+      const Event& cur = net_.current_;
+      if (cur.kind == Kind::Packet || cur.kind == Kind::Parked)
+        f->max_hops = std::max<std::uint32_t>(f->max_hops, cur.hops + 1u);
+    } else if (!net_.nodes_[from_].rule().traits().adversary) {
+      ++net_.counters_.injected_deliveries;
+    }
+  }
+  void wake_at(Time at, const Timer& timer) override {
+    Event ev;
+    ev.kind = Kind::Timer;
+    ev.dest = from_;
+    ev.type = static_cast<std::uint8_t>(timer.kind);
+    if (Timer{timer.kind, timer.key} == timer) {
+      Payload key;
+      key.id = timer.key;
+      ev.arg = net_.hold_payload(key);  // a timer's own: never shared
+    } else {
+      // A timer with more than a kind and a key: kept whole.
+      ev.kind = Kind::ParkedTimer;
+      Timer whole = timer;
+      ev.arg = store_in(net_.parked_timers_, net_.parked_timers_free_, std::move(whole));
+    }
+    net_.push(from_, std::max(at, net_.now_), ev);
+  }
+  void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
+    if (!net_.observers_.empty()) [[unlikely]] {
+      const Note n{kind, peer, id};
+      for (Observer* o : net_.observers_) o->on_note(net_, from_, n);
+    }
+    ++net_.counters_.notes[static_cast<std::size_t>(kind)];
+    if (kind == NoteKind::MessageOriginated) {
+      originated(id);
+    } else if (kind == NoteKind::DuplicateMessage) {
+      if (FloodStats* f = net_.flood_mut(id)) ++f->duplicates;
+    }
+  }
+
+ private:
+  void send_over(ConnId conn, const Address& peer, const Packet& packet, Packet* movable) {
+    const auto [to, far_conn] = net_.far_end(from_, conn, peer);
+    if (packet.type == PacketType::Message) {
+      ++net_.counters_.messages_sent;
+    } else if (packet.type == PacketType::JoinReq) {
+      ++net_.counters_.join_requests_passed;
+    }
+    net_.send_packet(from_, to, far_conn, packet, movable);
+  }
+  void originated(std::uint64_t id) {
+    Network& n = net_;
+    if (n.flood_index_.count(id) == 0) {
+      FloodStats f;
+      f.id = id;
+      f.origin = from_;
+      f.start = n.now_;
+      f.reachable = n.live_.size() - 1;
+      if (!n.groups_.empty()) {
+        f.deliveries_by_group.assign(n.groups_.size(), 0);
+        f.reachable_by_group = n.live_by_group_;
+        --f.reachable_by_group[n.nodes_[from_].group];  // the origin, live as it speaks
+      }
+      n.flood_index_.emplace(id, static_cast<std::uint32_t>(n.floods_.size()));
+      n.floods_.push_back(f);
+      n.flood_latencies_.emplace_back();
+      // Held until the origin has handled its input, so a node without links finishes.
+      n.flood_in_flight_.push_back(1);
+      n.said_flood_ = n.floods_.size() - 1;
+    }
+    n.last_said_ = id;
+  }
+
+  Network& net_;
+  std::uint32_t from_;
+};
 
 bool Network::step() {
   if (queue_.empty()) return false;
@@ -461,7 +572,7 @@ bool Network::step() {
     said_flood_ = kNoFlood;
     ++counters_.events;
     Node& node = nodes_[dest];
-    effects_.clear();
+    Acts acts(*this, dest);
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {
@@ -474,32 +585,31 @@ bool Network::step() {
           parked_free_.push_back(ev.arg);
         }
         // The node may take the packet's buffers: packet_of fills every field again next time.
-        node.handle(now_, std::move(packet_input_), effects_);
+        node.handle(now_, std::move(packet_input_), acts);
         break;
       }
       case Kind::Closed:
-        node.handle(now_, Closed{ev.conn_id()}, effects_);
+        node.handle(now_, Closed{ev.conn_id()}, acts);
         break;
       case Kind::Timer:
         node.handle(now_, TimerFired{Timer{static_cast<TimerKind>(ev.type), payloads_[ev.arg].id}},
-                    effects_);
+                    acts);
         break;
       case Kind::ParkedTimer:
-        node.handle(now_, TimerFired{parked_timers_[ev.arg]}, effects_);
+        node.handle(now_, TimerFired{parked_timers_[ev.arg]}, acts);
         parked_timers_free_.push_back(ev.arg);
         break;
       case Kind::Join:
-        node.handle(now_, Join{address_of(ev.arg)}, effects_);
+        node.handle(now_, Join{address_of(ev.arg)}, acts);
         break;
       case Kind::Say:
-        node.handle(now_, Say{std::move(said_[ev.arg])}, effects_);
+        node.handle(now_, Say{std::move(said_[ev.arg])}, acts);
         break;
       case Kind::Leave:
-        node.handle(now_, Leave{}, effects_);
+        node.handle(now_, Leave{}, acts);
         ++counters_.departures;
         break;
     }
-    apply(dest, effects_);
     if (ev.kind == Kind::Leave) drop_live(dest);
     if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
   }
@@ -510,103 +620,12 @@ bool Network::step() {
   if (ev.kind == Kind::Packet || ev.kind == Kind::Timer) release_payload(ev.arg);
   recent_payload_ = kNoPayload;
   if (flood != nullptr) {
-    // Re-look it up: apply() may have grown floods_.
+    // Re-look it up: the node's effects may have grown floods_.
     flood = flood_mut(flood_id);
     const std::size_t k = static_cast<std::size_t>(flood - floods_.data());
     if (--flood_in_flight_[k] == 0) finish_flood(k);
   }
   return true;
-}
-
-void Network::apply(std::uint32_t from, Effects& effects) {
-  for (Effect& effect : effects) {
-    std::visit(
-        [&](auto& e) {
-          using T = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<T, Send>) {
-            const auto [to, conn] = far_end(from, e.conn, e.peer);
-            if (e.packet.type == PacketType::Message) {
-              ++counters_.messages_sent;
-            } else if (e.packet.type == PacketType::JoinReq) {
-              ++counters_.join_requests_passed;
-            }
-            send_packet(from, to, conn, e.packet);
-          } else if constexpr (std::is_same_v<T, SendOnce>) {
-            if (e.packet.type == PacketType::JoinReq) ++counters_.join_requests_sent;
-            send_packet(from, index_of(e.to), kOneShotConn, e.packet);
-          } else if constexpr (std::is_same_v<T, Open>) {
-            const ConnId conn = kDriverConnBit | (ConnId{from} << 32) | e.conn;
-            send_packet(from, index_of(e.to), conn, e.packet);
-          } else if constexpr (std::is_same_v<T, Close>) {
-            if (e.conn == kOneShotConn) return;
-            const auto [to, conn] = far_end(from, e.conn, e.peer);
-            if (to >= nodes_.size()) return;
-            Event ev;
-            ev.kind = Kind::Closed;
-            ev.dest = to;
-            ev.set_conn(from, conn);
-            push(from, now_ + options_.latency.between_keyed(latency_key_, from, to), ev);
-          } else if constexpr (std::is_same_v<T, Deliver>) {
-            if (!observers_.empty()) [[unlikely]]
-              for (Observer* o : observers_) o->on_deliver(*this, from, e);
-            if (FloodStats* f = flood_mut(e.id)) {
-              ++f->deliveries;
-              if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[nodes_[from].group];
-              flood_latencies_[f - floods_.data()].push_back(now_ - f->start);
-              if (current_.kind == Kind::Packet || current_.kind == Kind::Parked)
-                f->max_hops = std::max<std::uint32_t>(f->max_hops, current_.hops + 1u);
-            } else if (!nodes_[from].rule().traits().adversary) {
-              ++counters_.injected_deliveries;
-            }
-          } else if constexpr (std::is_same_v<T, WakeAt>) {
-            Event ev;
-            ev.kind = Kind::Timer;
-            ev.dest = from;
-            ev.type = static_cast<std::uint8_t>(e.timer.kind);
-            if (Timer{e.timer.kind, e.timer.key} == e.timer) {
-              Payload key;
-              key.id = e.timer.key;
-              ev.arg = hold_payload(key);  // a timer's own: never shared
-            } else {
-              // A timer with more than a kind and a key: kept whole.
-              ev.kind = Kind::ParkedTimer;
-              Timer timer = e.timer;
-              ev.arg = store_in(parked_timers_, parked_timers_free_, std::move(timer));
-            }
-            push(from, std::max(e.at, now_), ev);
-          } else if constexpr (std::is_same_v<T, Note>) {
-            if (!observers_.empty()) [[unlikely]]
-              for (Observer* o : observers_) o->on_note(*this, from, e);
-            ++counters_.notes[static_cast<std::size_t>(e.kind)];
-            if (e.kind == NoteKind::MessageOriginated) {
-              if (flood_index_.count(e.id) == 0) {
-                FloodStats f;
-                f.id = e.id;
-                f.origin = from;
-                f.start = now_;
-                f.reachable = live_.size() - 1;
-                if (!groups_.empty()) {
-                  f.deliveries_by_group.assign(groups_.size(), 0);
-                  f.reachable_by_group = live_by_group_;
-                  --f.reachable_by_group[nodes_[from].group];  // the origin, live as it speaks
-                }
-                flood_index_.emplace(e.id, static_cast<std::uint32_t>(floods_.size()));
-                floods_.push_back(f);
-                flood_latencies_.emplace_back();
-                // Held until the origin's effects are applied, so a node without links finishes.
-                flood_in_flight_.push_back(1);
-                said_flood_ = floods_.size() - 1;
-              }
-              last_said_ = e.id;
-            } else if (e.kind == NoteKind::DuplicateMessage) {
-              if (FloodStats* f = flood_mut(e.id)) ++f->duplicates;
-            }
-          } else {
-            static_assert(sizeof(T) == 0, "an Effect the simulator does not carry out");
-          }
-        },
-        effect);
-  }
 }
 
 void Network::remove_observer(const Observer& observer) {

@@ -288,8 +288,12 @@ class Network {
   }
 
   void push(std::uint32_t sender, Time at, Event& e);
-  void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, Packet& packet);
-  void apply(std::uint32_t from, Effects& effects);
+  // Sends `packet` from `from` to `to` over `conn`; a packet that must be parked is moved from
+  // `movable` when the node handed it over (null: copied).
+  void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, const Packet& packet,
+                   Packet* movable);
+  // Carries out a node's effects as the node decides them: the sink Node::handle is given.
+  class Acts;
   void drop_live(std::uint32_t node);
   void packet_of(const Event& e, const Payload& payload, Packet& out) const;
   // Fills `p` from `packet`; false when the packet has a field the compact event cannot carry
@@ -336,7 +340,6 @@ class Network {
   std::vector<double> group_bounds_;  // cumulative normalised shares
   EventQueue<Event> queue_;
   Time now_ = 0;
-  Effects effects_;  // reused for every event
   Event current_;
   // Inputs kept between events so their packets' buffers are reused.
   Input packet_input_{PacketIn{}};

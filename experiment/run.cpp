@@ -30,8 +30,14 @@ struct LiveEdges {
 };
 
 LiveEdges live_edges(const sim::Network& net) {
-  auto links = net.links();
-  const auto half_open = sim::links_held_by_higher_end_only(net);
+  // The links the lower end holds (Network::links()), then those only the higher end holds
+  // (sim::links_held_by_higher_end_only), from one pass over the nodes.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> links, half_open;
+  net.for_each_link_pair(
+      [&](std::uint32_t lo, std::uint32_t hi, std::uint32_t by_lower, bool by_higher) {
+        for (std::uint32_t k = 0; k < by_lower; ++k) links.emplace_back(lo, hi);
+        if (by_lower == 0 && by_higher) half_open.emplace_back(lo, hi);
+      });
   links.insert(links.end(), half_open.begin(), half_open.end());
   LiveEdges le;
   le.edges.reserve(links.size());

@@ -646,14 +646,36 @@ void Network::drain() {
   }
 }
 
+Network::LinkBuckets Network::link_buckets() const {
+  // Counted into start[lo + 2] and placed through start[lo + 1] as a cursor, which then holds
+  // where bucket lo + 1 begins.
+  LinkBuckets b;
+  const std::size_t n = nodes_.size();
+  b.start.assign(n + 2, 0);
+  for (std::uint32_t i : live_)
+    for_each_peer(i, [&](std::uint32_t j) {
+      if (j != i && alive(j)) ++b.start[std::size_t{std::min(i, j)} + 2];
+    });
+  for (std::size_t k = 2; k < b.start.size(); ++k) b.start[k] += b.start[k - 1];
+  b.ends.resize(b.start.back());
+  for (std::uint32_t i : live_)
+    for_each_peer(i, [&](std::uint32_t j) {
+      if (j == i || !alive(j)) return;
+      const std::uint32_t lo = std::min(i, j), hi = std::max(i, j);
+      b.ends[b.start[std::size_t{lo} + 1]++] = (hi << 1) | (i == hi ? 1u : 0u);
+    });
+  b.start.pop_back();
+  for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo)
+    std::sort(b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[lo]),
+              b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[lo + 1]));
+  return b;
+}
+
 std::vector<std::pair<std::uint32_t, std::uint32_t>> Network::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (std::uint32_t i : live_) {
-    for_each_peer(i, [&](std::uint32_t j) {
-      if (i < j && j < nodes_.size() && alive(j)) out.emplace_back(i, j);
-    });
-  }
-  std::sort(out.begin(), out.end());
+  for_each_link_pair([&](std::uint32_t lo, std::uint32_t hi, std::uint32_t by_lower, bool) {
+    for (std::uint32_t k = 0; k < by_lower; ++k) out.emplace_back(lo, hi);
+  });
   return out;
 }
 

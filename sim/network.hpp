@@ -203,6 +203,32 @@ class Network {
     for (const Link& l : nodes_[i].links())
       if (l.peer < nodes_.size()) f(l.peer);  // a link to a forged address leads nowhere
   }
+  // Each pair of distinct live nodes of which one holds a link to the other, once, in increasing
+  // (lower, higher) order: f(lower, higher, held_by_lower, held_by_higher), where held_by_lower
+  // counts the lower end's links to the higher one (a doubled link twice) and held_by_higher says
+  // whether the higher end holds one. Found by passes over the nodes in the order of live() into
+  // a bucket per lower end: at a million nodes, asking each lower end whether it holds its link
+  // cost a cache miss per link.
+  template <typename F>
+  void for_each_link_pair(F&& f) const {
+    const LinkBuckets b = link_buckets();
+    for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo) {
+      const std::uint32_t* it = b.ends.data() + b.start[lo];
+      const std::uint32_t* const last = b.ends.data() + b.start[lo + 1];
+      while (it != last) {
+        const std::uint32_t hi = *it >> 1;
+        std::uint32_t by_lower = 0;
+        bool by_higher = false;
+        for (; it != last && (*it >> 1) == hi; ++it) {
+          if (*it & 1)
+            by_higher = true;
+          else
+            ++by_lower;
+        }
+        f(static_cast<std::uint32_t>(lo), hi, by_lower, by_higher);
+      }
+    }
+  }
   std::size_t link_count(std::uint32_t i) const {
     if (!gathered_start_.empty() && owner(i) != rank_)
       return static_cast<std::size_t>(gathered_start_[i + 1] - gathered_start_[i]);
@@ -286,6 +312,14 @@ class Network {
   std::uint64_t packet_id(const Event& e) const {
     return e.kind == Kind::Packet ? payloads_[e.arg].id : parked_[e.arg].id;
   }
+
+  // The live links by lower end: ends[start[lo] .. start[lo + 1]) holds, sorted, higher << 1 |
+  // (1 where the higher end holds the link), one entry per link end.
+  struct LinkBuckets {
+    std::vector<std::uint64_t> start;
+    std::vector<std::uint32_t> ends;
+  };
+  LinkBuckets link_buckets() const;
 
   void push(std::uint32_t sender, Time at, Event& e);
   // Sends `packet` from `from` to `to` over `conn`; a packet that must be parked is moved from

@@ -120,64 +120,12 @@ Time Scenario::planned_end() const {
   return t;
 }
 
-namespace {
-
-// Whether node i holds a link to node j: a scan of i's links, or for a hub (many links) a binary
-// search in a sorted copy made once, so a sample needs no second copy of the whole graph.
-class HeldLinks {
- public:
-  explicit HeldLinks(const Network& net) : net_(net) {}
-  bool holds(std::uint32_t i, std::uint32_t j) {
-    if (net_.link_count(i) <= kScanUpTo) {
-      bool found = false;
-      net_.for_each_peer(i, [&](std::uint32_t k) { found = found || k == j; });
-      return found;
-    }
-    std::vector<std::uint32_t>& sorted = hubs_[i];  // looked up only, never iterated
-    if (sorted.empty()) {
-      net_.for_each_peer(i, [&](std::uint32_t k) { sorted.push_back(k); });
-      std::sort(sorted.begin(), sorted.end());
-    }
-    return std::binary_search(sorted.begin(), sorted.end(), j);
-  }
-
- private:
-  static constexpr std::size_t kScanUpTo = 64;
-  const Network& net_;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> hubs_;
-};
-
-// A pass over the live nodes asks, for each link to a lower index, whether the lower end holds it
-// too: a read of that node, in random order. Fetching the lower ends of the node `kLookAhead`
-// places further on while this one is handled keeps several of those reads in flight.
-constexpr std::size_t kLookAhead = 2;
-void prefetch_lower_ends(const Network& net, const std::vector<std::uint32_t>& live,
-                         std::size_t k) {
-  if (k >= live.size()) return;
-  const std::uint32_t j = live[k];
-  net.for_each_peer(j, [&](std::uint32_t i) {
-    if (i < j) net.prefetch(i);
-  });
-}
-
-}  // namespace
-
 std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_only(
     const Network& net) {
-  // Asking the lower end itself reads one node (its links are inline) where a binary search in
-  // the sorted list of every link missed the cache a dozen times at a million nodes.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  HeldLinks held(net);
-  const std::vector<std::uint32_t>& live = net.live();
-  for (std::size_t k = 0; k < live.size(); ++k) {
-    prefetch_lower_ends(net, live, k + kLookAhead);
-    const std::uint32_t j = live[k];
-    net.for_each_peer(j, [&](std::uint32_t i) {
-      if (i < j && net.alive(i) && !held.holds(i, j)) out.emplace_back(i, j);
-    });
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  net.for_each_link_pair([&](std::uint32_t lo, std::uint32_t hi, std::uint32_t by_lower, bool) {
+    if (by_lower == 0) out.emplace_back(lo, hi);
+  });
   return out;
 }
 
@@ -198,26 +146,11 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  HeldLinks held(net);
-  std::vector<std::uint32_t> peers;
-  const std::vector<std::uint32_t>& live = net.live();
-  for (std::size_t k = 0; k < live.size(); ++k) {
-    prefetch_lower_ends(net, live, k + kLookAhead);
-    const std::uint32_t i = live[k];
-    peers.clear();
-    net.for_each_peer(i, [&](std::uint32_t j) {
-      if (j < net.size() && j != i && net.alive(j)) peers.push_back(j);
-    });
-    std::sort(peers.begin(), peers.end());
-    for (std::size_t k = 0; k < peers.size(); ++k) {
-      const std::uint32_t j = peers[k];
-      if (k > 0 && j == peers[k - 1]) continue;  // a doubled link is one edge
-      // Each edge once: at its lower end, or at its higher end when only that end holds it.
-      if (j > i || !held.holds(j, i)) ++s.edges;
-      const std::uint32_t a = find(i), b = find(j);
-      if (a != b) parent[std::max(a, b)] = std::min(a, b);
-    }
-  }
+  net.for_each_link_pair([&](std::uint32_t i, std::uint32_t j, std::uint32_t, bool) {
+    ++s.edges;
+    const std::uint32_t a = find(i), b = find(j);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  });
   s.mean_degree =
       s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
   std::vector<std::uint32_t> size(net.size(), 0);

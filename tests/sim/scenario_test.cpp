@@ -113,6 +113,63 @@ std::uint64_t distinct_edges(const Network& net) {
   return static_cast<std::uint64_t>(std::unique(pairs.begin(), pairs.end()) - pairs.begin());
 }
 
+// Network::links() by its definition: each link a live node holds to a live node of higher index,
+// a doubled link twice, sorted.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> held_by_lower_end(const Network& net) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t i : net.live())
+    for (const Link& l : net.node(i).links())
+      if (i < l.peer && l.peer < net.size() && net.alive(l.peer)) out.emplace_back(i, l.peer);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// links_held_by_higher_end_only by its definition: a live pair (i < j) that j links to and i does
+// not, once, sorted.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> held_by_higher_end_only(const Network& net) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t j : net.live())
+    for (const Link& l : net.node(j).links()) {
+      const std::uint32_t i = l.peer;
+      if (i >= j || !net.alive(i)) continue;
+      const auto links = net.node(i).links();
+      if (std::none_of(links.begin(), links.end(), [&](const Link& k) { return k.peer == j; }))
+        out.emplace_back(i, j);
+    }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Components among live nodes by breadth-first search over every link either end holds.
+std::uint64_t components_by_search(const Network& net) {
+  std::vector<std::vector<std::uint32_t>> adj(net.size());
+  for (std::uint32_t i : net.live())
+    for (const Link& l : net.node(i).links())
+      if (l.peer != i && l.peer < net.size() && net.alive(l.peer)) {
+        adj[i].push_back(l.peer);
+        adj[l.peer].push_back(i);
+      }
+  std::vector<char> seen(net.size(), 0);
+  std::uint64_t components = 0;
+  for (std::uint32_t s : net.live()) {
+    if (seen[s]) continue;
+    ++components;
+    std::vector<std::uint32_t> stack{s};
+    seen[s] = 1;
+    while (!stack.empty()) {
+      const std::uint32_t v = stack.back();
+      stack.pop_back();
+      for (std::uint32_t w : adj[v])
+        if (!seen[w]) {
+          seen[w] = 1;
+          stack.push_back(w);
+        }
+    }
+  }
+  return components;
+}
+
 TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
   // The seed's rule doubles links; sampled mid-growth, some links are half-open.
   const Config config;  // the network keeps a pointer to it
@@ -123,8 +180,13 @@ TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
   std::size_t half_open_seen = 0;
   ScenarioObserver obs;
   obs.snapshot = [&](Time, const Network& n) {
-    EXPECT_EQ(sample_topology(n).edges, distinct_edges(n));
-    half_open_seen += links_held_by_higher_end_only(n).size();
+    const TimeSample sample = sample_topology(n);
+    EXPECT_EQ(sample.edges, distinct_edges(n));
+    EXPECT_EQ(sample.components, components_by_search(n));
+    EXPECT_EQ(n.links(), held_by_lower_end(n));
+    const auto higher = links_held_by_higher_end_only(n);
+    EXPECT_EQ(higher, held_by_higher_end_only(n));
+    half_open_seen += higher.size();
   };
   const ScenarioResult r = run_scenario(net, sc, 3, obs);
   EXPECT_GT(half_open_seen, 0u);  // the mid-run checks did meet half-open links

@@ -86,6 +86,12 @@ void check_against_reference(int shift) {
       ref.push_back(e);
     }
     if (!ref.empty() && rng.chance(0.6)) {
+      // What upcoming() shows for prefetching is pending: a bucket's lone event is not shown
+      // once popped, nor lost when a second joins it.
+      q.upcoming(3, [&](const TestEvent& e) {
+        ASSERT_TRUE(std::any_of(ref.begin(), ref.end(), [&](auto& r) { return r.tag == e.tag; }))
+            << "upcoming() shows event " << e.tag << ", which is not pending";
+      });
       auto it =
           std::min_element(ref.begin(), ref.end(), [](auto& a, auto& b) { return earlier(a, b); });
       want.push_back(it->tag);

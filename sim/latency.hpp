@@ -41,7 +41,8 @@ struct LatencyModel {
     return between_keyed(seed_key(seed), a, b);
   }
   // The same with `key` = seed_key(seed), worked out once by a caller that asks for every packet.
-  Time between_keyed(std::uint64_t key, std::uint32_t a, std::uint32_t b) const {
+  [[gnu::always_inline]] Time between_keyed(std::uint64_t key, std::uint32_t a,
+                                            std::uint32_t b) const {
     const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
     Rng rng(derive_keyed(key, (hi << 32) | lo, 2));
     if (kind == LatencyKind::Uniform) [[likely]]
@@ -65,7 +66,7 @@ struct LatencyModel {
 
  private:
   // The latency of pair (a, b) from its generator `rng`, for the models other than Uniform.
-  Time drawn(Rng& rng, std::uint32_t a, std::uint32_t b) const {
+  [[gnu::noinline, gnu::cold]] Time drawn(Rng& rng, std::uint32_t a, std::uint32_t b) const {
     switch (kind) {
       case LatencyKind::Uniform:
         break;

@@ -19,18 +19,6 @@ std::optional<std::uint16_t> parse_port(std::string_view s) {
 }
 }  // namespace
 
-bool Address::dialable() const {
-  if (port == 0) return false;
-  const std::size_t from = is_v4_mapped() ? 12 : 0;
-  for (std::size_t i = from; i < ip.size(); ++i)
-    if (ip[i] != 0) return true;
-  return false;
-}
-
-bool Address::is_v4_mapped() const {
-  return std::memcmp(ip.data(), kV4Prefix.data(), 12) == 0;
-}
-
 Address Address::v4(std::uint32_t host_order_ip, std::uint16_t port) {
   Address a;
   std::memcpy(a.ip.data(), kV4Prefix.data(), 12);

@@ -2,8 +2,10 @@
 // A peer's listening address: an IPv6 address (IPv4 as v4-mapped) and a TCP port. It is a plain
 // value so that packets, links and simulator events can hold it without allocating.
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,14 +15,33 @@ namespace p2p {
 struct Address {
   std::array<std::uint8_t, 16> ip{};
   std::uint16_t port = 0;
+  // Bytes 8-11 of a v4-mapped address (00 00 ff ff) read as one word in memory order.
+  static constexpr std::uint32_t kV4MappedMid =
+      std::endian::native == std::endian::little ? 0xFFFF0000u : 0x0000FFFFu;
 
   friend auto operator<=>(const Address&, const Address&) = default;
   friend bool operator==(const Address&, const Address&) = default;
 
-  bool is_v4_mapped() const;
+  // ::ffff:a.b.c.d. Read as two words: every JOIN_REQ's hop asks.
+  bool is_v4_mapped() const {
+    std::uint64_t head;
+    std::uint32_t mid;
+    std::memcpy(&head, ip.data(), 8);
+    std::memcpy(&mid, ip.data() + 8, 4);
+    return head == 0 && mid == kV4MappedMid;
+  }
   // Something a peer could listen on: a port, and an address that is not unspecified (:: or
   // 0.0.0.0). A packet naming an undialable origin is refused before anyone dials it.
-  bool dialable() const;
+  bool dialable() const {
+    if (port == 0) return false;
+    std::uint32_t v4;
+    std::memcpy(&v4, ip.data() + 12, 4);
+    if (is_v4_mapped()) return v4 != 0;
+    std::uint64_t head, tail;
+    std::memcpy(&head, ip.data(), 8);
+    std::memcpy(&tail, ip.data() + 8, 8);
+    return (head | tail) != 0;
+  }
   static Address v4(std::uint32_t host_order_ip, std::uint16_t port);
 };
 

@@ -32,6 +32,47 @@ TEST(Address, RejectsMalformedText) {
   }
 }
 
+// Checked byte by byte here, against the word reads of is_v4_mapped() and dialable().
+bool mapped_by_bytes(const Address& a) {
+  for (int i = 0; i < 10; ++i)
+    if (a.ip[static_cast<std::size_t>(i)] != 0) return false;
+  return a.ip[10] == 0xff && a.ip[11] == 0xff;
+}
+bool dialable_by_bytes(const Address& a) {
+  if (a.port == 0) return false;
+  for (std::size_t i = mapped_by_bytes(a) ? 12 : 0; i < 16; ++i)
+    if (a.ip[i] != 0) return true;
+  return false;
+}
+
+TEST(Address, DialableNeedsAPortAndAHost) {
+  struct Case {
+    const char* text;
+    bool mapped, dialable;
+  };
+  for (const Case& c :
+       {Case{"[::]:5", false, false}, Case{"0.0.0.0:5", true, false}, Case{"0.0.0.1:5", true, true},
+        Case{"[::1]:5", false, true}, Case{"[::ffff:0:0]:5", true, false},
+        Case{"[::fffe:0:0]:5", false, true}, Case{"[1::ffff:0:0]:5", false, true},
+        Case{"[::ff:ffff:0:0]:5", false, true}, Case{"127.0.0.1:0", true, false},
+        Case{"[fe80::1]:55555", false, true}}) {
+    const auto a = parse_address(c.text);
+    ASSERT_TRUE(a) << c.text;
+    EXPECT_EQ(a->is_v4_mapped(), c.mapped) << c.text;
+    EXPECT_EQ(a->dialable(), c.dialable) << c.text;
+  }
+  // Every single byte set, alone or beside the v4-mapped prefix.
+  for (std::size_t i = 0; i < 16; ++i)
+    for (bool prefix : {false, true}) {
+      Address a;
+      a.port = 1;
+      if (prefix) a.ip[10] = a.ip[11] = 0xff;
+      a.ip[i] = 0x40;
+      EXPECT_EQ(a.is_v4_mapped(), mapped_by_bytes(a)) << i << prefix;
+      EXPECT_EQ(a.dialable(), dialable_by_bytes(a)) << i << prefix;
+    }
+}
+
 TEST(Address, OrdersByIpThenPort) {
   EXPECT_LT(Address::v4(1, 9), Address::v4(2, 1));
   EXPECT_LT(Address::v4(1, 1), Address::v4(1, 2));

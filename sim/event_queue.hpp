@@ -237,14 +237,24 @@ class EventQueue {
       }
       sort_by_keys(tb << shift_, in_chunks);
     } else {
-      // A small one (a join phase's single event) is gathered straight into place.
+      // A small one (a join phase's bucket holds about five events) is gathered straight into
+      // place, by insertion: std::sort's set-up cost more than the sorting of so few.
       for (Chunk* c : chunks_) current_.insert(current_.end(), c->events, c->events + c->count);
       while (!far_.empty() && (far_.front().at >> shift_) == tb) {
         std::pop_heap(far_.begin(), far_.end(), later_first);
         current_.push_back(far_.back());
         far_.pop_back();
       }
-      std::sort(current_.begin(), current_.end(), later_first);
+      if (current_.size() <= kInsertionSortUpTo) {
+        for (std::size_t i = 1; i < current_.size(); ++i) {
+          const Event e = current_[i];
+          std::size_t j = i;
+          for (; j > 0 && later_first(e, current_[j - 1]); --j) current_[j] = current_[j - 1];
+          current_[j] = e;
+        }
+      } else {
+        std::sort(current_.begin(), current_.end(), later_first);
+      }
     }
     for (Chunk* c : chunks_) free_.push_back(c);
   }
@@ -291,6 +301,7 @@ class EventQueue {
     std::sort(current_.begin(), current_.end(), later_first);
   }
   static constexpr std::size_t kKeyedSortFrom = 64;
+  static constexpr std::size_t kInsertionSortUpTo = 16;
 
   // Sorts keys_ by their bits [from, to), stably, in passes of kDigitBits bits.
   void radix_sort(int from, int to) {

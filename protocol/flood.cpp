@@ -24,7 +24,7 @@ bool authentic(const Authenticator& a, const SeenSet& seen, const Packet& p, Eff
 
 }  // namespace
 
-void Node::on_say(const Say& in, EffectSink& out) {
+void Node::on_say(Time now, const Say& in, EffectSink& out) {
   Packet p;
   p.type = PacketType::Message;
   const Address self = this->self();
@@ -33,14 +33,14 @@ void Node::on_say(const Say& in, EffectSink& out) {
   p.text = in.text;
   // Signed: the draw is the sequence number, and the id is made from it and the key.
   if (config_->auth) auth::sign_message(*config_->auth, self, p.id, p);
-  seen_.insert(p.id, now_, config_->seen);
+  seen_.insert(p.id, now, config_->seen);
   out.note(NoteKind::MessageOriginated, self, p.id);
   flood(p, 0, out);
 }
 
-void Node::on_message(ConnId conn, const Packet& packet, EffectSink& out) {
+void Node::on_message(Time now, ConnId conn, const Packet& packet, EffectSink& out) {
   if (config_->auth && !authentic(*config_->auth, seen_, packet, out)) return;
-  if (!seen_.insert(packet.id, now_, config_->seen)) {
+  if (!seen_.insert(packet.id, now, config_->seen)) {
     out.note(NoteKind::DuplicateMessage, packet.origin, packet.id);
     return;
   }

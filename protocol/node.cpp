@@ -23,41 +23,46 @@ bool forged_join_request(const Config& config, const Packet& p) {
 }  // namespace
 
 void LinkList::take(LinkList& other) {
+  // A spilled list's first inline places hold its block: copying the places moves either kind.
   size_ = other.size_;
-  if (other.spilled()) {
-    data_ = other.data_;
-    capacity_ = other.capacity_;
-  } else {
-    data_ = inline_;
-    capacity_ = kInline;
-    std::copy(other.inline_, other.inline_ + other.size_, inline_);
-  }
-  other.data_ = other.inline_;
-  other.capacity_ = kInline;
+  std::copy(other.inline_, other.inline_ + std::min(size_, kInline), inline_);
   other.size_ = 0;
 }
 
 Link* LinkList::insert(const Link* at, const Link& link) {
-  const std::size_t k = static_cast<std::size_t>(at - data_);
-  if (size_ == capacity_) {
-    // A quarter more, not double: a third of the nodes of a large run hold a block, most of them
-    // only a link or two past the inline room, and their spare places were a fifth of its memory.
-    const std::uint32_t grown = capacity_ + std::max<std::uint32_t>(2, capacity_ / 4);
-    Link* block = new Link[grown];
-    std::copy(data_, data_ + size_, block);
-    if (spilled()) delete[] data_;
-    data_ = block;
-    capacity_ = grown;
+  Link* links = data();
+  const std::size_t k = static_cast<std::size_t>(at - links);
+  const std::uint32_t capacity = spilled() ? block().capacity : kInline;
+  if (size_ == capacity) {
+    // A quarter more, not double: many nodes of a large run hold a block, most of them only a
+    // link or two past the inline room, and their spare places were a fifth of its memory.
+    const std::uint32_t grown = capacity + std::max<std::uint32_t>(2, capacity / 4);
+    Link* moved = new Link[grown];
+    std::copy(links, links + k, moved);
+    std::copy(links + k, links + size_, moved + k + 1);
+    if (spilled()) delete[] links;
+    set_block({moved, grown});
+    moved[k] = link;
+    ++size_;
+    return moved + k;
   }
-  std::copy_backward(data_ + k, data_ + size_, data_ + size_ + 1);
-  data_[k] = link;
+  std::copy_backward(links + k, links + size_, links + size_ + 1);
+  links[k] = link;
   ++size_;
-  return data_ + k;
+  return links + k;
 }
 
 void LinkList::erase(const Link* at) {
-  const std::size_t k = static_cast<std::size_t>(at - data_);
-  std::copy(data_ + k + 1, data_ + size_, data_ + k);
+  Link* links = data();
+  const std::size_t k = static_cast<std::size_t>(at - links);
+  if (size_ == kInline + 1) {
+    // The rest fit inside the node again: they move back, and the block goes.
+    std::copy(links, links + k, inline_);
+    std::copy(links + k + 1, links + size_, inline_ + k);
+    delete[] links;
+  } else {
+    std::copy(links + k + 1, links + size_, links + k);
+  }
   --size_;
 }
 
@@ -69,24 +74,23 @@ Node::Node(Address self, const Config& config, std::uint64_t seed)
     : config_(&config), rng_(seed), self_(config.book->hold(self)) {}
 
 void Node::handle(Time now, Input&& input, EffectSink& out) {
-  now_ = now;
   // Exhaustive: an Input alternative without a branch here fails to compile.
   std::visit(
       [&](auto& in) {
         using T = std::decay_t<decltype(in)>;
         if constexpr (std::is_same_v<T, Join>) {
-          NodeContext ctx(*this, out);
+          NodeContext ctx(*this, out, now);
           config_->rule->on_connect(ctx, in.entry);
         } else if constexpr (std::is_same_v<T, Say>) {
-          on_say(in, out);
+          on_say(now, in, out);
         } else if constexpr (std::is_same_v<T, PacketIn>) {
-          on_packet_in(in.conn, in.packet, out);
+          on_packet_in(now, in.conn, in.packet, out);
         } else if constexpr (std::is_same_v<T, Closed>) {
-          on_closed_in(in, out);
+          on_closed_in(now, in, out);
         } else if constexpr (std::is_same_v<T, TimerFired>) {
-          on_timer_in(in.timer, out);
+          on_timer_in(now, in.timer, out);
         } else if constexpr (std::is_same_v<T, Leave>) {
-          on_leave(out);
+          on_leave(now, out);
         } else {
           static_assert(sizeof(T) == 0, "an Input the node does not handle");
         }
@@ -126,12 +130,12 @@ bool Node::below_cap() const {
   return cap == 0 || links_.size() < cap;
 }
 
-void Node::add_link(ConnId conn, const Address& peer, EffectSink& out) {
+void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
                              [](const Link& l, ConnId c) { return l.conn < c; });
   it = links_.insert(it, Link{conn, config_->book->hold(peer)});
   out.note(NoteKind::LinkUp, peer, 0);
-  NodeContext ctx(*this, out);
+  NodeContext ctx(*this, out, now);
   config_->rule->on_link_up(ctx, *it);
 }
 
@@ -186,11 +190,11 @@ bool Node::take_request(std::uint64_t id, bool keep) {
   return true;
 }
 
-void Node::on_packet_in(ConnId conn, Packet& packet, EffectSink& out) {
+void Node::on_packet_in(Time now, ConnId conn, Packet& packet, EffectSink& out) {
   const Link* link = find_link(conn);
   const JoinRule& rule = *config_->rule;
   const PacketType type = packet.type;
-  NodeContext ctx(*this, out);
+  NodeContext ctx(*this, out, now);
   if (type == PacketType::JoinReq && forged_join_request(*config_, packet)) {
     out.note(NoteKind::BadSignature, link ? peer_address(*link) : packet.origin, packet.id);
     if (link == nullptr) out.close(conn, Address{});
@@ -215,7 +219,7 @@ void Node::on_packet_in(ConnId conn, Packet& packet, EffectSink& out) {
     return;
   }
   if (type == PacketType::Message && link != nullptr) {
-    on_message(conn, packet, out);
+    on_message(now, conn, packet, out);
     return;
   }
   if (is_rule_message(type) && packet.tag == rule.tag() &&
@@ -227,8 +231,8 @@ void Node::on_packet_in(ConnId conn, Packet& packet, EffectSink& out) {
   if (link == nullptr) out.close(conn, packet.origin);
 }
 
-void Node::on_closed_in(const Closed& in, EffectSink& out) {
-  NodeContext ctx(*this, out);
+void Node::on_closed_in(Time now, const Closed& in, EffectSink& out) {
+  NodeContext ctx(*this, out, now);
   const Link* link = find_link(in.conn);
   if (link == nullptr) {
     config_->rule->on_conn_closed(ctx, in.conn);
@@ -242,19 +246,19 @@ void Node::on_closed_in(const Closed& in, EffectSink& out) {
   config_->rule->on_link_lost(ctx);
 }
 
-void Node::start_retries(EffectSink& out) {
+void Node::start_retries(Time now, EffectSink& out) {
   ++shortfall_;
   attempt_ = 0;
-  NodeContext ctx(*this, out);
+  NodeContext ctx(*this, out, now);
   config_->rule->ask_for_more(ctx);
-  arm_retry(out);
+  arm_retry(now, out);
 }
 
-void Node::arm_retry(EffectSink& out) {
+void Node::arm_retry(Time now, EffectSink& out) {
   const int shift = std::min<int>(attempt_, 20);
   const Time delay = std::min(config_->retry_delay << shift, config_->retry_delay_max);
   retry_armed_ = true;
-  out.wake_at(now_ + delay,
+  out.wake_at(now + delay,
               Timer{TimerKind::JoinRetry, (std::uint64_t{shortfall_} << 8) | attempt_});
 }
 
@@ -263,7 +267,7 @@ void Node::end_retries() {
   pending_.reset();  // an idle node keeps no heap for requests
 }
 
-void Node::on_retry(const Timer& t, EffectSink& out) {
+void Node::on_retry(Time now, const Timer& t, EffectSink& out) {
   if (!retry_armed_ || t.key != ((std::uint64_t{shortfall_} << 8) | attempt_)) return;
   retry_armed_ = false;
   const int want = std::max(config_->rule->min_links(*config_), 0);
@@ -273,24 +277,24 @@ void Node::on_retry(const Timer& t, EffectSink& out) {
     return;
   }
   ++attempt_;
-  NodeContext ctx(*this, out);
+  NodeContext ctx(*this, out, now);
   config_->rule->ask_for_more(ctx);
-  arm_retry(out);
+  arm_retry(now, out);
 }
 
-void Node::on_timer_in(const Timer& t, EffectSink& out) {
+void Node::on_timer_in(Time now, const Timer& t, EffectSink& out) {
   if (left_) return;  // a timer armed before leaving is stale
   if (t.kind == TimerKind::JoinRetry) {
-    if (config_->rule->traits().keeps_asking) on_retry(t, out);
+    if (config_->rule->traits().keeps_asking) on_retry(now, t, out);
     return;
   }
   if (is_rule_timer(t.kind)) {
-    NodeContext ctx(*this, out);
+    NodeContext ctx(*this, out, now);
     config_->rule->on_timer(ctx, t);
   }
 }
 
-void Node::on_leave(EffectSink& out) {
+void Node::on_leave(Time now, EffectSink& out) {
   for (const Link& l : links_) {
     const Address peer = peer_address(l);
     config_->book->release(l.peer);
@@ -298,7 +302,7 @@ void Node::on_leave(EffectSink& out) {
     out.note(NoteKind::LinkDown, peer, 0);
   }
   links_.clear();
-  NodeContext ctx(*this, out);
+  NodeContext ctx(*this, out, now);
   config_->rule->on_leave(ctx);
   rule_state_.reset();
   left_ = true;
@@ -324,7 +328,7 @@ void NodeContext::connect(const Address& entry, int requests) {
   if (!node_.config_->rule->traits().keeps_asking) return;
   ++node_.shortfall_;
   node_.attempt_ = 0;
-  node_.arm_retry(out_);
+  node_.arm_retry(now_, out_);
 }
 
 Packet NodeContext::join_request(std::uint64_t id) const {

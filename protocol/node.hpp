@@ -8,6 +8,7 @@
 // minimum-connections retries (node.cpp). The rule's own per-node state is allocated only for
 // nodes whose rule keeps one, so a node costs little more than its links.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <vector>
@@ -48,10 +49,12 @@ static_assert(sizeof(Link) == 12 && alignof(Link) == 4);
 // A node's links, sorted by conn: up to kInline of them inside the node itself, so that the
 // cache lines that bring in a node bring its links too (a simulated node is touched in random
 // order, and a separately allocated array cost a second, dependent miss per packet); more move,
-// all together, to a block of their own. Contiguous either way, so a span can show them.
+// all together, to a block of their own, whose address and capacity then take the first inline
+// places. Contiguous either way, so a span can show them. No pointer or capacity of its own: a
+// list is 4 bytes and its inline places.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 12;
+  static constexpr std::uint32_t kInline = 14;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -68,32 +71,41 @@ class LinkList {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  Link* data() { return data_; }
-  const Link* data() const { return data_; }
-  Link* begin() { return data_; }
-  Link* end() { return data_ + size_; }
-  const Link* begin() const { return data_; }
-  const Link* end() const { return data_ + size_; }
+  Link* data() { return spilled() ? block().links : inline_; }
+  const Link* data() const { return spilled() ? block().links : inline_; }
+  Link* begin() { return data(); }
+  Link* end() { return data() + size_; }
+  const Link* begin() const { return data(); }
+  const Link* end() const { return data() + size_; }
 
   // Inserts `link` before `at`; returns where it now is.
   Link* insert(const Link* at, const Link& link);
+  // Removes the link at `at`; links after it move down (back inside the node once they fit).
   void erase(const Link* at);
   // Forgets every link and any block of its own.
   void clear();
 
  private:
-  bool spilled() const { return data_ != inline_; }
+  // Where a spilled list's links are, held in its first inline places.
+  struct Block {
+    Link* links;
+    std::uint32_t capacity;
+  };
+  static_assert(sizeof(Block) <= sizeof(Link) * kInline);
+  bool spilled() const { return size_ > kInline; }
+  Block block() const {
+    Block b;
+    std::memcpy(&b, inline_, sizeof b);
+    return b;
+  }
+  void set_block(const Block& b) { std::memcpy(static_cast<void*>(inline_), &b, sizeof b); }
   void release() {
-    if (spilled()) delete[] data_;
-    data_ = inline_;
-    capacity_ = kInline;
+    if (spilled()) delete[] block().links;
     size_ = 0;
   }
   void take(LinkList& other);
 
-  Link* data_ = inline_;
   std::uint32_t size_ = 0;
-  std::uint32_t capacity_ = kInline;
   Link inline_[kInline];
 };
 
@@ -144,24 +156,24 @@ class alignas(64) Node {
  private:
   friend class NodeContext;
 
-  void on_packet_in(ConnId conn, Packet& packet, EffectSink& out);
-  void on_closed_in(const Closed& in, EffectSink& out);
-  void on_timer_in(const Timer& t, EffectSink& out);
-  void on_leave(EffectSink& out);
-  void on_retry(const Timer& t, EffectSink& out);
-  void start_retries(EffectSink& out);
-  void arm_retry(EffectSink& out);
+  void on_packet_in(Time now, ConnId conn, Packet& packet, EffectSink& out);
+  void on_closed_in(Time now, const Closed& in, EffectSink& out);
+  void on_timer_in(Time now, const Timer& t, EffectSink& out);
+  void on_leave(Time now, EffectSink& out);
+  void on_retry(Time now, const Timer& t, EffectSink& out);
+  void start_retries(Time now, EffectSink& out);
+  void arm_retry(Time now, EffectSink& out);
   void end_retries();
   void remember_request(std::uint64_t id);
   bool take_request(std::uint64_t id, bool keep);
   // flood (flood.cpp)
-  void on_say(const Say& in, EffectSink& out);
-  void on_message(ConnId conn, const Packet& packet, EffectSink& out);
+  void on_say(Time now, const Say& in, EffectSink& out);
+  void on_message(Time now, ConnId conn, const Packet& packet, EffectSink& out);
   void flood(const Packet& packet, ConnId except, EffectSink& out);
 
   const Link* find_link(ConnId conn) const;
   const Link* find_peer(const Address& peer) const;
-  void add_link(ConnId conn, const Address& peer, EffectSink& out);
+  void add_link(Time now, ConnId conn, const Address& peer, EffectSink& out);
   void drop_link(const Link* link, EffectSink& out);
   ConnId allocate_conn() { return ++last_conn_; }
   bool below_cap() const;
@@ -169,28 +181,29 @@ class alignas(64) Node {
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
   // What every packet reads comes first, then the links, so that a packet for a node of typical
-  // degree touches only the node's first few cache lines.
+  // degree touches only the node's first few cache lines. The time is not kept: every input
+  // brings it.
   const Config* config_;
   Rng rng_;
-  Time now_ = 0;
   std::uint32_t last_conn_ = 0;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
   bool retry_armed_ = false;
   bool joined_ = false;
   bool left_ = false;
-  PeerId self_;     // our own listening address, held in the book
-  LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
-  SeenSet seen_;
+  PeerId self_;  // our own listening address, held in the book
   // Membership shared by the rules that keep asking: the entry to fall back on (held in the book
   // once `connect` names one), the requests still outstanding (an answer must name one; allocated
   // only while there are some), and the retry state of the current shortfall.
   PeerId entry_ = kNoPeer;
+  LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
+  SeenSet seen_;
   std::unique_ptr<std::vector<std::uint64_t>> pending_;
   std::unique_ptr<RuleState> rule_state_;
 };
-// Four cache lines with twelve links inline: nodes are touched in random order, so a node's size
-// is the memory a simulated packet reads.
+// Four cache lines with fourteen links inline and the last 16 bytes free for a driver's own
+// counters: nodes are touched in random order, so a node's size is the memory a simulated packet
+// reads.
 static_assert(sizeof(Node) == 256);
 
 }  // namespace p2p

@@ -12,10 +12,10 @@ namespace p2p {
 
 class NodeContext {
  public:
-  NodeContext(Node& node, EffectSink& out) : node_(node), out_(out) {}
+  NodeContext(Node& node, EffectSink& out, Time now) : node_(node), out_(out), now_(now) {}
 
   // --- what the node knows
-  Time now() const { return node_.now_; }
+  Time now() const { return now_; }
   Rng& rng() { return node_.rng_; }
   Address self() const { return node_.self(); }
   const Config& config() const { return *node_.config_; }
@@ -50,7 +50,7 @@ class NodeContext {
   bool take_request(std::uint64_t id, bool keep) { return node_.take_request(id, keep); }
   bool retrying() const { return node_.retry_armed_; }
   // A new shortfall: ask for more now (JoinRule::ask_for_more) and retry with backoff.
-  void start_retries() { node_.start_retries(out_); }
+  void start_retries() { node_.start_retries(now_, out_); }
 
   // --- effects
   // A packet passed as an rvalue is moved into the effect, an lvalue copied.
@@ -80,7 +80,7 @@ class NodeContext {
   void wake_at(Time at, Timer timer) { out_.wake_at(at, timer); }
 
   // --- links
-  void add_link(ConnId conn, const Address& peer) { node_.add_link(conn, peer, out_); }
+  void add_link(ConnId conn, const Address& peer) { node_.add_link(now_, conn, peer, out_); }
   // Closes `link` (which must be one of links()) and forgets it.
   void drop_link(const Link* link) { node_.drop_link(link, out_); }
   // Takes `request`'s newcomer as a neighbour: a new connection opened with a JOIN_ACK that names
@@ -100,6 +100,7 @@ class NodeContext {
  private:
   Node& node_;
   EffectSink& out_;
+  Time now_;
 };
 
 }  // namespace p2p

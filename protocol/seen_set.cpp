@@ -13,7 +13,7 @@ std::size_t SeenSet::find_slot(std::uint64_t id) const {
 }
 
 bool SeenSet::contains(std::uint64_t id) const {
-  if (!table_) return count_ == 1 && first_ == id;
+  if (!table_) return id != 0 && first_ == id;
   return table_->slots[find_slot(id)] != 0;
 }
 
@@ -41,7 +41,7 @@ void SeenSet::pop_oldest() {
   Table& t = *table_;
   erase_slot(find_slot(t.ring[t.head].id));
   t.head = static_cast<std::uint32_t>((t.head + 1) % t.ring.size());
-  --count_;
+  --t.count;
 }
 
 // The ring doubles up to the budget (the table stays at most half full, so probes stay short);
@@ -52,37 +52,39 @@ void SeenSet::grow(std::uint32_t budget) {
   const std::size_t places = t.ring.empty() ? 8 : t.ring.size() * 2;
   std::vector<Entry> ring;
   ring.reserve(std::min<std::size_t>(places, budget));
-  for (std::uint32_t k = 0; k < count_; ++k) ring.push_back(t.ring[(t.head + k) % t.ring.size()]);
+  for (std::uint32_t k = 0; k < t.count; ++k) ring.push_back(t.ring[(t.head + k) % t.ring.size()]);
   ring.resize(std::min<std::size_t>(places, budget));
   t.ring.swap(ring);
   t.head = 0;
   std::size_t table = 16;
   while (table < 2 * t.ring.size()) table *= 2;
   t.slots.assign(table, 0);
-  for (std::uint32_t k = 0; k < count_; ++k) t.slots[find_slot(t.ring[k].id)] = k + 1;
+  for (std::uint32_t k = 0; k < t.count; ++k) t.slots[find_slot(t.ring[k].id)] = k + 1;
 }
 
 bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
   // Forget what has lived its time.
   if (table_)
-    while (count_ > 0 && table_->ring[table_->head].seen + policy.ttl <= now) pop_oldest();
+    while (table_->count > 0 && table_->ring[table_->head].seen + policy.ttl <= now) pop_oldest();
   if (contains(id)) return false;
   if (policy.budget == 0) return true;
   if (!table_) {
-    if (count_ == 0) {
+    if (first_ == 0 && id != 0) {
       first_ = id;
-      count_ = 1;
       return true;
     }
-    // A second id: the inline one moves into the ring (as seen now), then `id` goes in.
-    count_ = 0;
+    // A second id (or an id 0, which cannot be held inline): the inline one, if any, moves into
+    // the ring (as seen now), then `id` goes in.
     grow(policy.budget);
-    table_->ring[0] = Entry{first_, now};
-    table_->slots[find_slot(first_)] = 1;
-    count_ = 1;
+    if (first_ != 0) {
+      table_->ring[0] = Entry{first_, now};
+      table_->slots[find_slot(first_)] = 1;
+      table_->count = 1;
+      first_ = 0;
+    }
   }
   Table& t = *table_;
-  if (count_ == t.ring.size()) {
+  if (t.count == t.ring.size()) {
     if (t.ring.size() < policy.budget) {
       grow(policy.budget);
     } else {
@@ -90,10 +92,10 @@ bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
       ++t.early;
     }
   }
-  const auto at = static_cast<std::uint32_t>((t.head + count_) % t.ring.size());
+  const auto at = static_cast<std::uint32_t>((t.head + t.count) % t.ring.size());
   t.ring[at] = Entry{id, now};
   t.slots[find_slot(id)] = at + 1;
-  ++count_;
+  ++t.count;
   return true;
 }
 

@@ -24,7 +24,7 @@ class SeenSet {
   // the time to live. `now` never decreases between calls; `policy` is the same on every call.
   bool insert(std::uint64_t id, Time now, const SeenPolicy& policy);
   bool contains(std::uint64_t id) const;
-  std::size_t size() const { return count_; }
+  std::size_t size() const { return table_ ? table_->count : (first_ != 0 ? 1 : 0); }
   // Ids forgotten before their time because the budget was full.
   std::uint64_t early_evictions() const { return table_ ? table_->early : 0; }
 
@@ -33,12 +33,13 @@ class SeenSet {
     std::uint64_t id;
     Time seen;
   };
-  // The ring holds `count_` entries from `head` on; it has half as many places as the table.
-  // Kept behind one pointer so that a node that has seen at most one id carries 24 bytes.
+  // The ring holds `count` entries from `head` on; it has half as many places as the table.
+  // Kept behind one pointer so that a node that has seen at most one id carries 16 bytes.
   struct Table {
     std::vector<Entry> ring;
     std::vector<std::uint32_t> slots;  // linear probing; 1 + ring position, 0 when empty
     std::uint32_t head = 0;
+    std::uint32_t count = 0;  // entries in the ring
     std::uint64_t early = 0;
   };
   // The slot holding `id`, or the empty slot where it would go.
@@ -48,11 +49,12 @@ class SeenSet {
   void grow(std::uint32_t budget);
 
   std::unique_ptr<Table> table_;
-  // The first id is held inline (count_ == 1 with no table): most simulated nodes see few
-  // messages, and a flood over a million nodes would otherwise allocate in each. It is kept
-  // until a second id arrives, which moves it into the ring as seen then.
+  // The first id is held inline (0: none; an id 0 goes to the table at once): most simulated
+  // nodes see few messages, and a flood over a million nodes would otherwise allocate in each.
+  // It is kept until a second id arrives, which moves it into the ring as seen then. So a set
+  // is 16 bytes inside its node.
   std::uint64_t first_ = 0;
-  std::uint32_t count_ = 0;
 };
+static_assert(sizeof(SeenSet) == 16);
 
 }  // namespace p2p

@@ -270,6 +270,18 @@ TEST(SeenSet, IsEmptyUntilUsedAndHoldsIdZero) {
   EXPECT_TRUE(seen.insert(0, 0, SeenPolicy{kSecond, 4}));
   EXPECT_TRUE(seen.contains(0));
   EXPECT_FALSE(seen.insert(0, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_TRUE(seen.insert(7, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen.contains(0) && seen.contains(7));
+  // An id 0 after an inline first id: both kept.
+  SeenSet later;
+  EXPECT_TRUE(later.insert(9, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_FALSE(later.contains(0));
+  EXPECT_EQ(later.size(), 1u);
+  EXPECT_TRUE(later.insert(0, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_FALSE(later.insert(0, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_FALSE(later.insert(9, 0, SeenPolicy{kSecond, 4}));
+  EXPECT_EQ(later.size(), 2u);
 }
 
 // ---- Rules ------------------------------------------------------------------------------------

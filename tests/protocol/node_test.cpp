@@ -329,7 +329,15 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
   std::vector<p2p::ConnId> want;
   auto check = [&] {
     ASSERT_EQ(list.size(), want.size());
-    for (std::size_t k = 0; k < want.size(); ++k) EXPECT_EQ(list.data()[k].conn, want[k]);
+    for (std::size_t k = 0; k < want.size(); ++k) {
+      EXPECT_EQ(list.data()[k].conn, want[k]);
+      EXPECT_EQ(list.data()[k].peer, static_cast<p2p::PeerId>(want[k]));
+    }
+    // Inside the list exactly while they fit: past the inline room in a block, back after.
+    const auto* at = reinterpret_cast<const char*>(list.data());
+    const auto* self = reinterpret_cast<const char*>(&list);
+    EXPECT_EQ(at >= self && at < self + sizeof list, list.size() <= p2p::LinkList::kInline)
+        << list.size() << " links";
   };
   for (p2p::ConnId c = 1; c <= 60; ++c) {
     const std::size_t at = (c * 7) % (want.size() + 1);
@@ -338,6 +346,16 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
     EXPECT_EQ(where->conn, c);
     want.insert(want.begin() + static_cast<std::ptrdiff_t>(at), c);
     check();
+    if (c == 5) {
+      // Moved while inline, and a spilled list moved onto.
+      p2p::LinkList other(std::move(list));
+      EXPECT_TRUE(list.empty());
+      p2p::LinkList spilled;
+      for (p2p::ConnId d = 1; d <= 20; ++d) spilled.insert(spilled.end(), p2p::Link{d, 0});
+      spilled = std::move(other);
+      list = std::move(spilled);
+      check();
+    }
   }
   p2p::LinkList moved(std::move(list));
   EXPECT_TRUE(list.empty());

@@ -192,9 +192,10 @@ class alignas(64) Node {
   bool joined_ = false;
   bool left_ = false;
   PeerId self_;  // our own listening address, held in the book
-  // Membership shared by the rules that keep asking: the entry to fall back on (held in the book
-  // once `connect` names one), the requests still outstanding (an answer must name one; allocated
-  // only while there are some), and the retry state of the current shortfall.
+  // Membership shared by the rules that keep asking: the retry state of the current shortfall
+  // (above), the entry to fall back on (held in the book once `connect` names one), and the
+  // requests still outstanding (`pending_`: an answer must name one; allocated only while there
+  // are some).
   PeerId entry_ = kNoPeer;
   LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
   SeenSet seen_;

@@ -31,30 +31,38 @@ struct LiveEdges {
 
 LiveEdges live_edges(const sim::Network& net) {
   // The links the lower end holds (Network::links()), then those only the higher end holds
-  // (sim::links_held_by_higher_end_only), from one pass over the nodes.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> links, half_open;
-  net.for_each_link_pair(
-      [&](std::uint32_t lo, std::uint32_t hi, std::uint32_t by_lower, bool by_higher) {
-        for (std::uint32_t k = 0; k < by_lower; ++k) links.emplace_back(lo, hi);
-        if (by_lower == 0 && by_higher) half_open.emplace_back(lo, hi);
+  // (sim::links_held_by_higher_end_only), from one set of buckets walked twice: once to count,
+  // once to write each edge in its place. At a million nodes the edges are 32 MB; growing them,
+  // or gathering pairs first, held twice that besides the buckets.
+  const sim::Network::LinkBuckets b = net.link_buckets();
+  std::size_t lower = 0, higher_only = 0;
+  sim::Network::for_each_link_pair(
+      b, [&](std::uint32_t, std::uint32_t, std::uint32_t by_lower, bool by_higher) {
+        lower += by_lower;
+        if (by_lower == 0 && by_higher) ++higher_only;
       });
-  links.insert(links.end(), half_open.begin(), half_open.end());
   LiveEdges le;
-  le.edges.reserve(links.size());
+  std::vector<std::uint32_t> id;
   if (net.live().size() == net.size()) {
-    for (auto [i, j] : links) le.edges.push_back(analysis::Edge{i, j});
     le.nodes = net.size();
-    return le;
+  } else {
+    id.assign(net.size(), 0);
+    std::uint32_t next = 0;
+    for (std::uint32_t i = 0; i < net.size(); ++i)
+      if (net.alive(i)) {
+        id[i] = next++;
+        le.labels.push_back(std::to_string(i));
+      }
+    le.nodes = next;
   }
-  std::vector<std::uint32_t> id(net.size(), 0);
-  std::uint32_t next = 0;
-  for (std::uint32_t i = 0; i < net.size(); ++i)
-    if (net.alive(i)) {
-      id[i] = next++;
-      le.labels.push_back(std::to_string(i));
-    }
-  for (auto [i, j] : links) le.edges.push_back(analysis::Edge{id[i], id[j]});
-  le.nodes = next;
+  le.edges.resize(lower + higher_only);
+  std::size_t at_lower = 0, at_higher = lower;
+  sim::Network::for_each_link_pair(b, [&](std::uint32_t lo, std::uint32_t hi,
+                                          std::uint32_t by_lower, bool by_higher) {
+    const analysis::Edge e = id.empty() ? analysis::Edge{lo, hi} : analysis::Edge{id[lo], id[hi]};
+    for (std::uint32_t k = 0; k < by_lower; ++k) le.edges[at_lower++] = e;
+    if (by_lower == 0 && by_higher) le.edges[at_higher++] = e;
+  });
   return le;
 }
 

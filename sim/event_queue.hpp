@@ -6,6 +6,7 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -26,6 +27,19 @@ struct EventKey {
     if (a.sender != b.sender) return a.sender < b.sender;
     return a.seq < b.seq;
   }
+};
+
+// How an event waits in a bucket. An event type that derives from a `Body` (all of it but `at`) is
+// kept as its body and its time within the bucket, 2 bytes: a flood keeps millions of events
+// pending, and the time's other bytes are the bucket's. Any other type is kept whole.
+template <typename Event, typename = void>
+struct StoredBody {
+  using type = Event;
+};
+template <typename Event>
+struct StoredBody<Event, std::void_t<typename Event::Body>> {
+  using type = typename Event::Body;
+  static_assert(std::is_base_of_v<type, Event>, "an event's Body is its base");
 };
 
 // Strict order of two events by their (at, sender, seq) members.
@@ -50,6 +64,7 @@ class EventQueue {
   // `window` (rounded up) should exceed the usual delay between a push and its event; longer
   // delays still work, through the heap.
   explicit EventQueue(Time window = Time{1} << 16, int shift = 6) : shift_(shift) {
+    assert(shift_ >= 0 && shift_ <= 16);  // a time within a bucket fits in 16 bits
     std::size_t w = 1024;
     while (static_cast<Time>(w << shift_) < window && w < (std::size_t{1} << 22)) w <<= 1;
     mask_ = w - 1;
@@ -84,7 +99,7 @@ class EventQueue {
       current_.insert(it, e);
     } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
       const std::size_t b = static_cast<std::size_t>(eb) & mask_;
-      append(ring_[b], e);
+      append(ring_[b], eb << shift_, e);
       set_bit(b);
     } else {
       far_.push_back(e);
@@ -99,9 +114,13 @@ class EventQueue {
     if (!current_.empty()) return current_.back().at;
     Time t = far_.empty() ? kNever : far_.front().at;
     const std::size_t b = next_bucket();
-    if (b != kNone)
+    if (b != kNone) {
+      std::uint32_t first = ~std::uint32_t{0};
       for (const Chunk* c = ring_[b].head; c != nullptr; c = c->next)
-        for (std::size_t i = 0; i < c->count; ++i) t = std::min(t, c->events[i].at);
+        for (std::size_t i = 0; i < c->count; ++i)
+          first = std::min<std::uint32_t>(first, c->offset[i]);
+      if (ring_[b].head != nullptr) t = std::min(t, ring_[b].start + Time{first});
+    }
     return t;
   }
 
@@ -122,7 +141,7 @@ class EventQueue {
     for (const Chunk* c = ring_[b].head; c != nullptr; c = c->next)
       for (std::size_t i = 0; i < c->count; ++i, ++k) {
         if (k == n) return;
-        f(c->events[i]);
+        f(load(*c, i, ring_[b].start));
       }
   }
 
@@ -144,16 +163,30 @@ class EventQueue {
   // pages in for each; chunks are written once, copied once when the bucket is gathered, and
   // reused by the buckets that follow.
   static constexpr std::size_t kChunkEvents = 256;
+  using Body = typename StoredBody<Event>::type;
+  static constexpr bool kSplit = !std::is_same_v<Body, Event>;
   struct Chunk {
     Chunk* next = nullptr;
     std::size_t count = 0;
-    Event events[kChunkEvents];
+    std::uint16_t offset[kChunkEvents];  // at - the bucket's start
+    Body body[kChunkEvents];
   };
   struct Bucket {
     Chunk* head = nullptr;
     Chunk* tail = nullptr;
     std::size_t size = 0;
+    Time start = 0;  // the first time the bucket spans, once it has an event
   };
+  static Event load(const Chunk& c, std::size_t i, Time start) {
+    if constexpr (kSplit) {
+      Event e;
+      static_cast<Body&>(e) = c.body[i];
+      e.at = start + Time{c.offset[i]};
+      return e;
+    } else {
+      return c.body[i];
+    }
+  }
 
   // Once nothing is pending, a wave's chunks go back to the system (and the gathered bucket's
   // room): the report that follows a run needs that memory more than the next wave.
@@ -180,7 +213,9 @@ class EventQueue {
     }
   }
 
-  void append(Bucket& bucket, const Event& e) {
+  void append(Bucket& bucket, Time start, const Event& e) {
+    if (bucket.head == nullptr) bucket.start = start;
+    assert(bucket.start == start);
     Chunk* c = bucket.tail;
     if (c == nullptr || c->count == kChunkEvents) {
       Chunk* fresh;
@@ -195,7 +230,8 @@ class EventQueue {
       (c == nullptr ? bucket.head : c->next) = fresh;
       bucket.tail = c = fresh;
     }
-    c->events[c->count++] = e;
+    c->offset[c->count] = static_cast<std::uint16_t>(e.at - start);
+    c->body[c->count++] = e;
     ++bucket.size;
   }
 
@@ -219,7 +255,7 @@ class EventQueue {
     assert(current_.empty());
     std::size_t in_chunks = 0;
     chunks_.clear();
-    if (bucket.head != nullptr && (bucket.head->events[0].at >> shift_) == tb) {
+    if (bucket.head != nullptr && bucket.start == (tb << shift_)) {
       in_chunks = bucket.size;
       for (Chunk* c = bucket.head; c != nullptr; c = c->next) chunks_.push_back(c);
       bucket = Bucket{};
@@ -239,7 +275,9 @@ class EventQueue {
     } else {
       // A small one (a join phase's bucket holds about five events) is gathered straight into
       // place, by insertion: std::sort's set-up cost more than the sorting of so few.
-      for (Chunk* c : chunks_) current_.insert(current_.end(), c->events, c->events + c->count);
+      const Time start = tb << shift_;
+      for (Chunk* c : chunks_)
+        for (std::size_t i = 0; i < c->count; ++i) current_.push_back(load(*c, i, start));
       while (!far_.empty() && (far_.front().at >> shift_) == tb) {
         std::pop_heap(far_.begin(), far_.end(), later_first);
         current_.push_back(far_.back());
@@ -267,8 +305,8 @@ class EventQueue {
   // the three-field comparison sorts the bucket.
   void sort_by_keys(Time start, std::size_t in_chunks) {
     const std::size_t n = in_chunks + extra_.size();
-    auto event = [&](std::size_t i) -> const Event& {
-      return i < in_chunks ? chunks_[i / kChunkEvents]->events[i % kChunkEvents]
+    auto event = [&](std::size_t i) -> Event {
+      return i < in_chunks ? load(*chunks_[i / kChunkEvents], i % kChunkEvents, start)
                            : extra_[i - in_chunks];
     };
     const int index_bits = std::max(1, static_cast<int>(std::bit_width(n)));

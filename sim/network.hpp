@@ -211,7 +211,18 @@ class Network {
   // cost a cache miss per link.
   template <typename F>
   void for_each_link_pair(F&& f) const {
-    const LinkBuckets b = link_buckets();
+    for_each_link_pair(link_buckets(), f);
+  }
+  // The live links by lower end: ends[start[lo] .. start[lo + 1]) holds, sorted, higher << 1 |
+  // (1 where the higher end holds the link), one entry per link end. Built once, they can be
+  // walked more than once (to count before filling).
+  struct LinkBuckets {
+    std::vector<std::uint64_t> start;
+    std::vector<std::uint32_t> ends;
+  };
+  LinkBuckets link_buckets() const;
+  template <typename F>
+  static void for_each_link_pair(const LinkBuckets& b, F&& f) {
     for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo) {
       const std::uint32_t* it = b.ends.data() + b.start[lo];
       const std::uint32_t* const last = b.ends.data() + b.start[lo + 1];
@@ -247,8 +258,9 @@ class Network {
   // the copies of one flood, or the hops of one JOIN_REQ, share; a packet that does not fit (a
   // field this form lacks, such as an address list, or a ref beside a degree, flags or text) is
   // parked whole in a side table and the event names its slot.
-  struct Event {
-    Time at = 0;
+  // A bucket of the queue keeps an event's body and its time within the bucket (26 bytes), the
+  // gathered bucket and the far heap whole events.
+  struct EventBody {
     std::uint64_t seq : 40 = 0;  // a sender's counter: 10^12 sends, days of simulation
     Kind kind : 3 = Kind::Packet;
     std::uint8_t served : 1 = 0;  // with a service time: waited for its node and is handled now
@@ -260,11 +272,15 @@ class Network {
     std::uint32_t conn = 0;  // the connection, as conn_form says
     // Packet, Timer: payload slot; Parked, ParkedTimer: parked slot; Join: entry; Say: text slot.
     std::uint32_t arg = 0;
+  };
+  struct Event : EventBody {
+    using Body = EventBody;
+    Time at = 0;
 
     void set_conn(std::uint32_t from, ConnId c);
     ConnId conn_id() const;
   };
-  static_assert(sizeof(Event) == 32, "an event is half a cache line");
+  static_assert(sizeof(EventBody) == 24 && sizeof(Event) == 32, "an event is half a cache line");
   // What a compact packet carries besides its type and hops (a timer: its key in `id`), held once
   // for every pending event that names it.
   struct Payload {
@@ -312,14 +328,6 @@ class Network {
   std::uint64_t packet_id(const Event& e) const {
     return e.kind == Kind::Packet ? payloads_[e.arg].id : parked_[e.arg].id;
   }
-
-  // The live links by lower end: ends[start[lo] .. start[lo + 1]) holds, sorted, higher << 1 |
-  // (1 where the higher end holds the link), one entry per link end.
-  struct LinkBuckets {
-    std::vector<std::uint64_t> start;
-    std::vector<std::uint32_t> ends;
-  };
-  LinkBuckets link_buckets() const;
 
   void push(std::uint32_t sender, Time at, Event& e);
   // Sends `packet` from `from` to `to` over `conn`; a packet that must be parked is moved from

@@ -19,6 +19,33 @@ struct TestEvent {
   int tag = 0;
 };
 
+// An event the queue keeps in a bucket as its body and its time within the bucket, as the
+// simulator's is kept.
+struct TestEventBody {
+  std::uint32_t sender = 0;
+  std::uint64_t seq = 0;
+  int tag = 0;
+};
+struct SplitTestEvent : TestEventBody {
+  using Body = TestEventBody;
+  Time at = 0;
+};
+
+template <typename E>
+E make_event(Time at, std::uint32_t sender, std::uint64_t seq, int tag) {
+  E e;
+  e.at = at;
+  e.sender = sender;
+  e.seq = seq;
+  e.tag = tag;
+  return e;
+}
+
+template <typename E>
+class EventQueueOf : public ::testing::Test {};
+using EventTypes = ::testing::Types<TestEvent, SplitTestEvent>;
+TYPED_TEST_SUITE(EventQueueOf, EventTypes);
+
 std::vector<int> drain_tags(EventQueue<TestEvent>& q) {
   std::vector<int> order;
   TestEvent e;
@@ -68,9 +95,10 @@ TEST(EventQueue, EventsPushedAtTheCurrentInstantSortIntoIt) {
 
 // The calendar queue against a plain sorted reference on random pushes and pops, the window
 // wrapping many times, with one-microsecond and wider buckets, some events beyond the window.
+template <typename E>
 void check_against_reference(int shift) {
-  EventQueue<TestEvent> q(4096, shift);
-  std::vector<TestEvent> ref;
+  EventQueue<E> q(4096, shift);
+  std::vector<E> ref;
   Rng rng(42 + shift);
   Time now = 0;
   int tag = 0;
@@ -81,15 +109,17 @@ void check_against_reference(int shift) {
       const Time delay = rng.chance(0.05)  ? static_cast<Time>(rng.below(500000))
                          : rng.chance(0.1) ? 0
                                            : static_cast<Time>(rng.below(3000));
-      TestEvent e{now + delay, static_cast<std::uint32_t>(rng.below(8)), rng.next(), ++tag};
+      const E e =
+          make_event<E>(now + delay, static_cast<std::uint32_t>(rng.below(8)), rng.next(), ++tag);
       q.push(e);
       ref.push_back(e);
     }
     if (!ref.empty() && rng.chance(0.6)) {
       // What upcoming() shows for prefetching is pending: a bucket's lone event is not shown
       // once popped, nor lost when a second joins it.
-      q.upcoming(3, [&](const TestEvent& e) {
-        ASSERT_TRUE(std::any_of(ref.begin(), ref.end(), [&](auto& r) { return r.tag == e.tag; }))
+      q.upcoming(3, [&](const E& e) {
+        ASSERT_TRUE(std::any_of(ref.begin(), ref.end(),
+                                [&](auto& r) { return r.tag == e.tag && r.at == e.at; }))
             << "upcoming() shows event " << e.tag << ", which is not pending";
       });
       auto it =
@@ -97,49 +127,55 @@ void check_against_reference(int shift) {
       want.push_back(it->tag);
       ASSERT_EQ(q.next_time(), it->at);
       now = it->at;
+      const Time at = it->at;
       ref.erase(it);
-      TestEvent e;
+      E e;
       q.pop(e);
       got.push_back(e.tag);
+      ASSERT_EQ(e.at, at);
     }
   }
   EXPECT_EQ(got, want);
   EXPECT_EQ(q.size(), ref.size());
 }
 
-TEST(EventQueue, MatchesASortedReferenceWithMicrosecondBuckets) {
-  check_against_reference(0);
+TYPED_TEST(EventQueueOf, MatchesASortedReferenceWithMicrosecondBuckets) {
+  check_against_reference<TypeParam>(0);
 }
-TEST(EventQueue, MatchesASortedReferenceWithWideBuckets) {
-  check_against_reference(6);
+TYPED_TEST(EventQueueOf, MatchesASortedReferenceWithWideBuckets) {
+  check_against_reference<TypeParam>(6);
+}
+TYPED_TEST(EventQueueOf, MatchesASortedReferenceWithTheWidestBuckets) {
+  check_against_reference<TypeParam>(10);
 }
 
 // A flood's wave: buckets of thousands of events (many chunks each), each event handled pushing
 // more, the queue drained empty (its spare chunks released) and a second wave after it; the order
 // must be the sorted order throughout, and upcoming() must show the events due next.
-TEST(EventQueue, WavesOfManyEventsPerBucketKeepTheOrder) {
-  EventQueue<TestEvent> q(1 << 16, 6);
+TYPED_TEST(EventQueueOf, WavesOfManyEventsPerBucketKeepTheOrder) {
+  using E = TypeParam;
+  EventQueue<E> q(1 << 16, 6);
   Rng rng(7);
   int tag = 0;
-  auto later = [](const TestEvent& a, const TestEvent& b) { return earlier(b, a); };
+  auto later = [](const E& a, const E& b) { return earlier(b, a); };
   for (int wave = 0; wave < 2; ++wave) {
     const Time start = wave * Time{1'000'000};
-    std::priority_queue<TestEvent, std::vector<TestEvent>, decltype(later)> ref(later);
+    std::priority_queue<E, std::vector<E>, decltype(later)> ref(later);
     auto push = [&](Time at) {
-      TestEvent e{at, static_cast<std::uint32_t>(rng.below(1000)), rng.next(), ++tag};
+      const E e = make_event<E>(at, static_cast<std::uint32_t>(rng.below(1000)), rng.next(), ++tag);
       q.push(e);
       ref.push(e);
     };
     for (int k = 0; k < 20; ++k) push(start + static_cast<Time>(rng.below(100)));
     std::size_t handled = 0, shown_count = 0;
-    TestEvent e;
+    E e;
     while (!q.empty()) {
-      const TestEvent next = ref.top();
+      const E next = ref.top();
       ref.pop();
       // A pending event (the next, or while its bucket is not yet gathered one of the next
       // bucket's; nothing from beyond the ring's window), read from the chunks in place.
       Time shown = -1;
-      q.upcoming(1, [&](const TestEvent& u) { shown = u.at; });
+      q.upcoming(1, [&](const E& u) { shown = u.at; });
       if (shown >= 0) {
         ASSERT_GE(shown, next.at);
         ASSERT_LT(shown, next.at + 3000);
@@ -147,6 +183,7 @@ TEST(EventQueue, WavesOfManyEventsPerBucketKeepTheOrder) {
       }
       q.pop(e);
       ASSERT_EQ(e.tag, next.tag);
+      ASSERT_EQ(e.at, next.at);
       ++handled;
       // Each of the first 15,000 events of a wave sends two more 500-3,000 us later: buckets of
       // thousands of events.
@@ -165,29 +202,31 @@ TEST(EventQueue, WavesOfManyEventsPerBucketKeepTheOrder) {
 // As the simulator numbers them: each sender counts its own events, so one sender's events in a
 // bucket are pushed in the order of their counters (a large bucket is sorted by time and sender
 // alone, relying on that), with many ties of (time, sender) and the scenario's sender among them.
-TEST(EventQueue, LargeBucketsOfCountedSendersKeepTheOrder) {
-  EventQueue<TestEvent> q(1 << 16, 10);
+TYPED_TEST(EventQueueOf, LargeBucketsOfCountedSendersKeepTheOrder) {
+  using E = TypeParam;
+  EventQueue<E> q(1 << 16, 10);
   Rng rng(11);
-  auto later = [](const TestEvent& a, const TestEvent& b) { return earlier(b, a); };
-  std::priority_queue<TestEvent, std::vector<TestEvent>, decltype(later)> ref(later);
+  auto later = [](const E& a, const E& b) { return earlier(b, a); };
+  std::priority_queue<E, std::vector<E>, decltype(later)> ref(later);
   std::vector<std::uint64_t> counter(41, 0);
   int tag = 0;
   auto push = [&](Time at) {
     const std::size_t s = rng.below(counter.size());
     const std::uint32_t sender = s == 40 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(s * 977);
-    TestEvent e{at, sender, ++counter[s], ++tag};
+    const E e = make_event<E>(at, sender, ++counter[s], ++tag);
     q.push(e);
     ref.push(e);
   };
   // Buckets are 1,024 us wide; eight distinct times a bucket make ties of (time, sender) common.
   for (int k = 0; k < 5000; ++k) push(static_cast<Time>(rng.below(8)) * 128);
-  TestEvent e;
+  E e;
   std::size_t handled = 0;
   while (!q.empty()) {
-    const TestEvent next = ref.top();
+    const E next = ref.top();
     ref.pop();
     q.pop(e);
     ASSERT_EQ(e.tag, next.tag);
+    ASSERT_EQ(e.at, next.at);
     if (++handled <= 20'000) {
       push(e.at + 2048 + static_cast<Time>(rng.below(8)) * 128);
       if (handled % 3 == 0) push(e.at + 3072 + static_cast<Time>(rng.below(4)) * 256);

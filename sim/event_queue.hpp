@@ -89,7 +89,7 @@ class EventQueue {
   // Largest number of events ever pending at once (memory high-water mark).
   std::size_t peak() const { return peak_; }
 
-  void push(const Event& e) {
+  [[gnu::always_inline]] void push(const Event& e) {
     assert(e.at >= now_);
     const Time eb = e.at >> shift_;
     if (eb == cur_) {
@@ -249,7 +249,10 @@ class EventQueue {
 
   // Moves to the next bucket with events and gathers them, sorted, into `current_`.
   void advance() {
-    const Time tb = next_time() >> shift_;
+    // The next bucket with events: the ring's next, or the far heap's earliest if that is sooner.
+    const std::size_t next = next_bucket();
+    Time tb = next == kNone ? kNever : ring_[next].start >> shift_;
+    if (!far_.empty()) tb = std::min(tb, far_.front().at >> shift_);
     const std::size_t b = static_cast<std::size_t>(tb) & mask_;
     Bucket& bucket = ring_[b];
     assert(current_.empty());
@@ -276,6 +279,7 @@ class EventQueue {
       // A small one (a join phase's bucket holds about five events) is gathered straight into
       // place, by insertion: std::sort's set-up cost more than the sorting of so few.
       const Time start = tb << shift_;
+      current_.reserve(in_chunks);
       for (Chunk* c : chunks_)
         for (std::size_t i = 0; i < c->count; ++i) current_.push_back(load(*c, i, start));
       while (!far_.empty() && (far_.front().at >> shift_) == tb) {

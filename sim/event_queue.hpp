@@ -315,15 +315,24 @@ class EventQueue {
     };
     const int index_bits = std::max(1, static_cast<int>(std::bit_width(n)));
     std::uint32_t senders = 0;  // the bits any sender has
-    for (std::size_t i = 0; i < n; ++i) senders |= event(i).sender;
+    for (const Chunk* c : chunks_)
+      for (std::size_t k = 0; k < c->count; ++k) senders |= c->body[k].sender;
+    for (const Event& e : extra_) senders |= e.sender;
     const int sender_bits = std::bit_width(senders);
     current_.resize(n);
     if (shift_ + sender_bits + index_bits <= 64) {
       keys_.resize(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const Event& e = event(i);
-        keys_[i] = (static_cast<std::uint64_t>(e.at - start) << (sender_bits + index_bits)) |
-                   (static_cast<std::uint64_t>(e.sender) << index_bits) | i;
+      auto key = [&](std::uint64_t offset, std::uint32_t sender, std::size_t i) {
+        return (offset << (sender_bits + index_bits)) |
+               (static_cast<std::uint64_t>(sender) << index_bits) | i;
+      };
+      std::size_t i = 0;
+      for (const Chunk* c : chunks_)
+        for (std::size_t k = 0; k < c->count; ++k, ++i)
+          keys_[i] = key(c->offset[k], c->body[k].sender, i);
+      for (const Event& e : extra_) {
+        keys_[i] = key(static_cast<std::uint64_t>(e.at - start), e.sender, i);
+        ++i;
       }
       // Least significant digit first, each pass stable, over the time and sender bits only: the
       // place in push order is already the order of equal (time, sender).

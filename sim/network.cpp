@@ -535,7 +535,7 @@ bool Network::step() {
   // next event is often in a later bucket: in the join phase a bucket holds less than one event.
   if (queue_.size() <= kPrefetchOnPushUpTo) {
     bool first = true;
-    queue_.upcoming(2, [&](const Event& next) {
+    queue_.upcoming(2, [&](const EventBody& next, Time) {
       if (first) {
         __builtin_prefetch(nodes_[next.dest].links().data());
         first = false;

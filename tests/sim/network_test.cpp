@@ -117,9 +117,9 @@ void check_against_reference(int shift) {
     if (!ref.empty() && rng.chance(0.6)) {
       // What upcoming() shows for prefetching is pending: a bucket's lone event is not shown
       // once popped, nor lost when a second joins it.
-      q.upcoming(3, [&](const E& e) {
+      q.upcoming(3, [&](const auto& e, Time at) {
         ASSERT_TRUE(std::any_of(ref.begin(), ref.end(),
-                                [&](auto& r) { return r.tag == e.tag && r.at == e.at; }))
+                                [&](auto& r) { return r.tag == e.tag && r.at == at; }))
             << "upcoming() shows event " << e.tag << ", which is not pending";
       });
       auto it =
@@ -175,7 +175,7 @@ TYPED_TEST(EventQueueOf, WavesOfManyEventsPerBucketKeepTheOrder) {
       // A pending event (the next, or while its bucket is not yet gathered one of the next
       // bucket's; nothing from beyond the ring's window), read from the chunks in place.
       Time shown = -1;
-      q.upcoming(1, [&](const E& u) { shown = u.at; });
+      q.upcoming(1, [&](const auto&, Time at) { shown = at; });
       if (shown >= 0) {
         ASSERT_GE(shown, next.at);
         ASSERT_LT(shown, next.at + 3000);

@@ -253,13 +253,13 @@ class Network {
   // is always the event's sender (far_end), so only the opener's own 32-bit id travels.
   enum class ConnForm : std::uint8_t { Own, Opened, OneShot };
   // One pending event in 32 bytes, 26 while it waits in a bucket: a flood keeps millions pending,
-  // so each byte of an event is megabytes. In the simulator every address is a simulated one, so a packet travels as node
-  // indices and a handle to its payload (id, origin, degree or ref, flags, interned text), which
-  // the copies of one flood, or the hops of one JOIN_REQ, share; a packet that does not fit (a
-  // field this form lacks, such as an address list, or a ref beside a degree, flags or text) is
-  // parked whole in a side table and the event names its slot.
-  // A bucket of the queue keeps an event's body and its time within the bucket (24 + 2 bytes);
-  // the gathered bucket and the far heap keep whole events.
+  // so each byte of an event is megabytes. In the simulator every address is a simulated one, so a
+  // packet travels as node indices and a handle to its payload (id, origin, degree or ref, flags,
+  // interned text), which the copies of one flood, or the hops of one JOIN_REQ, share; a packet
+  // that does not fit (a field this form lacks, such as an address list, or a ref beside a degree,
+  // flags or text) is parked whole in a side table and the event names its slot. A bucket of the
+  // queue keeps an event's body and its time within the bucket (24 + 2 bytes); the gathered bucket
+  // and the far heap keep whole events.
   struct EventBody {
     std::uint64_t seq : 40 = 0;  // a sender's counter: 10^12 sends, days of simulation
     Kind kind : 3 = Kind::Packet;

@@ -58,7 +58,8 @@ void Node::on_message(Time now, ConnId conn, const Packet& packet, EffectSink& o
 
 void Node::flood(const Packet& packet, ConnId except, EffectSink& out) {
   for (const Link& l : links_)
-    if (except == 0 || l.conn != except) out.send(l.conn, peer_address(l), packet);
+    if (const ConnId c = conn_of(l); except == 0 || c != except)
+      out.send(c, peer_address(l), packet);
 }
 
 }  // namespace p2p

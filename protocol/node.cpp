@@ -102,15 +102,20 @@ const Link* Node::find_link(ConnId conn) const {
   // Every packet asks this: a search without branches on the comparisons, which a random
   // connection would mispredict half the time. It narrows to the last link whose conn is at most
   // `conn` (or the first link), then checks it.
-  std::size_t n = links_.size();
-  if (n == 0) return nullptr;
-  const Link* base = links_.data();
-  while (n > 1) {
-    const std::size_t half = n / 2;
-    base = ConnId{base[half].conn} <= conn ? base + half : base;
-    n -= half;
-  }
-  return ConnId{base->conn} == conn ? base : nullptr;
+  const auto search = [&](auto id_of) -> const Link* {
+    std::size_t n = links_.size();
+    if (n == 0) return nullptr;
+    const Link* base = links_.data();
+    while (n > 1) {
+      const std::size_t half = n / 2;
+      base = id_of(base[half]) <= conn ? base + half : base;
+      n -= half;
+    }
+    return id_of(*base) == conn ? base : nullptr;
+  };
+  if (escapes_) [[unlikely]]
+    return search([this](const Link& l) { return conn_of(l); });
+  return search([](const Link& l) { return l.unescaped_conn(); });
 }
 
 const Link* Node::find_peer(const Address& peer) const {
@@ -132,26 +137,49 @@ bool Node::below_cap() const {
 
 void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
-                             [](const Link& l, ConnId c) { return l.conn < c; });
-  it = links_.insert(it, Link{conn, config_->book->hold(peer)});
+                             [this](const Link& l, ConnId c) { return conn_of(l) < c; });
+  Link link{0, config_->book->hold(peer)};
+  link.code = Link::encode(conn, link.peer);
+  if (link.code == Link::kEscaped) {
+    // An id without a code of its own waits in the escape table's first free slot.
+    if (!escapes_) escapes_ = std::make_unique<std::vector<ConnId>>();
+    std::vector<ConnId>& table = *escapes_;
+    const auto free = std::find(table.begin(), table.end(), ConnId{0});
+    link.code |= static_cast<std::uint32_t>(free - table.begin());
+    if (free == table.end())
+      table.push_back(conn);
+    else
+      *free = conn;
+  }
+  it = links_.insert(it, link);
   out.note(NoteKind::LinkUp, peer, 0);
   NodeContext ctx(*this, out, now);
   config_->rule->on_link_up(ctx, *it);
 }
 
 void Node::drop_link(const Link* link, EffectSink& out) {
+  const Address peer = peer_address(*link);
+  const ConnId conn = conn_of(*link);
+  unlink(link);
+  out.close(conn, peer);
+  out.note(NoteKind::LinkDown, peer, 0);
+}
+
+void Node::unlink(const Link* link) {
   const Link l = *link;
-  const Address peer = peer_address(l);
   links_.erase(link);
   config_->book->release(l.peer);
-  out.close(l.conn, peer);
-  out.note(NoteKind::LinkDown, peer, 0);
+  if (!l.escaped()) return;
+  std::vector<ConnId>& table = *escapes_;
+  table[l.slot()] = 0;
+  while (!table.empty() && table.back() == 0) table.pop_back();
+  if (table.empty()) escapes_.reset();
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   const PeerId skip = skip_peer == nullptr ? kNoPeer : config_->book->find(*skip_peer);
   auto usable = [&](const Link& l) {
-    return l.conn != skip_conn && (skip == kNoPeer || l.peer != skip);
+    return conn_of(l) != skip_conn && (skip == kNoPeer || l.peer != skip);
   };
   // One pass notes where the unusable links are (usually none or one: the link a request came
   // over); the chosen usable link's place then follows from them without a second pass.
@@ -238,10 +266,8 @@ void Node::on_closed_in(Time now, const Closed& in, EffectSink& out) {
     config_->rule->on_conn_closed(ctx, in.conn);
     return;
   }
-  const PeerId id = link->peer;
   const Address peer = peer_address(*link);
-  links_.erase(link);
-  config_->book->release(id);
+  unlink(link);
   out.note(NoteKind::LinkDown, peer, 0);
   config_->rule->on_link_lost(ctx);
 }
@@ -298,10 +324,11 @@ void Node::on_leave(Time now, EffectSink& out) {
   for (const Link& l : links_) {
     const Address peer = peer_address(l);
     config_->book->release(l.peer);
-    out.close(l.conn, peer);
+    out.close(conn_of(l), peer);
     out.note(NoteKind::LinkDown, peer, 0);
   }
   links_.clear();
+  escapes_.reset();
   NodeContext ctx(*this, out, now);
   config_->rule->on_leave(ctx);
   rule_state_.reset();

@@ -23,28 +23,41 @@
 
 namespace p2p {
 
-// A connection id kept as two 32-bit halves, so that a Link is 12 bytes with 4-byte alignment and
-// no packing (a packed 8-byte member would be read through misaligned references). It reads and
-// writes as a ConnId.
-class ConnField {
- public:
-  constexpr ConnField(ConnId c = 0)  // NOLINT: converts implicitly, as the ConnId it holds
-      : lo_(static_cast<std::uint32_t>(c)), hi_(static_cast<std::uint32_t>(c >> 32)) {}
-  constexpr operator ConnId() const { return (ConnId{hi_} << 32) | lo_; }  // NOLINT
-
- private:
-  std::uint32_t lo_;
-  std::uint32_t hi_;
-};
-
-// A lasting connection to a neighbour, and the neighbour named by its id in the node's PeerBook
-// (Node::peer_address gives its listening address). Twelve bytes, so that a node holds several
-// inline.
+// A lasting connection to a neighbour: the neighbour, named by its id in the node's PeerBook
+// (Node::peer_address gives its listening address), and the connection, held as a 32-bit code
+// (Node::conn_of gives its ConnId back). Eight bytes, so that a node holds a dozen inline.
+//
+// The code holds, by its top bits:
+//   0xxx  the node's own connection numbers below 2^31, as they are;
+//   10xx  a driver's id for a connection the neighbour opened, kDriverConnBit | peer << 32 | n
+//         with n below 2^30: the simulator's form, naming the opener and its own number;
+//   11xx  any other id (the TCP transport's numbers for inbound connections, a connection whose
+//         opener claimed another's address): the slot of the node's escape table that holds it.
+// The first two decode without a branch, so that a search over a node's links stays branchless
+// while the node has no escaped link.
 struct Link {
-  ConnField conn = 0;
+  std::uint32_t code = 0;
   PeerId peer = kNoPeer;
+
+  static constexpr std::uint32_t kDriver = 0x80000000u;
+  static constexpr std::uint32_t kEscaped = 0xC0000000u;
+  // The code of `conn` on a link to `peer`, or kEscaped when the id has no code of its own.
+  static constexpr std::uint32_t encode(ConnId conn, PeerId peer) {
+    if (!is_driver_conn(conn)) return conn < kDriver ? static_cast<std::uint32_t>(conn) : kEscaped;
+    const ConnId rest = conn & ~kDriverConnBit;
+    if ((rest >> 32) == peer && (rest & 0xFFFFFFFFu) < (kEscaped & ~kDriver))
+      return kDriver | static_cast<std::uint32_t>(rest);
+    return kEscaped;
+  }
+  bool escaped() const { return (code & kEscaped) == kEscaped; }
+  std::uint32_t slot() const { return code & ~kEscaped; }
+  // The id, for a link whose code is not escaped.
+  ConnId unescaped_conn() const {
+    const ConnId driver = ConnId{0} - (code >> 31);
+    return (driver & (kDriverConnBit | ConnId{peer} << 32)) | (code & ~kDriver);
+  }
 };
-static_assert(sizeof(Link) == 12 && alignof(Link) == 4);
+static_assert(sizeof(Link) == 8 && alignof(Link) == 4);
 
 // A node's links, sorted by conn: up to kInline of them inside the node itself, so that the
 // cache lines that bring in a node bring its links too (a simulated node is touched in random
@@ -54,7 +67,7 @@ static_assert(sizeof(Link) == 12 && alignof(Link) == 4);
 // list is 4 bytes and its inline places.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 14;
+  static constexpr std::uint32_t kInline = 13;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -146,6 +159,12 @@ class alignas(64) Node {
   bool linked_to(const Address& peer) const;
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }
+  // The id of `link`'s connection (`link` one of links()).
+  ConnId conn_of(const Link& link) const {
+    if (link.escaped()) [[unlikely]]
+      return (*escapes_)[link.slot()];
+    return link.unescaped_conn();
+  }
   // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
   std::span<const std::uint64_t> outstanding() const {
     return pending_ ? std::span<const std::uint64_t>(*pending_) : std::span<const std::uint64_t>();
@@ -175,6 +194,8 @@ class alignas(64) Node {
   const Link* find_peer(const Address& peer) const;
   void add_link(Time now, ConnId conn, const Address& peer, EffectSink& out);
   void drop_link(const Link* link, EffectSink& out);
+  // Removes `link` from links_, with its escape slot and its hold on the peer's id.
+  void unlink(const Link* link);
   ConnId allocate_conn() { return ++last_conn_; }
   bool below_cap() const;
   // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.
@@ -201,10 +222,13 @@ class alignas(64) Node {
   SeenSet seen_;
   std::unique_ptr<std::vector<std::uint64_t>> pending_;
   std::unique_ptr<RuleState> rule_state_;
+  // The ids of the links whose code is escaped, by slot (0: a free slot); allocated only for a
+  // node that has had one.
+  std::unique_ptr<std::vector<ConnId>> escapes_;
 };
-// Four cache lines with fourteen links inline and the last 16 bytes free for a driver's own
+// Three cache lines with thirteen links inline and the last 8 bytes free for a driver's own
 // counters: nodes are touched in random order, so a node's size is the memory a simulated packet
 // reads.
-static_assert(sizeof(Node) == 256);
+static_assert(sizeof(Node) == 192);
 
 }  // namespace p2p

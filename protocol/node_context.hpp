@@ -24,6 +24,8 @@ class NodeContext {
   bool linked_to(const Address& peer) const { return node_.linked_to(peer); }
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address address_of(const Link& link) const { return node_.peer_address(link); }
+  // The id of `link`'s connection (`link` one of links()).
+  ConnId conn_of(const Link& link) const { return node_.conn_of(link); }
   const Link* find_link(ConnId conn) const { return node_.find_link(conn); }
   // Fewer links than the cap (always true without one).
   bool below_cap() const { return node_.below_cap(); }
@@ -55,10 +57,10 @@ class NodeContext {
   // --- effects
   // A packet passed as an rvalue is moved into the effect, an lvalue copied.
   void send(const Link& link, Packet&& packet) {
-    out_.send(link.conn, node_.peer_address(link), std::move(packet));
+    out_.send(node_.conn_of(link), node_.peer_address(link), std::move(packet));
   }
   void send(const Link& link, const Packet& packet) {
-    out_.send(link.conn, node_.peer_address(link), packet);
+    out_.send(node_.conn_of(link), node_.peer_address(link), packet);
   }
   void send(ConnId conn, const Address& peer, Packet&& packet) {
     out_.send(conn, peer, std::move(packet));

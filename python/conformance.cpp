@@ -112,7 +112,7 @@ std::vector<std::pair<int, int>> forwarded_hops(const std::string& spec, int max
     req.hops = static_cast<std::uint8_t>(hops);
     req.degree = 3;
     std::vector<ConnId> over{kDriverConnBit | 1};
-    if (node.degree() > 0) over.push_back(node.links()[0].conn);
+    if (node.degree() > 0) over.push_back(node.conn_of(node.links()[0]));
     for (ConnId conn : over) {
       Effects sent;
       node.on_packet(2, conn, req, sent);

@@ -35,7 +35,7 @@ struct LinkView {
 };
 
 LinkView view_of(const NodeContext& n, const Link& l) {
-  return {sim::index_of(n.address_of(l)), l.conn};
+  return {sim::index_of(n.address_of(l)), n.conn_of(l)};
 }
 
 // A JOIN_REQ as a Python rule sees it (a copy: the rule cannot change the packet).

@@ -181,7 +181,7 @@ void Network::crash(std::uint32_t node, Time detection) {
   if (!alive(node)) return;
   ++counters_.crashes;
   for (const Link& l : nodes_[node].links()) {
-    const auto [to, conn] = far_end(node, l.conn, l.peer);
+    const auto [to, conn] = far_end(node, nodes_[node].conn_of(l), l.peer);
     if (to >= nodes_.size()) continue;
     Event e;
     e.kind = Kind::Closed;

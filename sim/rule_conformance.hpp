@@ -155,7 +155,7 @@ TEST_P(RuleConformance, TheHopLimitIsRespected) {
       req.hops = hops;
       req.degree = 3;
       std::vector<p2p::ConnId> over{p2p::kDriverConnBit | 1};
-      if (node.degree() > 0) over.push_back(node.links()[0].conn);
+      if (node.degree() > 0) over.push_back(node.conn_of(node.links()[0]));
       for (p2p::ConnId conn : over) {
         p2p::Effects out;
         node.on_packet(2, conn, req, out);

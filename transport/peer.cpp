@@ -192,7 +192,7 @@ bool Peer::make_inbound_room(const std::string& newcomer) {
   if (inbound < inbound_cap() && live < options_.max_sessions) return true;
   if (inbound == 0) return false;
   std::vector<ConnId> linked;
-  for (const Link& l : node_->links()) linked.push_back(l.conn);
+  for (const Link& l : node_->links()) linked.push_back(node_->conn_of(l));
   std::sort(linked.begin(), linked.end());
   std::vector<InboundCandidate> candidates;
   for (const auto& [serial, s] : sessions_) {

@@ -42,7 +42,7 @@ TEST(Spoofer, ItsMessageIsDeliveredAsTheVictims) {
   conformance::give_links(honest, 1);
   ASSERT_EQ(honest.degree(), 1u);
   out.clear();
-  honest.on_packet(11 * kSecond, honest.links()[0].conn, sent[0], out);
+  honest.on_packet(11 * kSecond, honest.conn_of(honest.links()[0]), sent[0], out);
   const Deliver* d = nullptr;
   for (const Effect& e : out)
     if (const auto* x = std::get_if<Deliver>(&e)) d = x;

@@ -381,7 +381,7 @@ TEST(SignedJoins, HyParViewNeighborRequestsAndTheirAnswersAreSigned) {
   // The entry drops its side, then hears the request: unsigned it is refused, signed it answers
   // with a JOIN_ACK signed for the asker.
   t.out.clear();
-  t.entry->on_closed(2, t.entry->links()[0].conn, t.out);
+  t.entry->on_closed(2, t.entry->conn_of(t.entry->links()[0]), t.out);
   ASSERT_EQ(t.entry->degree(), 0u);
   Packet unsigned_ = neighbor;
   unsigned_.body.clear();

@@ -57,7 +57,7 @@ int duplicate_accepts(const char* rule) {
     give_links(node, 1);
     Effects out;
     const Link link = node.links()[0];
-    node.on_packet(0, link.conn, join_req(node.peer_address(link), 3, 555), out);
+    node.on_packet(0, node.conn_of(link), join_req(node.peer_address(link), 3, 555), out);
     accepted += static_cast<int>(of_type<Open>(out).size());
   }
   return accepted;
@@ -153,7 +153,7 @@ TEST(JoinFix, PassedOnRequestKeepsItsIdAndCountsItsHops) {
   Node node(addr(2), cfg, 1);
   give_links(node, 2);  // full: must pass on
   Effects out;
-  node.on_packet(0, node.links()[0].conn, join_req(addr(50), 5, 777), out);
+  node.on_packet(0, node.conn_of(node.links()[0]), join_req(addr(50), 5, 777), out);
   const auto sends = of_type<Send>(out);
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0].packet.id, 777u) << "the seed renames it, so an answer could not name it";
@@ -188,7 +188,7 @@ std::size_t copies_sent(const char* rule) {
   m.type = PacketType::Message;
   m.origin = addr(77);
   m.id = 31337;
-  const ConnId from = node.links()[1].conn;
+  const ConnId from = node.conn_of(node.links()[1]);
   node.on_packet(0, from, m, out);
   for (const Send& s : of_type<Send>(out))
     if (rule != std::string("seed")) {
@@ -337,7 +337,7 @@ TEST(Rule, MetropolisMoveIsTakenWithDegreeRatioElseBouncedBack) {
     Effects out;
     Packet p = join_req(addr(9000), 3, i);
     p.degree = 2;  // the proposer has 2 links, we have 8: the move is taken with 2/8
-    const ConnId from = node.links()[4].conn;
+    const ConnId from = node.conn_of(node.links()[4]);
     node.on_packet(0, from, p, out);
     const auto sends = of_type<Send>(out);
     ASSERT_EQ(sends.size(), 1u);
@@ -362,7 +362,7 @@ TEST(Rule, BouncedRequestContinuesFromItsHolderWithoutATest) {
     Packet p = join_req(addr(9000), 3, i);
     p.degree = 1;
     p.flags = kBounced;
-    node.on_packet(0, node.links()[0].conn, p, out);
+    node.on_packet(0, node.conn_of(node.links()[0]), p, out);
     const auto sends = of_type<Send>(out);
     ASSERT_EQ(sends.size(), 1u);
     EXPECT_EQ(sends[0].packet.flags & kBounced, 0);
@@ -449,7 +449,7 @@ TEST(MinConnections, LosingALinkBelowTheMinimumAsksAtOnce) {
   // Losing a link now is a new shortfall: the node asks through its remaining neighbour at once,
   // without waiting for any timer, and arms a retry for it.
   const Time now = retry.at + kSecond;
-  node.on_closed(now, node.links()[0].conn, out);
+  node.on_closed(now, node.conn_of(node.links()[0]), out);
   ASSERT_EQ(node.degree(), 1u);
   const auto sends = of_type<Send>(out);
   ASSERT_EQ(sends.size(), 1u);
@@ -573,7 +573,7 @@ TEST(HyParView, ForwardJoinLinksAtTimeToLiveZeroAndNotesThePassiveViewAtItsLengt
     Node node(addr(2), cfg, 1);
     give_links(node, 3);
     Effects out;
-    node.on_packet(0, node.links()[0].conn, forward_join(hops), out);
+    node.on_packet(0, node.conn_of(node.links()[0]), forward_join(hops), out);
     const bool linked = node.linked_to(addr(60));
     EXPECT_EQ(linked, hops == 7) << "hops " << int(hops) << " (ttl " << 7 - hops << ")";
     const auto passive = HyParView::passive_view(node);
@@ -595,7 +595,7 @@ TEST(HyParView, ForwardJoinEndsAtANodeAlreadyLinkedToTheNewcomer) {
                       555);  // ttl 0 here, and we hold a link to it already
   p.flags = HyParView::kForwardJoin;
   Effects out;
-  node.on_packet(0, node.links()[0].conn, p, out);
+  node.on_packet(0, node.conn_of(node.links()[0]), p, out);
   EXPECT_TRUE(of_type<Send>(out).empty()) << "the walk ends: nobody else gets it";
   EXPECT_TRUE(of_type<Open>(out).empty());
   EXPECT_EQ(node.degree(), 3u);
@@ -613,7 +613,7 @@ TEST(HyParView, ADroppedNeighbourKeepsTheDropperInItsPassiveView) {
   d.origin = dropper_address;
   d.id = 9;
   Effects out;
-  node.on_packet(0, dropper.conn, d, out);
+  node.on_packet(0, node.conn_of(dropper), d, out);
   EXPECT_FALSE(node.linked_to(dropper_address));
   const auto passive = HyParView::passive_view(node);
   EXPECT_NE(std::find(passive.begin(), passive.end(), dropper_address), passive.end());
@@ -621,7 +621,7 @@ TEST(HyParView, ADroppedNeighbourKeepsTheDropperInItsPassiveView) {
   const Link failed = node.links()[0];
   const Address failed_address = node.peer_address(failed);
   out.clear();
-  node.on_closed(0, failed.conn, out);
+  node.on_closed(0, node.conn_of(failed), out);
   const auto after = HyParView::passive_view(node);
   EXPECT_EQ(std::find(after.begin(), after.end(), failed_address), after.end());
 }
@@ -635,7 +635,7 @@ TEST(HyParView, ShuffleReplyEvictsTheAddressesOurShuffleSentFirst) {
     Packet p = join_req(addr(100 + k), 4, 600 + k);
     p.flags = HyParView::kForwardJoin;
     Effects out;
-    node.on_packet(0, node.links()[0].conn, p, out);
+    node.on_packet(0, node.conn_of(node.links()[0]), p, out);
   }
   ASSERT_EQ(HyParView::passive_view(node).size(), 4u);
   // Shuffle: the timer armed by the first link fires.
@@ -681,7 +681,7 @@ TEST(HyParView, LostLinkIsReplacedFromThePassiveViewAndADeadCandidateForgotten) 
   ASSERT_EQ(HyParView::passive_view(node).size(), 1u);
   const Address candidate = HyParView::passive_view(node)[0];
   out.clear();
-  node.on_closed(0, node.links()[0].conn, out);
+  node.on_closed(0, node.conn_of(node.links()[0]), out);
   const auto opens = of_type<Open>(out);
   ASSERT_EQ(opens.size(), 1u);
   EXPECT_EQ(opens[0].to, candidate);

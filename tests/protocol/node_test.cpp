@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "tests/protocol/packets.hpp"
@@ -57,7 +58,7 @@ TEST(JoinRequest, IsolatedNodeAcceptsAndOpensLastingConnection) {
   EXPECT_EQ(std::get<Close>(out[3]).conn, kInbound);
   ASSERT_EQ(node.degree(), 1u);
   EXPECT_EQ(node.peer_address(node.links()[0]), addr(5));
-  EXPECT_EQ(node.links()[0].conn, open.conn);
+  EXPECT_EQ(node.conn_of(node.links()[0]), open.conn);
 }
 
 TEST(JoinRequest, RejectsItsOwnOrigin) {
@@ -93,7 +94,7 @@ TEST(JoinRequest, IsForwardedWhenRejected) {
   std::set<ConnId> targets;
   for (int i = 0; i < 400; ++i) {
     Effects out;
-    const ConnId via = node.links()[0].conn;  // arrives over a neighbour's link: kept open
+    const ConnId via = node.conn_of(node.links()[0]);  // arrives over a neighbour's link: kept open
     node.on_packet(0, via, join_req(addr(50), 1, 1000 + i), out);
     auto opens = of_type<Open>(out);
     auto sends = of_type<Send>(out);
@@ -114,7 +115,7 @@ TEST(JoinRequest, IsForwardedWhenRejected) {
     EXPECT_NE(s.packet.id, 1000u + i) << "a passed-on request gets a fresh id, as in the seed";
     bool is_neighbour = false;
     for (const Link& l : node.links())
-      if (l.conn == s.conn && node.peer_address(l) == s.peer) is_neighbour = true;
+      if (node.conn_of(l) == s.conn && node.peer_address(l) == s.peer) is_neighbour = true;
     EXPECT_TRUE(is_neighbour);
     targets.insert(s.conn);
   }
@@ -176,21 +177,112 @@ TEST(JoinAck, AddsALinkToTheAcceptor) {
   Effects out;
   node.on_packet(0, kInbound, ack(addr(8)), out);
   ASSERT_EQ(node.degree(), 1u);
-  EXPECT_EQ(node.links()[0].conn, kInbound);
+  EXPECT_EQ(node.conn_of(node.links()[0]), kInbound);
   EXPECT_EQ(node.peer_address(node.links()[0]), addr(8));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::LinkUp);
+}
+
+TEST(Link, CodesEachFormOfConnectionIdInFourBytes) {
+  constexpr PeerId peer = 77;
+  const ConnId from_peer = kDriverConnBit | (ConnId{peer} << 32);
+  EXPECT_EQ(Link::encode(1, peer), 1u);
+  EXPECT_EQ(Link::encode(0x7FFFFFFF, peer), 0x7FFFFFFFu);
+  EXPECT_EQ(Link::encode(ConnId{1} << 31, peer), Link::kEscaped);
+  EXPECT_EQ(Link::encode(from_peer | 3, peer), Link::kDriver | 3);
+  EXPECT_EQ(Link::encode(from_peer | 0x3FFFFFFF, peer), Link::kDriver | 0x3FFFFFFF);
+  EXPECT_EQ(Link::encode(from_peer | 0x40000000, peer), Link::kEscaped);
+  EXPECT_EQ(Link::encode(from_peer | 3, peer + 1), Link::kEscaped) << "opened by another";
+  EXPECT_EQ(Link::encode(kDriverConnBit | 5, peer), Link::kEscaped) << "a plain driver number";
+  EXPECT_EQ(Link::encode(kDriverConnBit | 5, 0), Link::kDriver | 5) << "opened by peer 0";
+  for (ConnId c : {ConnId{1}, ConnId{0x7FFFFFFF}, from_peer | 3, from_peer | 0x3FFFFFFF}) {
+    const Link l{Link::encode(c, peer), peer};
+    EXPECT_FALSE(l.escaped()) << std::hex << c;
+    EXPECT_EQ(l.unescaped_conn(), c) << std::hex << c;
+  }
+}
+
+// Links over ids of every form, escaped ones among them, sorted by id, found by id, flooded over
+// and closed by id; an escaped id's slot is freed with its link and used again.
+TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  std::map<ConnId, Address> want;
+  node.on_packet(0, kInbound, join_req(addr(2)), out);  // accepted: the node's own connection
+  ASSERT_EQ(of_type<Open>(out).size(), 1u);
+  want[of_type<Open>(out)[0].conn] = addr(2);
+  // Held, so that an id's opener half can name them.
+  const PeerId acker = cfg.book->hold(addr(3));
+  const PeerId large = cfg.book->hold(addr(7));
+  const std::vector<std::pair<ConnId, Address>> acks = {
+      {kDriverConnBit | (ConnId{acker} << 32) | 9, addr(3)},   // the opener's own number
+      {kDriverConnBit | 6, addr(4)},                           // escaped: plain
+      {kDriverConnBit | (ConnId{0x1234} << 32) | 9, addr(5)},  // escaped: another opener
+      {kDriverConnBit | (ConnId{0x7FFFFFF0} << 32) | 0xFFFFFFFF, addr(6)},  // escaped
+      {kDriverConnBit | (ConnId{large} << 32) | 0x40000000, addr(7)},       // escaped: too large
+      {kDriverConnBit | (ConnId{0x1234} << 32) | 8, addr(8)},               // escaped
+  };
+  auto check = [&] {
+    ASSERT_EQ(node.degree(), want.size());
+    auto it = want.begin();
+    for (const Link& l : node.links()) {
+      EXPECT_EQ(node.conn_of(l), it->first) << "sorted by id";
+      EXPECT_EQ(node.peer_address(l), it->second);
+      ++it;
+    }
+    Effects said;
+    node.say(0, "x", said);
+    std::map<ConnId, Address> sent;
+    for (const Send& s : of_type<Send>(said)) sent[s.conn] = s.peer;
+    EXPECT_EQ(sent, want);
+  };
+  for (const auto& [conn, from] : acks) {
+    node.on_packet(0, conn, ack(from), out);
+    want[conn] = from;
+    check();
+  }
+  // A message over each id is taken as coming over that link (over an unknown connection it
+  // would be refused, and the connection closed).
+  std::uint64_t id = 1;
+  for (const auto& [conn, from] : want) {
+    Effects got;
+    node.on_packet(0, conn, message(addr(40), id++), got);
+    EXPECT_EQ(of_type<Deliver>(got).size(), 1u) << std::hex << conn;
+    EXPECT_TRUE(of_type<Close>(got).empty()) << std::hex << conn;
+  }
+  // Closing escaped links frees their slots; new escaped links take them, the others keep theirs.
+  out.clear();
+  node.on_closed(0, acks[2].first, out);
+  node.on_closed(0, acks[4].first, out);
+  want.erase(acks[2].first);
+  want.erase(acks[4].first);
+  check();
+  const ConnId again = kDriverConnBit | (ConnId{0x4321} << 32) | 1;
+  node.on_packet(0, again, ack(addr(9)), out);
+  want[again] = addr(9);
+  check();
+  node.on_closed(0, acks[5].first, out);
+  want.erase(acks[5].first);
+  check();
+  // Leaving closes every link by its id.
+  out.clear();
+  node.leave(0, out);
+  std::map<ConnId, Address> closed;
+  for (const Close& c : of_type<Close>(out)) closed[c.conn] = c.peer;
+  EXPECT_EQ(closed, want);
+  EXPECT_EQ(node.degree(), 0u);
 }
 
 TEST(Connection, ClosedLinkIsRemoved) {
   Config cfg;
   Node node(addr(1), cfg, 1);
   give_links(node, 3);
-  const ConnId gone = node.links()[1].conn;
+  const ConnId gone = node.conn_of(node.links()[1]);
   Effects out;
   node.on_closed(0, gone, out);
   EXPECT_EQ(node.degree(), 2u);
-  for (const Link& l : node.links()) EXPECT_NE(l.conn, gone);
+  for (const Link& l : node.links()) EXPECT_NE(node.conn_of(l), gone);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::LinkDown);
   out.clear();
@@ -232,7 +324,7 @@ TEST(Flood, MessageIsDeliveredAndFloodedOnce) {
   Config cfg;
   Node node(addr(1), cfg, 1);
   give_links(node, 3);
-  const ConnId from = node.links()[0].conn;
+  const ConnId from = node.conn_of(node.links()[0]);
   Effects out;
   node.on_packet(0, from, message(addr(30), 555, "yo"), out);
   auto delivered = of_type<Deliver>(out);
@@ -248,9 +340,9 @@ TEST(Flood, DuplicateIsDropped) {
   Node node(addr(1), cfg, 1);
   give_links(node, 3);
   Effects out;
-  node.on_packet(0, node.links()[0].conn, message(addr(30), 555), out);
+  node.on_packet(0, node.conn_of(node.links()[0]), message(addr(30), 555), out);
   out.clear();
-  node.on_packet(0, node.links()[2].conn, message(addr(30), 555), out);
+  node.on_packet(0, node.conn_of(node.links()[2]), message(addr(30), 555), out);
   EXPECT_TRUE(of_type<Deliver>(out).empty());
   EXPECT_TRUE(of_type<Send>(out).empty());
   ASSERT_EQ(out.size(), 1u);
@@ -265,7 +357,7 @@ TEST(Flood, OwnMessageComingBackIsNotDelivered) {
   node.say(0, "x", out);
   Packet echoed = of_type<Send>(out)[0].packet;
   out.clear();
-  node.on_packet(0, node.links()[1].conn, echoed, out);
+  node.on_packet(0, node.conn_of(node.links()[1]), echoed, out);
   EXPECT_TRUE(of_type<Deliver>(out).empty());
   EXPECT_TRUE(of_type<Send>(out).empty());
 }
@@ -294,7 +386,7 @@ TEST(Node, AMessageTravelsAtMostMessageHopsLinks) {
     m.id = 100 + hops;
     m.hops = hops;  // this copy crossed hops + 1 links
     Effects out;
-    node.on_packet(0, node.links()[0].conn, m, out);
+    node.on_packet(0, node.conn_of(node.links()[0]), m, out);
     EXPECT_EQ(of_type<Deliver>(out).size(), 1u);
     EXPECT_EQ(of_type<Send>(out).empty(), hops == 2) << "hops " << int(hops);
   }
@@ -330,7 +422,7 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
   auto check = [&] {
     ASSERT_EQ(list.size(), want.size());
     for (std::size_t k = 0; k < want.size(); ++k) {
-      EXPECT_EQ(list.data()[k].conn, want[k]);
+      EXPECT_EQ(list.data()[k].code, want[k]);
       EXPECT_EQ(list.data()[k].peer, static_cast<p2p::PeerId>(want[k]));
     }
     // Inside the list exactly while they fit: past the inline room in a block, back after.
@@ -341,9 +433,9 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
   };
   for (p2p::ConnId c = 1; c <= 60; ++c) {
     const std::size_t at = (c * 7) % (want.size() + 1);
-    const p2p::Link* where =
-        list.insert(list.begin() + at, p2p::Link{c, static_cast<p2p::PeerId>(c)});
-    EXPECT_EQ(where->conn, c);
+    const p2p::Link* where = list.insert(
+        list.begin() + at, p2p::Link{static_cast<std::uint32_t>(c), static_cast<p2p::PeerId>(c)});
+    EXPECT_EQ(where->code, c);
     want.insert(want.begin() + static_cast<std::ptrdiff_t>(at), c);
     check();
     if (c == 5) {
@@ -351,7 +443,8 @@ TEST(LinkList, KeepsItsOrderAsItGrowsPastTheInlineRoomAndBack) {
       p2p::LinkList other(std::move(list));
       EXPECT_TRUE(list.empty());
       p2p::LinkList spilled;
-      for (p2p::ConnId d = 1; d <= 20; ++d) spilled.insert(spilled.end(), p2p::Link{d, 0});
+      for (p2p::ConnId d = 1; d <= 20; ++d)
+        spilled.insert(spilled.end(), p2p::Link{static_cast<std::uint32_t>(d), 0});
       spilled = std::move(other);
       list = std::move(spilled);
       check();

@@ -100,22 +100,33 @@ void Node::handle(Time now, Input&& input, EffectSink& out) {
 
 const Link* Node::find_link(ConnId conn) const {
   // Every packet asks this: a search without branches on the comparisons, which a random
-  // connection would mispredict half the time. It narrows to the last link whose conn is at most
-  // `conn` (or the first link), then checks it.
-  const auto search = [&](auto id_of) -> const Link* {
+  // connection would mispredict half the time. It narrows to the last link whose key is at most
+  // `want` (or the first link), then checks it. Keys ordered as the ids are: the id itself with
+  // escaped links about; otherwise the code for the node's own connections (every other code is
+  // larger), and peer << 32 | code for a neighbour's (the node's own then count as 0).
+  const auto search = [this](auto want, auto key_of) -> const Link* {
     std::size_t n = links_.size();
     if (n == 0) return nullptr;
     const Link* base = links_.data();
     while (n > 1) {
       const std::size_t half = n / 2;
-      base = id_of(base[half]) <= conn ? base + half : base;
+      base = key_of(base[half]) <= want ? base + half : base;
       n -= half;
     }
-    return id_of(*base) == conn ? base : nullptr;
+    return key_of(*base) == want ? base : nullptr;
   };
   if (escapes_) [[unlikely]]
-    return search([this](const Link& l) { return conn_of(l); });
-  return search([](const Link& l) { return l.unescaped_conn(); });
+    return search(conn, [this](const Link& l) { return conn_of(l); });
+  if (!is_driver_conn(conn)) {
+    if (conn >= Link::kDriver) return nullptr;  // it would be escaped
+    return search(static_cast<std::uint32_t>(conn), [](const Link& l) { return l.code; });
+  }
+  const ConnId rest = conn & ~kDriverConnBit;
+  if ((rest & 0xFFFFFFFFu) >= (Link::kEscaped & ~Link::kDriver)) return nullptr;
+  return search(rest | Link::kDriver, [](const Link& l) {
+    const std::uint64_t key = (std::uint64_t{l.peer} << 32) | l.code;
+    return (l.code & Link::kDriver) != 0 ? key : 0;
+  });
 }
 
 const Link* Node::find_peer(const Address& peer) const {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -199,6 +200,38 @@ TEST(Link, CodesEachFormOfConnectionIdInFourBytes) {
     const Link l{Link::encode(c, peer), peer};
     EXPECT_FALSE(l.escaped()) << std::hex << c;
     EXPECT_EQ(l.unescaped_conn(), c) << std::hex << c;
+  }
+}
+
+// Without an escaped link the search runs on the codes: every link is found by its id, and ids
+// close to theirs (another number, another opener, a number too large for a code) are not.
+TEST(Link, FoundByIdWithoutEscapes) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  node.on_packet(0, kInbound, join_req(addr(2)), out);  // accepted: the node's own connection
+  ASSERT_EQ(of_type<Open>(out).size(), 1u);
+  std::vector<ConnId> have = {of_type<Open>(out)[0].conn};
+  for (std::uint32_t k = 0; k < 20; ++k) {
+    const Address from = addr(100 + (k * 7) % 20);
+    const ConnId conn = kDriverConnBit | (ConnId{cfg.book->hold(from)} << 32) | (50 - k);
+    node.on_packet(0, conn, ack(from), out);
+    have.push_back(conn);
+  }
+  ASSERT_EQ(node.degree(), have.size());
+  std::uint64_t id = 1;
+  auto found = [&](ConnId conn) {
+    Effects got;
+    node.on_packet(0, conn, message(addr(40), id++), got);
+    return of_type<Close>(got).empty() && of_type<Deliver>(got).size() == 1;
+  };
+  for (ConnId conn : have) EXPECT_TRUE(found(conn)) << std::hex << conn;
+  const ConnId own = have[0], theirs = have[5];
+  for (ConnId absent : {own + 1, own | (ConnId{1} << 31), ConnId{0x7FFFFFFF}, theirs + 100,
+                        theirs ^ (ConnId{1} << 40), theirs | 0x40000000, kDriverConnBit | 50,
+                        kDriverConnBit | (ConnId{0x7FFFFFFF} << 32)}) {
+    ASSERT_EQ(std::count(have.begin(), have.end(), absent), 0);
+    EXPECT_FALSE(found(absent)) << std::hex << absent;
   }
 }
 

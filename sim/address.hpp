@@ -1,6 +1,7 @@
 #pragma once
 // Simulated nodes have real-looking addresses so the protocol handles them as it would on TCP:
 // node i listens at [fd70:3270::i]:55555 (a unique-local prefix no real peer uses).
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -12,15 +13,15 @@ namespace p2p::sim {
 inline constexpr std::uint16_t kSimPort = 55555;
 
 inline Address address_of(std::uint32_t index) {
+  // Written as words: every packet event rebuilds its origin, every send its peer's address.
+  static constexpr std::uint8_t kHead[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
+  // Bytes 12-15 hold the index big-endian.
+  const std::uint64_t tail = std::endian::native == std::endian::little
+                                 ? std::uint64_t{__builtin_bswap32(index)} << 32
+                                 : std::uint64_t{index};
   Address a;
-  a.ip[0] = 0xfd;
-  a.ip[1] = 0x70;
-  a.ip[2] = 0x32;
-  a.ip[3] = 0x70;
-  a.ip[12] = static_cast<std::uint8_t>(index >> 24);
-  a.ip[13] = static_cast<std::uint8_t>(index >> 16);
-  a.ip[14] = static_cast<std::uint8_t>(index >> 8);
-  a.ip[15] = static_cast<std::uint8_t>(index);
+  std::memcpy(a.ip.data(), kHead, 8);
+  std::memcpy(a.ip.data() + 8, &tail, 8);
   a.port = kSimPort;
   return a;
 }

@@ -330,7 +330,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
                           Packet* movable) {
   if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
   if (!observers_.empty()) [[unlikely]]
-    for (Observer* o : observers_) o->on_send(*this, from, to, packet);
+    tell_send(from, to, packet);
   const Time latency = options_.latency.between_keyed(latency_key_, from, to);
   const std::uint64_t seq = nodes_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
@@ -466,10 +466,8 @@ class Network::Acts final : public EffectSink {
     net_.push(from_, std::max(at, net_.now_), ev);
   }
   void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
-    if (!net_.observers_.empty()) [[unlikely]] {
-      const Note n{kind, peer, id};
-      for (Observer* o : net_.observers_) o->on_note(net_, from_, n);
-    }
+    if (!net_.observers_.empty()) [[unlikely]]
+      net_.tell_note(from_, Note{kind, peer, id});
     ++net_.counters_.notes[static_cast<std::size_t>(kind)];
     if (kind == NoteKind::MessageOriginated) {
       originated(id);
@@ -626,6 +624,14 @@ bool Network::step() {
     if (--flood_in_flight_[k] == 0) finish_flood(k);
   }
   return true;
+}
+
+void Network::tell_send(std::uint32_t from, std::uint32_t to, const Packet& packet) const {
+  for (Observer* o : observers_) o->on_send(*this, from, to, packet);
+}
+
+void Network::tell_note(std::uint32_t node, const Note& note) const {
+  for (Observer* o : observers_) o->on_note(*this, node, note);
 }
 
 void Network::remove_observer(const Observer& observer) {

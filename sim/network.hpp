@@ -336,6 +336,11 @@ class Network {
                    Packet* movable);
   // Carries out a node's effects as the node decides them: the sink Node::handle is given.
   class Acts;
+  // Hands a send or a note to every observer: out of line, so the paths that check for observers
+  // stay small when there are none.
+  [[gnu::cold, gnu::noinline]] void tell_send(std::uint32_t from, std::uint32_t to,
+                                              const Packet& packet) const;
+  [[gnu::cold, gnu::noinline]] void tell_note(std::uint32_t node, const Note& note) const;
   void drop_live(std::uint32_t node);
   void packet_of(const Event& e, const Payload& payload, Packet& out) const;
   // Fills `p` from `packet`; false when the packet has a field the compact event cannot carry

@@ -254,6 +254,16 @@ TEST(SimAddress, RoundTripsNodeIndex) {
   EXPECT_NE(address_of(1), address_of(2));
 }
 
+TEST(SimAddress, NodeIndexIsTheAddressLastFourBytesBigEndian) {
+  // [fd70:3270::102:304]:55555, byte by byte: the form every output and the real peers' tools
+  // show, whatever the machine's byte order.
+  const Address a = address_of(0x01020304u);
+  const std::array<std::uint8_t, 16> ip{0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4};
+  EXPECT_EQ(a.ip, ip);
+  EXPECT_EQ(a.port, 55555);
+  EXPECT_TRUE(is_sim_address(a));
+}
+
 TEST(SimAddress, TheBookNamesANodeByItsIndex) {
   const PeerBookPtr& book = sim_book();
   for (std::uint32_t i : {0u, 7u, 0x7FFFFFFEu}) {

@@ -29,32 +29,46 @@ struct LiveEdges {
   std::vector<std::string> labels;
 };
 
-LiveEdges live_edges(const sim::Network& net) {
+// The links among live nodes read from a network, ready to be written as edges once the network
+// is gone: the links by lower end and, when some node has left, the live nodes' new ids.
+struct EdgeCapture {
+  sim::Network::LinkBuckets buckets;
+  std::vector<std::uint32_t> id;
+  LiveEdges le;  // its node count and labels; the edges come in write_edges
+};
+
+EdgeCapture capture_edges(const sim::Network& net) {
+  EdgeCapture c;
+  c.buckets = net.link_buckets();
+  if (net.live().size() == net.size()) {
+    c.le.nodes = net.size();
+  } else {
+    c.id.assign(net.size(), 0);
+    std::uint32_t next = 0;
+    for (std::uint32_t i = 0; i < net.size(); ++i)
+      if (net.alive(i)) {
+        c.id[i] = next++;
+        c.le.labels.push_back(std::to_string(i));
+      }
+    c.le.nodes = next;
+  }
+  return c;
+}
+
+LiveEdges write_edges(EdgeCapture&& c) {
   // The links the lower end holds (Network::links()), then those only the higher end holds
   // (sim::links_held_by_higher_end_only), from one set of buckets walked twice: once to count,
   // once to write each edge in its place. At a million nodes the edges are 32 MB; growing them,
   // or gathering pairs first, held twice that besides the buckets.
-  const sim::Network::LinkBuckets b = net.link_buckets();
+  const sim::Network::LinkBuckets& b = c.buckets;
   std::size_t lower = 0, higher_only = 0;
   sim::Network::for_each_link_pair(
       b, [&](std::uint32_t, std::uint32_t, std::uint32_t by_lower, bool by_higher) {
         lower += by_lower;
         if (by_lower == 0 && by_higher) ++higher_only;
       });
-  LiveEdges le;
-  std::vector<std::uint32_t> id;
-  if (net.live().size() == net.size()) {
-    le.nodes = net.size();
-  } else {
-    id.assign(net.size(), 0);
-    std::uint32_t next = 0;
-    for (std::uint32_t i = 0; i < net.size(); ++i)
-      if (net.alive(i)) {
-        id[i] = next++;
-        le.labels.push_back(std::to_string(i));
-      }
-    le.nodes = next;
-  }
+  LiveEdges le = std::move(c.le);
+  const std::vector<std::uint32_t>& id = c.id;
   le.edges.resize(lower + higher_only);
   std::size_t at_lower = 0, at_higher = lower;
   sim::Network::for_each_link_pair(b, [&](std::uint32_t lo, std::uint32_t hi,
@@ -63,7 +77,13 @@ LiveEdges live_edges(const sim::Network& net) {
     for (std::uint32_t k = 0; k < by_lower; ++k) le.edges[at_lower++] = e;
     if (by_lower == 0 && by_higher) le.edges[at_higher++] = e;
   });
+  c.buckets = {};
+  c.id = {};
   return le;
+}
+
+LiveEdges live_edges(const sim::Network& net) {
+  return write_edges(capture_edges(net));
 }
 
 // The process's peak resident memory so far in MiB (Linux), or -1 where it cannot be read.
@@ -230,6 +250,9 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
 
   // What the network is at the scenario's end (before a final flood that runs past end_s).
   std::optional<LiveEdges> at_end;
+  // Read at the run's end and written once the network is freed: the network and the edges'
+  // buckets were the whole run's peak memory when the edges were written beside both.
+  std::optional<EdgeCapture> at_end_later;
   sim::Counters counters;
   sim::ScenarioObserver obs;
   obs.progress = [&](const sim::Network& n) {
@@ -245,8 +268,11 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   // The user's metrics and observer columns, as (name, value) in declaration order.
   std::vector<std::pair<std::string, double>> custom;
   double adversary_links = std::nan("");
-  auto capture = [&](const sim::Network& n) {
-    at_end = live_edges(n);
+  auto capture = [&](const sim::Network& n, bool write_later) {
+    if (write_later)
+      at_end_later = capture_edges(n);
+    else
+      at_end = live_edges(n);
     counters = n.counters();
     adversary_links = sim::adversary_link_share(n);
     custom.clear();
@@ -255,7 +281,7 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
       for (const CustomObserver::Column& c : d.custom_observers[i].columns)
         custom.emplace_back(c.name, c.read(*observers[i]));
   };
-  obs.at_end = capture;
+  obs.at_end = [&](const sim::Network& n) { capture(n, false); };
   if (!hooks.snapshot_dir.empty())
     obs.snapshot = [&](Time t, const sim::Network& n) {
       throw_if_stopped();
@@ -268,7 +294,7 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
   RunResult r;
   if (hooks.shard != nullptr && hooks.shard->rank() != 0) return r;
-  if (!at_end) capture(*net);
+  if (!at_end) capture(*net, true);
   r.samples = sr.samples;
   r.floods = net->floods();
   r.events = net->counters().events;
@@ -291,6 +317,10 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   }
   net.reset();  // the protocol state is no longer needed; free it before the graph is built
   throw_if_stopped();
+  if (at_end_later) {
+    at_end = write_edges(std::move(*at_end_later));
+    at_end_later.reset();
+  }
 
   const auto analysis_start = std::chrono::steady_clock::now();
   r.labels = std::move(at_end->labels);

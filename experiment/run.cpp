@@ -77,8 +77,6 @@ LiveEdges write_edges(EdgeCapture&& c) {
     for (std::uint32_t k = 0; k < by_lower; ++k) le.edges[at_lower++] = e;
     if (by_lower == 0 && by_higher) le.edges[at_higher++] = e;
   });
-  c.buckets = {};
-  c.id = {};
   return le;
 }
 
@@ -268,11 +266,8 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   // The user's metrics and observer columns, as (name, value) in declaration order.
   std::vector<std::pair<std::string, double>> custom;
   double adversary_links = std::nan("");
-  auto capture = [&](const sim::Network& n, bool write_later) {
-    if (write_later)
-      at_end_later = capture_edges(n);
-    else
-      at_end = live_edges(n);
+  // Everything but the edges the report takes of the network at the end.
+  auto capture = [&](const sim::Network& n) {
     counters = n.counters();
     adversary_links = sim::adversary_link_share(n);
     custom.clear();
@@ -281,7 +276,10 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
       for (const CustomObserver::Column& c : d.custom_observers[i].columns)
         custom.emplace_back(c.name, c.read(*observers[i]));
   };
-  obs.at_end = [&](const sim::Network& n) { capture(n, false); };
+  obs.at_end = [&](const sim::Network& n) {
+    at_end = live_edges(n);
+    capture(n);
+  };
   if (!hooks.snapshot_dir.empty())
     obs.snapshot = [&](Time t, const sim::Network& n) {
       throw_if_stopped();
@@ -294,7 +292,10 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
   RunResult r;
   if (hooks.shard != nullptr && hooks.shard->rank() != 0) return r;
-  if (!at_end) capture(*net, true);
+  if (!at_end) {
+    at_end_later = capture_edges(*net);
+    capture(*net);
+  }
   r.samples = sr.samples;
   r.floods = net->floods();
   r.events = net->counters().events;

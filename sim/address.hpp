@@ -11,16 +11,17 @@
 namespace p2p::sim {
 
 inline constexpr std::uint16_t kSimPort = 55555;
+// The first eight bytes of every simulated address.
+inline constexpr std::uint8_t kSimPrefix[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
 
 inline Address address_of(std::uint32_t index) {
   // Written as words: every packet event rebuilds its origin, every send its peer's address.
-  static constexpr std::uint8_t kHead[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
   // Bytes 12-15 hold the index big-endian.
   const std::uint64_t tail = std::endian::native == std::endian::little
                                  ? std::uint64_t{__builtin_bswap32(index)} << 32
                                  : std::uint64_t{index};
   Address a;
-  std::memcpy(a.ip.data(), kHead, 8);
+  std::memcpy(a.ip.data(), kSimPrefix, 8);
   std::memcpy(a.ip.data() + 8, &tail, 8);
   a.port = kSimPort;
   return a;
@@ -34,11 +35,10 @@ inline std::uint32_t index_of(const Address& a) {
 // Whether `a` is a simulated node's address (of some index).
 // Every packet's origin is checked: two word compares rather than a byte loop or a memcmp.
 inline bool is_sim_address(const Address& a) {
-  static constexpr std::uint8_t kPrefix[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
   std::uint64_t head, prefix;
   std::uint32_t middle;
   std::memcpy(&head, a.ip.data(), 8);
-  std::memcpy(&prefix, kPrefix, 8);
+  std::memcpy(&prefix, kSimPrefix, 8);
   std::memcpy(&middle, a.ip.data() + 8, 4);
   return a.port == kSimPort && head == prefix && middle == 0;
 }

@@ -255,8 +255,8 @@ TEST(SimAddress, RoundTripsNodeIndex) {
 }
 
 TEST(SimAddress, NodeIndexIsTheAddressLastFourBytesBigEndian) {
-  // [fd70:3270::102:304]:55555, byte by byte: the form every output and the real peers' tools
-  // show, whatever the machine's byte order.
+  // [fd70:3270::102:304]:55555 byte by byte: the index in the last four bytes, most significant
+  // first, whatever the machine's byte order.
   const Address a = address_of(0x01020304u);
   const std::array<std::uint8_t, 16> ip{0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4};
   EXPECT_EQ(a.ip, ip);

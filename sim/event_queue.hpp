@@ -83,7 +83,20 @@ class EventQueue {
   }
 
   bool empty() const { return size_ == 0; }
+  // Events held in the queue's own places.
   std::size_t size() const { return size_; }
+  // Events that entries stand for besides themselves (the simulator's fan-outs: one entry for
+  // several copies of a message), counted in pending() and the peak.
+  std::size_t hidden() const { return hidden_; }
+  std::size_t pending() const { return size_ + hidden_; }
+  void hide(std::size_t n) {
+    hidden_ += n;
+    if (size_ + hidden_ > peak_) peak_ = size_ + hidden_;
+  }
+  void unhide(std::size_t n) {
+    assert(hidden_ >= n);
+    hidden_ -= n;
+  }
   // Large buckets put in order by their keys alone, without the three-field sort.
   std::size_t sorted_by_key() const { return sorted_by_key_; }
   // Largest number of events ever pending at once (memory high-water mark).
@@ -93,10 +106,16 @@ class EventQueue {
     assert(e.at >= now_);
     const Time eb = e.at >> shift_;
     if (eb == cur_) {
-      // Keep `current_` sorted latest-first so the earliest pops from the back.
-      auto it = std::lower_bound(current_.begin(), current_.end(), e,
-                                 [](const Event& x, const Event& y) { return earlier(y, x); });
-      current_.insert(it, e);
+      if (current_.size() <= kInsertUpTo) {
+        // Keep `current_` sorted latest-first so the earliest pops from the back.
+        auto it = std::lower_bound(current_.begin(), current_.end(), e,
+                                   [](const Event& x, const Event& y) { return earlier(y, x); });
+        current_.insert(it, e);
+      } else {
+        // A large gathered bucket (a flood's wave): a sorted insert would move half of it.
+        hot_.push_back(e);
+        std::push_heap(hot_.begin(), hot_.end(), later_first);
+      }
     } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
       const std::size_t b = static_cast<std::size_t>(eb) & mask_;
       append(ring_[b], eb << shift_, e);
@@ -105,12 +124,14 @@ class EventQueue {
       far_.push_back(e);
       std::push_heap(far_.begin(), far_.end(), later_first);
     }
-    if (++size_ > peak_) peak_ = size_;
+    if (++size_ + hidden_ > peak_) peak_ = size_ + hidden_;
   }
 
   // Time of the earliest pending event; the queue must not be empty. Does not move the clock, so
   // events may still be pushed at any time from the last popped one on.
   Time next_time() const {
+    if (!hot_.empty())
+      return current_.empty() ? hot_.front().at : std::min(hot_.front().at, current_.back().at);
     if (!current_.empty()) return current_.back().at;
     Time t = far_.empty() ? kNever : far_.front().at;
     const std::size_t b = next_bucket();
@@ -149,11 +170,17 @@ class EventQueue {
 
   // Removes the earliest event into `out`.
   void pop(Event& out) {
-    if (current_.empty()) advance();
-    out = current_.back();
-    current_.pop_back();
+    if (!hot_.empty() && (current_.empty() || earlier(hot_.front(), current_.back()))) {
+      std::pop_heap(hot_.begin(), hot_.end(), later_first);
+      out = hot_.back();
+      hot_.pop_back();
+    } else {
+      if (current_.empty()) advance();
+      out = current_.back();
+      current_.pop_back();
+    }
     now_ = out.at;
-    if (--size_ == 0 && free_.size() > kKeptChunks) release_spare();
+    if (--size_ + hidden_ == 0 && free_.size() > kKeptChunks) release_spare();
   }
 
  private:
@@ -199,6 +226,7 @@ class EventQueue {
       free_.pop_back();
     }
     std::vector<Event>().swap(current_);
+    std::vector<Event>().swap(hot_);
     std::vector<Chunk*>().swap(chunks_);  // named chunks just freed or back in the pool
     std::vector<Event>().swap(extra_);
     std::vector<std::uint64_t>().swap(keys_);
@@ -354,6 +382,9 @@ class EventQueue {
     std::sort(current_.begin(), current_.end(), later_first);
   }
   static constexpr std::size_t kKeyedSortFrom = 64;
+  // Up to this many gathered events, one pushed into their bucket is inserted in place; beyond,
+  // it waits in hot_.
+  static constexpr std::size_t kInsertUpTo = 32;
   static constexpr std::size_t kInsertionSortUpTo = 16;
 
   // Sorts keys_ by their bits [from, to), stably, in passes of kDigitBits bits.
@@ -412,6 +443,7 @@ class EventQueue {
   std::vector<std::uint64_t> bits_;     // bit b: ring_[b] is not empty
   std::vector<std::uint64_t> summary_;  // bit w: bits_[w] is not zero
   std::vector<Event> current_;          // events of bucket cur_, latest first
+  std::vector<Event> hot_;              // min-heap of events pushed into bucket cur_ once gathered
   std::vector<Chunk*> chunks_;          // the chunks of the bucket being gathered
   std::vector<Event> extra_;            // far events due in a large bucket being gathered
   std::vector<std::uint64_t> keys_;     // sort keys of a large gathered bucket
@@ -420,6 +452,7 @@ class EventQueue {
   Time cur_ = 0;            // the bucket being drained (time >> shift_)
   Time now_ = 0;            // the last popped event's time
   std::size_t size_ = 0;
+  std::size_t hidden_ = 0;
   std::size_t peak_ = 0;
   std::size_t sorted_by_key_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <stdexcept>
 
 #include "sim/address.hpp"
@@ -131,6 +132,10 @@ std::uint32_t Network::add_node() {
 }
 
 void Network::drop_live(std::uint32_t node) {
+  if (nodes_[node].fan_open > 0) {
+    const auto links = nodes_[node].links();
+    freeze(node, links.data(), std::min(links.size(), kFanLinks));
+  }
   alive_[node >> 6] &= ~(std::uint64_t{1} << (node & 63));
   const std::uint32_t pos = live_pos_[node];
   const std::uint32_t last = live_.back();
@@ -144,6 +149,10 @@ void Network::drop_live(std::uint32_t node) {
 }
 
 void Network::push(std::uint32_t sender, Time at, Event& e) {
+  // Copies held back go first, so that a sender's events enter the queue in the order of their
+  // sequence numbers.
+  if (!fan_.empty()) [[unlikely]]
+    flush_fan();
   e.at = at;
   e.sender = sender;
   e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++nodes_[sender].send_seq;
@@ -249,6 +258,7 @@ ConnId Network::Event::conn_id() const {
     case ConnForm::Opened:
       return kDriverConnBit | (ConnId{sender} << 32) | conn;
     case ConnForm::OneShot:
+    case ConnForm::FanOut:  // opened into a copy's own form before anyone asks
       break;
   }
   return kOneShotConn;
@@ -363,7 +373,16 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
       ++flood_in_flight_[f - floods_.data()];
     }
   }
-  push(from, now_ + latency, e);
+  if (fan_collect_ && e.kind == Kind::Packet &&
+      e.type == static_cast<std::uint8_t>(PacketType::Message)) {
+    // Held back until the node is done: its copies may form one fan-out entry.
+    e.at = now_ + latency;
+    e.sender = from;
+    e.seq = ++nodes_[from].send_seq;
+    fan_.push_back(e);
+  } else {
+    push(from, now_ + latency, e);
+  }
   // While few events are pending (joins), it is handled a few hundred events from now, usually
   // before these lines leave the cache (measured: 34 s instead of 40 s for the default scenario at
   // a million nodes). In a flood's wave millions are pending: the lines would be gone long before
@@ -513,9 +532,143 @@ class Network::Acts final : public EffectSink {
   std::uint32_t from_;
 };
 
+void Network::flush_fan() {
+  for (const Event& e : fan_) queue_.push(e);
+  fan_.clear();
+}
+
+void Network::finish_fan(std::uint32_t from) {
+  SimNode& node = nodes_[from];
+  const std::size_t n = fan_.size();
+  if (n < 2 || node.fan_open == 255 ||
+      (!frozen_.empty() &&
+       frozen_.count(std::uint64_t{from} << 8 | ((node.fan_version + 1) & 255)) != 0))
+    return flush_fan();
+  // Each copy's place in the links, in the order they were sent (kNoPlace: none within reach).
+  constexpr std::uint32_t kNoPlace = ~std::uint32_t{0};
+  const auto links = node.links();
+  const std::size_t reach = std::min(links.size(), kFanLinks);
+  fan_place_.resize(n);
+  std::size_t l = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const Event& e = fan_[k];
+    for (; l < reach; ++l) {
+      if (links[l].escaped()) continue;
+      const auto [to, conn] = copy_over(from, links[l]);
+      if (to == e.dest && conn == e.conn_id()) break;
+    }
+    fan_place_[k] = l < reach ? static_cast<std::uint32_t>(l++) : kNoPlace;
+  }
+  // Runs of copies become entries: within one, the places rise by at most 15 from the first,
+  // and the sequence numbers rise with them except across one skipped link. A link whose copy
+  // was lost, or cut by a partition, still used its number, so it is no gap.
+  std::size_t first = 0;
+  while (first < n) {
+    std::size_t last = first + 1;
+    std::uint32_t skip = kNoSkip;
+    if (fan_place_[first] != kNoPlace) {
+      const std::uint32_t base = fan_place_[first];
+      for (; last < n && last - first < kFanMax; ++last) {
+        const Event& e = fan_[last];
+        const Event& before = fan_[last - 1];
+        const std::uint32_t p = fan_place_[last];
+        if (p == kNoPlace || p - base > 15 || e.arg != before.arg || e.hops != before.hops) break;
+        const auto gap = static_cast<std::int64_t>(p - fan_place_[last - 1]) -
+                         static_cast<std::int64_t>(e.seq - before.seq);
+        if (gap == 1 && skip == kNoSkip)
+          skip = fan_place_[last - 1] + 1 - base;
+        else if (gap != 0)
+          break;
+      }
+    }
+    if (last - first >= 2 && node.fan_open < 255)
+      push_fan(from, first, last, skip);
+    else
+      for (std::size_t k = first; k < last; ++k) queue_.push(fan_[k]);
+    first = last;
+  }
+  fan_.clear();
+}
+
+void Network::push_fan(std::uint32_t from, std::size_t first, std::size_t last,
+                       std::uint32_t skip) {
+  SimNode& node = nodes_[from];
+  const std::size_t n = last - first;
+  // The copies in the order they are due.
+  std::uint32_t order[kFanMax] = {};
+  for (std::uint32_t k = 0; k < n; ++k) {
+    std::uint32_t j = k;
+    for (; j > 0 && earlier(fan_[first + k], fan_[first + order[j - 1]]); --j)
+      order[j] = order[j - 1];
+    order[j] = k;
+  }
+  const std::uint32_t base = fan_place_[first];
+  std::uint64_t word = skip | std::uint64_t{n - 1} << 4 | std::uint64_t{base} << 8;
+  for (std::size_t k = 0; k < n; ++k)
+    word |= std::uint64_t{fan_place_[first + order[k]] - base} << (16 + 4 * k);
+  Event entry = fan_[first + order[0]];
+  entry.conn_form = ConnForm::FanOut;
+  entry.type = static_cast<std::uint8_t>(node.fan_version);
+  entry.dest = static_cast<std::uint32_t>(word);
+  entry.conn = static_cast<std::uint32_t>(word >> 32);
+  queue_.push(entry);
+  queue_.hide(n - 1);
+  ++node.fan_open;
+}
+
+void Network::open_fan() {
+  Event& e = current_;
+  const std::uint64_t word = fan_word(e);
+  const std::uint32_t from = e.sender;
+  SimNode& node = nodes_[from];
+  const std::uint64_t key = std::uint64_t{from} << 8 | e.type;
+  Frozen* frozen = nullptr;
+  const Link* links;
+  if (node.fan_version == e.type) {
+    links = node.links().data();
+  } else {
+    frozen = &frozen_.at(key);
+    links = frozen->links.data();
+  }
+  const std::uint64_t skip = word & 15, rest = (word >> 4) & 15, base = (word >> 8) & 63;
+  const std::uint64_t here = (word >> 16) & 15;
+  const auto [to, conn] = copy_over(from, links[base + here]);
+  if (rest > 0) {
+    const std::uint64_t next = (word >> 20) & 15;
+    const auto rank = [skip](std::uint64_t place) { return place - (place > skip ? 1 : 0); };
+    const std::uint32_t next_to = copy_over(from, links[base + next]).first;
+    Event n = e;
+    n.seq = e.seq + rank(next) - rank(here);
+    const Time sent = e.at - options_.latency.between_keyed(latency_key_, from, to);
+    n.at = sent + options_.latency.between_keyed(latency_key_, from, next_to);
+    const std::uint64_t rest_word = (word & 0x3F0F) | (rest - 1) << 4 | (word >> 20) << 16;
+    n.dest = static_cast<std::uint32_t>(rest_word);
+    n.conn = static_cast<std::uint32_t>(rest_word >> 32);
+    queue_.unhide(1);
+    queue_.push(n);
+  } else if (frozen != nullptr) {
+    if (--frozen->open == 0) frozen_.erase(key);
+  } else {
+    --node.fan_open;
+  }
+  e.dest = to;
+  e.set_conn(from, conn);
+  e.type = static_cast<std::uint8_t>(PacketType::Message);
+}
+
+void Network::freeze(std::uint32_t node, const Link* links, std::size_t n) {
+  SimNode& s = nodes_[node];
+  Frozen& f = frozen_[std::uint64_t{node} << 8 | s.fan_version];
+  f.links.assign(links, links + n);
+  f.open = static_cast<std::uint32_t>(s.fan_open);
+  s.fan_open = 0;
+  s.fan_version = (s.fan_version + 1) & 255;
+}
+
 bool Network::step() {
   if (queue_.empty()) return false;
   queue_.pop(current_);
+  if (current_.conn_form == ConnForm::FanOut) open_fan();
   assert(current_.at >= now_);
   if (options_.service_time > 0 && !current_.served && alive(current_.dest)) [[unlikely]] {
     // It waits for its node to finish what came before, then takes the service time; it keeps
@@ -535,18 +688,19 @@ bool Network::step() {
     bool first = true;
     queue_.upcoming(2, [&](const EventBody& next, Time) {
       if (first) {
-        __builtin_prefetch(nodes_[next.dest].links().data());
+        __builtin_prefetch(nodes_[target(next)].links().data());
         first = false;
       } else {
-        prefetch_node(next.dest);
+        prefetch_node(target(next));
       }
     });
   } else {
     // A flood's wave: the gathered bucket holds many events and nothing was fetched when they
     // were pushed. Fetch the node kFetchAhead events ahead, and the links of the next one, whose
     // node lines were asked for kFetchAhead - 1 events ago.
-    if (const Event* ahead = queue_.peek(kFetchAhead)) prefetch_node(ahead->dest);
-    if (const Event* next = queue_.peek(0)) __builtin_prefetch(nodes_[next->dest].links().data());
+    if (const Event* ahead = queue_.peek(kFetchAhead)) prefetch_node(target(*ahead));
+    if (const Event* next = queue_.peek(0))
+      __builtin_prefetch(nodes_[target(*next)].links().data());
   }
   now_ = current_.at;
   const Event& ev = current_;
@@ -569,8 +723,16 @@ bool Network::step() {
   } else {
     said_flood_ = kNoFlood;
     ++counters_.events;
-    Node& node = nodes_[dest];
+    SimNode& node = nodes_[dest];
     Acts acts(*this, dest);
+    // Copies of a message this node floods may wait as one entry; while entries name its links,
+    // the links are kept if the handling changes them.
+    fan_collect_ = ranks_ == 1 && options_.service_time == 0;
+    const bool watch = node.fan_open > 0;
+    if (watch) {
+      fan_before_n_ = std::min(node.links().size(), kFanLinks);
+      std::copy_n(node.links().data(), fan_before_n_, fan_before_);
+    }
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {
@@ -608,6 +770,14 @@ bool Network::step() {
         ++counters_.departures;
         break;
     }
+    if (watch) {
+      const auto links = node.links();
+      if (links.size() < fan_before_n_ ||
+          std::memcmp(links.data(), fan_before_, fan_before_n_ * sizeof(Link)) != 0)
+        freeze(dest, fan_before_, fan_before_n_);
+    }
+    if (!fan_.empty()) finish_fan(dest);
+    fan_collect_ = false;
     if (ev.kind == Kind::Leave) drop_live(dest);
     if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
   }

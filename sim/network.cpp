@@ -613,6 +613,7 @@ void Network::push_fan(std::uint32_t from, std::size_t first, std::size_t last,
   entry.conn = static_cast<std::uint32_t>(word >> 32);
   queue_.push(entry);
   queue_.hide(n - 1);
+  fanned_copies_ += n;
   ++node.fan_open;
 }
 
@@ -624,17 +625,23 @@ void Network::open_fan() {
   const std::uint64_t key = std::uint64_t{from} << 8 | e.type;
   Frozen* frozen = nullptr;
   const Link* links;
+  std::size_t count;
   if (node.fan_version == e.type) {
     links = node.links().data();
+    count = node.links().size();
   } else {
     frozen = &frozen_.at(key);
     links = frozen->links.data();
+    count = frozen->links.size();
   }
+  (void)count;
   const std::uint64_t skip = word & 15, rest = (word >> 4) & 15, base = (word >> 8) & 63;
   const std::uint64_t here = (word >> 16) & 15;
+  assert(base + here < count);
   const auto [to, conn] = copy_over(from, links[base + here]);
   if (rest > 0) {
     const std::uint64_t next = (word >> 20) & 15;
+    assert(base + next < count);
     const auto rank = [skip](std::uint64_t place) { return place - (place > skip ? 1 : 0); };
     const std::uint32_t next_to = copy_over(from, links[base + next]).first;
     Event n = e;
@@ -727,7 +734,7 @@ bool Network::step() {
     Acts acts(*this, dest);
     // Copies of a message this node floods may wait as one entry; while entries name its links,
     // the links are kept if the handling changes them.
-    fan_collect_ = ranks_ == 1 && options_.service_time == 0;
+    fan_collect_ = options_.fan_outs && ranks_ == 1 && options_.service_time == 0;
     const bool watch = node.fan_open > 0;
     if (watch) {
       fan_before_n_ = std::min(node.links().size(), kFanLinks);

@@ -47,6 +47,10 @@ struct NetworkOptions {
   // while it is busy waits its turn; what the node sends leaves when it has finished. Models a
   // real peer's processing and scheduling per hop (docs/reality-gap.md). 0: handled at once.
   Time service_time = 0;
+  // A node's copies of a message it floods wait as fan-out entries (Network's FanOut), a quarter
+  // of the memory. The order of events and every result are the same either way; off, each copy
+  // waits as its own event, which the tests compare against.
+  bool fan_outs = true;
 };
 
 // One chat message said through schedule_say, followed until its last copy has arrived.
@@ -134,6 +138,8 @@ class Network {
   void drain();
   std::size_t pending() const { return queue_.pending(); }
   std::size_t peak_pending() const { return queue_.peak(); }
+  // Copies of messages that waited inside fan-out entries so far.
+  std::uint64_t fanned_copies() const { return fanned_copies_; }
   // Time of the earliest pending event; pending() must be non-zero.
   Time next_event_time() const { return queue_.next_time(); }
 
@@ -479,6 +485,7 @@ class Network {
   // version; the node's links before its handling, while it has entries waiting.
   std::vector<Event> fan_;
   std::vector<std::uint32_t> fan_place_;  // finish_fan: each copy's link place
+  std::uint64_t fanned_copies_ = 0;
   bool fan_collect_ = false;
   std::unordered_map<std::uint64_t, Frozen> frozen_;
   Link fan_before_[kFanLinks];

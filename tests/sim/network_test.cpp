@@ -249,6 +249,67 @@ TEST(EventQueue, TracksThePeakOfPendingEvents) {
   EXPECT_EQ(q.peak(), 1u);
 }
 
+TEST(EventQueue, HiddenEventsCountAsPendingAndInThePeak) {
+  EventQueue<TestEvent> q;
+  q.push({10, 1, 1, 1});
+  q.hide(5);  // the entry stands for six events
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.pending(), 6u);
+  EXPECT_EQ(q.peak(), 6u);
+  TestEvent e;
+  q.pop(e);
+  q.unhide(1);
+  q.push({20, 1, 2, 2});  // pushed again for its next copy
+  EXPECT_EQ(q.pending(), 5u);
+  EXPECT_EQ(q.peak(), 6u);
+  q.push({30, 2, 1, 3});
+  EXPECT_EQ(q.pending(), 6u);
+  EXPECT_EQ(q.peak(), 6u);
+  q.push({40, 2, 2, 4});
+  EXPECT_EQ(q.peak(), 7u);
+}
+
+// Events pushed into a large bucket already gathered (a flood's wave) wait beside it and still
+// come out in order, interleaved with the bucket's own.
+TEST(EventQueue, PushesIntoALargeGatheredBucketKeepTheOrder) {
+  EventQueue<TestEvent> q(4096, 10);
+  std::vector<TestEvent> ref;
+  Rng rng(9);
+  int tag = 0;
+  for (int k = 0; k < 2000; ++k) {
+    const TestEvent e{static_cast<Time>(rng.below(1024)), static_cast<std::uint32_t>(rng.below(50)),
+                      static_cast<std::uint64_t>(k), ++tag};
+    q.push(e);
+    ref.push_back(e);
+  }
+  std::vector<int> got;
+  TestEvent e;
+  Time now = 0;
+  while (!q.empty()) {
+    q.pop(e);
+    EXPECT_GE(e.at, now);
+    now = e.at;
+    got.push_back(e.tag);
+    // While the bucket is being drained, some events land in it, later than the one just out.
+    if (tag < 3000 && rng.chance(0.5)) {
+      const TestEvent late{now + 1 + static_cast<Time>(rng.below(40)),
+                           static_cast<std::uint32_t>(rng.below(50)),
+                           static_cast<std::uint64_t>(10'000 + tag), ++tag};
+      q.push(late);
+      ref.push_back(late);
+    }
+  }
+  std::stable_sort(ref.begin(), ref.end(), [](const TestEvent& a, const TestEvent& b) {
+    if (a.at != b.at) return a.at < b.at;
+    if (a.sender != b.sender) return a.sender < b.sender;
+    return a.seq < b.seq;
+  });
+  std::vector<int> want;
+  for (const TestEvent& r : ref) want.push_back(r.tag);
+  EXPECT_GT(tag, 2500);
+  EXPECT_EQ(got, want);
+}
+
 TEST(SimAddress, RoundTripsNodeIndex) {
   for (std::uint32_t i : {0u, 1u, 255u, 65536u, 0x7FFFFFFEu}) EXPECT_EQ(index_of(address_of(i)), i);
   EXPECT_NE(address_of(1), address_of(2));

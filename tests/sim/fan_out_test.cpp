@@ -1,0 +1,155 @@
+// Fan-out entries (a flood's copies waiting as one entry per sender) change nothing a run shows:
+// the same run with them and without gives the same events in the same order at the same times.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "protocol/random.hpp"
+#include "sim/network.hpp"
+#include "sim/observer.hpp"
+#include "sim/scenario.hpp"
+#include "sim/scenario_file.hpp"
+
+namespace p2p::sim {
+namespace {
+
+// Folds every note (one or more for each packet a node handles), delivery and send, with the
+// virtual time it happened at, into one hash; counts the pending events seen at each sample.
+struct Trace : Observer {
+  std::uint64_t hash = 0;
+  std::uint64_t items = 0;
+  std::vector<std::uint64_t> pending;
+  void fold(std::uint64_t a, std::uint64_t b, std::uint64_t c, const Network& net) {
+    hash = mix64(hash ^ mix64(a ^ mix64(b ^ mix64(c ^ static_cast<std::uint64_t>(net.now())))));
+    ++items;
+  }
+  void on_send(const Network& net, std::uint32_t from, std::uint32_t to, const Packet& p) override {
+    fold(from, std::uint64_t{to} << 8 | static_cast<std::uint64_t>(p.type), p.id, net);
+  }
+  void on_deliver(const Network& net, std::uint32_t node, const Deliver& d) override {
+    fold(node, 0xDE11, d.id, net);
+  }
+  void on_note(const Network& net, std::uint32_t node, const Note& n) override {
+    fold(node, 0x4E00 | static_cast<std::uint64_t>(n.kind), n.id, net);
+  }
+  void on_sample(const Network& net, const TimeSample& s) override {
+    (void)net;
+    pending.push_back(s.pending_events);
+  }
+};
+
+struct Outcome {
+  Trace trace;
+  Counters counters;
+  std::vector<FloodStats> floods;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> links;
+  std::size_t peak_pending = 0;
+  std::uint64_t fanned = 0;
+};
+
+// Arrivals with sessions that end in leaving or crashing, churn, a mass failure, a partition,
+// loss and broadcasts throughout: links change while copies wait, and senders crash and leave.
+constexpr const char* kBusy = R"(
+end_s = 40
+sample_every_s = 2
+final_flood = true
+[latency]
+model = "uniform"
+min_ms = 10
+max_ms = 50
+loss = 0.01
+[[arrivals]]
+at_s = 0.01
+count = 600
+interval_ms = 10
+session = { distribution = "exponential", mean_s = 20 }
+crash_fraction = 0.3
+detection_delay_s = 1
+[[churn]]
+at_s = 10
+until_s = 25
+session = { distribution = "pareto", scale_s = 5, shape = 1.5 }
+crash_fraction = 0.5
+detection_delay_s = 1
+replace = true
+[[mass_failure]]
+at_s = 27
+fraction = 0.2
+order = "degree"
+departure = "crash"
+detection_delay_s = 1
+[[partition]]
+at_s = 29
+until_s = 33
+fraction = 0.5
+[[broadcasts]]
+at_s = 6
+until_s = 38
+rate_per_s = 20
+process = "poisson"
+)";
+
+Outcome run(const std::string& rule, bool fan_outs, std::uint64_t seed) {
+  const ScenarioFile file = parse_scenario(kBusy, "busy.toml");
+  Config cfg;
+  cfg.rule = parse_join_rule(rule, cfg.max_hops);
+  NetworkOptions options;
+  options.seed = seed;
+  options.latency = *file.latency;
+  options.loss = *file.loss;
+  options.fan_outs = fan_outs;
+  Network net(cfg, options);
+  Outcome out;
+  net.add_observer(out.trace);
+  run_scenario(net, file.scenario, seed);
+  out.counters = net.counters();
+  out.floods = net.floods();
+  out.links = net.links();
+  out.peak_pending = net.peak_pending();
+  out.fanned = net.fanned_copies();
+  return out;
+}
+
+class FanOut : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FanOut, ChangesNothingARunShows) {
+  if (!scenario_files_supported()) GTEST_SKIP() << "built without toml++";
+  for (std::uint64_t seed : {3u, 4u}) {
+    const Outcome with = run(GetParam(), true, seed);
+    const Outcome without = run(GetParam(), false, seed);
+    // The entries were used, and the run was long enough to mean something.
+    EXPECT_GT(with.fanned, 1000u);
+    EXPECT_EQ(without.fanned, 0u);
+    EXPECT_GT(with.trace.items, 10000u);
+    EXPECT_EQ(with.trace.items, without.trace.items);
+    EXPECT_EQ(with.trace.hash, without.trace.hash);
+    EXPECT_EQ(with.trace.pending, without.trace.pending);
+    EXPECT_EQ(with.peak_pending, without.peak_pending);
+    EXPECT_EQ(with.counters.events, without.counters.events);
+    EXPECT_EQ(with.counters.messages_sent, without.counters.messages_sent);
+    EXPECT_EQ(with.counters.packets_lost, without.counters.packets_lost);
+    EXPECT_EQ(with.counters.packets_cut, without.counters.packets_cut);
+    EXPECT_EQ(with.counters.events_to_departed, without.counters.events_to_departed);
+    EXPECT_EQ(with.counters.notes, without.counters.notes);
+    EXPECT_EQ(with.links, without.links);
+    ASSERT_EQ(with.floods.size(), without.floods.size());
+    EXPECT_GT(with.floods.size(), 100u);
+    for (std::size_t i = 0; i < with.floods.size(); ++i) {
+      const FloodStats& a = with.floods[i];
+      const FloodStats& b = without.floods[i];
+      EXPECT_EQ(a.deliveries, b.deliveries) << i;
+      EXPECT_EQ(a.messages, b.messages) << i;
+      EXPECT_EQ(a.duplicates, b.duplicates) << i;
+      EXPECT_EQ(a.max_hops, b.max_hops) << i;
+      EXPECT_EQ(a.p50, b.p50) << i;
+      EXPECT_EQ(a.p99, b.p99) << i;
+      EXPECT_EQ(a.max, b.max) << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, FanOut, ::testing::Values("seed", "hyparview", "random_walk"));
+
+}  // namespace
+}  // namespace p2p::sim

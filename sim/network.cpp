@@ -77,6 +77,7 @@ Network::Network(const Config& config, NetworkOptions options)
                               : options.latency.min)) {
   options_.latency.seed = options_.seed;
   latency_key_ = seed_key(options_.latency.seed);
+  fan_collect_ = options_.fan_outs && options_.service_time == 0;
   if (options_.latency.kind == LatencyKind::Matrix &&
       (!options_.latency.sites || options_.latency.sites->count == 0))
     throw std::invalid_argument("the matrix latency model needs at least one site");
@@ -149,10 +150,6 @@ void Network::drop_live(std::uint32_t node) {
 }
 
 void Network::push(std::uint32_t sender, Time at, Event& e) {
-  // Copies held back go first, so that a sender's events enter the queue in the order of their
-  // sequence numbers.
-  if (!fan_.empty()) [[unlikely]]
-    flush_fan();
   e.at = at;
   e.sender = sender;
   e.seq = sender == kScenarioSender ? ++scenario_seq_ : ++nodes_[sender].send_seq;
@@ -373,7 +370,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
       ++flood_in_flight_[f - floods_.data()];
     }
   }
-  if (fan_collect_ && e.kind == Kind::Packet &&
+  if (fan_collect_ && queue_.pending() >= options_.fan_outs_from && e.kind == Kind::Packet &&
       e.type == static_cast<std::uint8_t>(PacketType::Message)) {
     // Held back until the node is done: its copies may form one fan-out entry.
     e.at = now_ + latency;
@@ -552,11 +549,11 @@ void Network::finish_fan(std::uint32_t from) {
   std::size_t l = 0;
   for (std::size_t k = 0; k < n; ++k) {
     const Event& e = fan_[k];
-    for (; l < reach; ++l) {
-      if (links[l].escaped()) continue;
-      const auto [to, conn] = copy_over(from, links[l]);
-      if (to == e.dest && conn == e.conn_id()) break;
-    }
+    const ConnId conn = e.conn_id();
+    for (; l < reach; ++l)
+      if (links[l].peer == e.dest && !links[l].escaped() &&
+          copy_over(from, links[l]).second == conn)
+        break;
     fan_place_[k] = l < reach ? static_cast<std::uint32_t>(l++) : kNoPlace;
   }
   // Runs of copies become entries: within one, the places rise by at most 15 from the first,
@@ -652,6 +649,8 @@ void Network::open_fan() {
     n.dest = static_cast<std::uint32_t>(rest_word);
     n.conn = static_cast<std::uint32_t>(rest_word >> 32);
     queue_.unhide(1);
+    // Due within the bucket being drained, it will not be seen ahead: fetch its receiver now.
+    if (queue_.due_in_current(n.at)) prefetch_node(next_to);
     queue_.push(n);
   } else if (frozen != nullptr) {
     if (--frozen->open == 0) frozen_.erase(key);
@@ -661,6 +660,31 @@ void Network::open_fan() {
   e.dest = to;
   e.set_conn(from, conn);
   e.type = static_cast<std::uint8_t>(PacketType::Message);
+}
+
+void Network::prefetch_fan_receiver(const Event& e) const {
+  const SimNode& node = nodes_[e.sender];
+  if (node.fan_version != e.type) return;  // its links are kept aside: not worth the look
+  const std::uint64_t word = fan_word(e);
+  const std::size_t place = ((word >> 8) & 63) + ((word >> 16) & 15);
+  const auto links = node.links();
+  if (place < links.size() && links[place].peer < nodes_.size()) prefetch_node(links[place].peer);
+}
+
+void Network::before_handling(std::uint32_t node) {
+  const auto links = nodes_[node].links();
+  fan_before_n_ = std::min(links.size(), kFanLinks);
+  std::copy_n(links.data(), fan_before_n_, fan_before_);
+}
+
+void Network::after_handling(std::uint32_t node, bool watched) {
+  if (watched) {
+    const auto links = nodes_[node].links();
+    if (links.size() < fan_before_n_ ||
+        std::memcmp(links.data(), fan_before_, fan_before_n_ * sizeof(Link)) != 0)
+      freeze(node, fan_before_, fan_before_n_);
+  }
+  if (!fan_.empty()) finish_fan(node);
 }
 
 void Network::freeze(std::uint32_t node, const Link* links, std::size_t n) {
@@ -705,7 +729,17 @@ bool Network::step() {
     // A flood's wave: the gathered bucket holds many events and nothing was fetched when they
     // were pushed. Fetch the node kFetchAhead events ahead, and the links of the next one, whose
     // node lines were asked for kFetchAhead - 1 events ago.
-    if (const Event* ahead = queue_.peek(kFetchAhead)) prefetch_node(target(*ahead));
+    // A fan-out entry's receiver is known only once its sender's links are in: the sender is
+    // fetched twice as far ahead, and the receiver kFetchAhead ahead as a plain event's.
+    if (const Event* far = queue_.peek(2 * kFetchAhead);
+        far != nullptr && far->conn_form == ConnForm::FanOut)
+      prefetch_node(far->sender);
+    if (const Event* ahead = queue_.peek(kFetchAhead)) {
+      if (ahead->conn_form == ConnForm::FanOut)
+        prefetch_fan_receiver(*ahead);
+      else
+        prefetch_node(ahead->dest);
+    }
     if (const Event* next = queue_.peek(0))
       __builtin_prefetch(nodes_[target(*next)].links().data());
   }
@@ -734,12 +768,9 @@ bool Network::step() {
     Acts acts(*this, dest);
     // Copies of a message this node floods may wait as one entry; while entries name its links,
     // the links are kept if the handling changes them.
-    fan_collect_ = options_.fan_outs && ranks_ == 1 && options_.service_time == 0;
     const bool watch = node.fan_open > 0;
-    if (watch) {
-      fan_before_n_ = std::min(node.links().size(), kFanLinks);
-      std::copy_n(node.links().data(), fan_before_n_, fan_before_);
-    }
+    if (watch) [[unlikely]]
+      before_handling(dest);
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {
@@ -777,14 +808,8 @@ bool Network::step() {
         ++counters_.departures;
         break;
     }
-    if (watch) {
-      const auto links = node.links();
-      if (links.size() < fan_before_n_ ||
-          std::memcmp(links.data(), fan_before_, fan_before_n_ * sizeof(Link)) != 0)
-        freeze(dest, fan_before_, fan_before_n_);
-    }
-    if (!fan_.empty()) finish_fan(dest);
-    fan_collect_ = false;
+    if (watch || !fan_.empty()) [[unlikely]]
+      after_handling(dest, watch);
     if (ev.kind == Kind::Leave) drop_live(dest);
     if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
   }

@@ -48,9 +48,11 @@ struct NetworkOptions {
   // real peer's processing and scheduling per hop (docs/reality-gap.md). 0: handled at once.
   Time service_time = 0;
   // A node's copies of a message it floods wait as fan-out entries (Network's FanOut), a quarter
-  // of the memory. The order of events and every result are the same either way; off, each copy
-  // waits as its own event, which the tests compare against.
+  // of the memory, once at least `fan_outs_from` events are pending: below that the plain events
+  // take little memory and are handled faster. The order of events and every result are the same
+  // either way; off, each copy waits as its own event, which the tests compare against.
   bool fan_outs = true;
+  std::size_t fan_outs_from = std::size_t{1} << 20;
 };
 
 // One chat message said through schedule_say, followed until its last copy has arrived.
@@ -383,7 +385,13 @@ class Network {
   void push_fan(std::uint32_t from, std::size_t first, std::size_t last, std::uint32_t skip);
   // Turns the fan-out entry in current_ into its copy's plain event, pushing the entry again for
   // the next copy.
-  void open_fan();
+  [[gnu::noinline]] void open_fan();
+  // Around a node's handling, while it has entries waiting or sent copies: its links are copied
+  // before, and kept (freeze) if the handling changed them; the copies it sent become entries.
+  [[gnu::noinline]] void before_handling(std::uint32_t node);
+  [[gnu::noinline]] void after_handling(std::uint32_t node, bool watched);
+  // Starts fetching the node that fan-out entry `e`'s copy goes to.
+  void prefetch_fan_receiver(const Event& e) const;
   // Keeps `links` (a node's, as its waiting entries name them) under the node's current version,
   // and starts a new version.
   void freeze(std::uint32_t node, const Link* links, std::size_t n);
@@ -480,9 +488,10 @@ class Network {
   // events before it is handled; above, only kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
-  // Fan-outs (see FanOut): the copies the node being handled sent so far, held back while they
-  // may form one; the links of older versions still named by waiting entries, by node << 8 |
-  // version; the node's links before its handling, while it has entries waiting.
+  // Fan-outs (see FanOut): whether copies are held back (not sharded, no service time); the
+  // copies the node being handled sent so far, held back while they may form one; the links of
+  // older versions still named by waiting entries, by node << 8 | version; the node's links before
+  // its handling, while it has entries waiting.
   std::vector<Event> fan_;
   std::vector<std::uint32_t> fan_place_;  // finish_fan: each copy's link place
   std::uint64_t fanned_copies_ = 0;

@@ -99,6 +99,7 @@ Outcome run(const std::string& rule, bool fan_outs, std::uint64_t seed) {
   options.latency = *file.latency;
   options.loss = *file.loss;
   options.fan_outs = fan_outs;
+  options.fan_outs_from = 0;  // from the first copy: this run never has many pending
   Network net(cfg, options);
   Outcome out;
   net.add_observer(out.trace);
@@ -150,6 +151,45 @@ TEST_P(FanOut, ChangesNothingARunShows) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, FanOut, ::testing::Values("seed", "hyparview", "random_walk"));
+
+// Copies are held back only once `fan_outs_from` events are pending: a small run's flood waits
+// as plain events, a large wave partly as entries, with the same results.
+TEST(FanOutThreshold, EntriesOnlyAboveThePendingCount) {
+  auto flood = [](std::size_t from, std::uint64_t& fanned, std::size_t& peak) {
+    Config cfg;
+    NetworkOptions options;
+    options.seed = 6;
+    options.fan_outs_from = from;
+    Network net(cfg, options);
+    GrowthScenario sc;
+    sc.nodes = 3000;
+    const GrowthResult r = run_growth(net, sc, 6);
+    fanned = net.fanned_copies();
+    peak = net.peak_pending();
+    return r.flood;
+  };
+  std::uint64_t fanned_default = 0, fanned_some = 0, fanned_all = 0;
+  std::size_t peak_default = 0, peak_some = 0, peak_all = 0;
+  const FloodStats plain = flood(NetworkOptions{}.fan_outs_from, fanned_default, peak_default);
+  const FloodStats some = flood(5000, fanned_some, peak_some);
+  const FloodStats all = flood(0, fanned_all, peak_all);
+  EXPECT_EQ(fanned_default, 0u);  // 3,000 nodes never have a million events pending
+  EXPECT_GT(peak_default, 5000u);
+  EXPECT_GT(fanned_some, 0u);
+  EXPECT_LT(fanned_some, fanned_all);
+  EXPECT_LE(fanned_all, plain.messages);
+  EXPECT_GT(fanned_all, plain.messages / 2);
+  for (const FloodStats* f : {&some, &all}) {
+    EXPECT_EQ(f->deliveries, plain.deliveries);
+    EXPECT_EQ(f->messages, plain.messages);
+    EXPECT_EQ(f->duplicates, plain.duplicates);
+    EXPECT_EQ(f->p50, plain.p50);
+    EXPECT_EQ(f->p99, plain.p99);
+    EXPECT_EQ(f->max, plain.max);
+  }
+  EXPECT_EQ(peak_some, peak_default);
+  EXPECT_EQ(peak_all, peak_default);
+}
 
 }  // namespace
 }  // namespace p2p::sim

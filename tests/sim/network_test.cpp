@@ -238,6 +238,42 @@ TYPED_TEST(EventQueueOf, LargeBucketsOfCountedSendersKeepTheOrder) {
   EXPECT_GE(q.sorted_by_key(), 9u);
 }
 
+// A sender's events at one instant pushed against their counter's order (a node's copies held
+// back while it sends something else) still come out by counter.
+TYPED_TEST(EventQueueOf, LargeBucketsOfSendersPushedOutOfCounterOrder) {
+  using E = TypeParam;
+  EventQueue<E> q(1 << 16, 10);
+  Rng rng(12);
+  auto later = [](const E& a, const E& b) { return earlier(b, a); };
+  std::priority_queue<E, std::vector<E>, decltype(later)> ref(later);
+  std::vector<std::uint64_t> counter(30, 0);
+  int tag = 0;
+  auto push = [&](Time at) {
+    const std::size_t s = rng.below(counter.size());
+    const auto sender = static_cast<std::uint32_t>(s * 31);
+    const std::uint64_t first = ++counter[s], second = ++counter[s];
+    const E a = make_event<E>(at, sender, first, ++tag);
+    const E b = make_event<E>(at, sender, second, ++tag);
+    q.push(b);  // the later counter first
+    q.push(a);
+    ref.push(a);
+    ref.push(b);
+  };
+  for (int k = 0; k < 3000; ++k) push(static_cast<Time>(rng.below(4)) * 256);
+  E e;
+  std::size_t handled = 0;
+  while (!q.empty()) {
+    const E next = ref.top();
+    ref.pop();
+    q.pop(e);
+    ASSERT_EQ(e.tag, next.tag);
+    if (++handled <= 10'000 && handled % 2 == 0)
+      push(e.at + 2048 + static_cast<Time>(rng.below(4)) * 256);
+  }
+  EXPECT_TRUE(ref.empty());
+  EXPECT_GT(handled, 15'000u);
+}
+
 TEST(EventQueue, TracksThePeakOfPendingEvents) {
   EventQueue<TestEvent> q;
   TestEvent e;

@@ -77,7 +77,7 @@ Network::Network(const Config& config, NetworkOptions options)
                               : options.latency.min)) {
   options_.latency.seed = options_.seed;
   latency_key_ = seed_key(options_.latency.seed);
-  fan_collect_ = options_.fan_outs && options_.service_time == 0;
+  fan_from_ = options_.fan_outs && options_.service_time == 0 ? options_.fan_outs_from : kNoFan;
   if (options_.latency.kind == LatencyKind::Matrix &&
       (!options_.latency.sites || options_.latency.sites->count == 0))
     throw std::invalid_argument("the matrix latency model needs at least one site");
@@ -370,7 +370,7 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
       ++flood_in_flight_[f - floods_.data()];
     }
   }
-  if (fan_collect_ && queue_.pending() >= options_.fan_outs_from && e.kind == Kind::Packet &&
+  if (queue_.pending() >= fan_from_ && e.kind == Kind::Packet &&
       e.type == static_cast<std::uint8_t>(PacketType::Message)) {
     // Held back until the node is done: its copies may form one fan-out entry.
     e.at = now_ + latency;
@@ -699,7 +699,8 @@ void Network::freeze(std::uint32_t node, const Link* links, std::size_t n) {
 bool Network::step() {
   if (queue_.empty()) return false;
   queue_.pop(current_);
-  if (current_.conn_form == ConnForm::FanOut) open_fan();
+  if (current_.conn_form == ConnForm::FanOut) [[unlikely]]
+    open_fan();
   assert(current_.at >= now_);
   if (options_.service_time > 0 && !current_.served && alive(current_.dest)) [[unlikely]] {
     // It waits for its node to finish what came before, then takes the service time; it keeps

@@ -47,8 +47,8 @@ struct NetworkOptions {
   // while it is busy waits its turn; what the node sends leaves when it has finished. Models a
   // real peer's processing and scheduling per hop (docs/reality-gap.md). 0: handled at once.
   Time service_time = 0;
-  // A node's copies of a message it floods wait as fan-out entries (Network's FanOut), a quarter
-  // of the memory, once at least `fan_outs_from` events are pending: below that the plain events
+  // A node's copies of a message it floods wait as fan-out entries (Network's FanOut), far less
+  // memory, once at least `fan_outs_from` events are pending: below that the plain events
   // take little memory and are handled faster. The order of events and every result are the same
   // either way; off, each copy waits as its own event, which the tests compare against.
   bool fan_outs = true;
@@ -348,8 +348,7 @@ class Network {
   // entries waiting, the links they name are kept (frozen_) before anything changes them. A
   // copy's time is the send time plus the pair's latency, and its sequence number follows from
   // its link's place, so the entry's event comes out exactly as the plain one would have: the
-  // order of events, and every output, is unchanged. A flood's wave at a million nodes keeps 4.9
-  // million copies waiting in about a quarter as many entries.
+  // order of events, and every output, is unchanged.
   //
   // Packed into an entry's dest (low) and conn (high) words: bits 0-3 the place of the skipped
   // link (the one the message came over) after the base (kNoSkip: none inside the entry), 4-7
@@ -488,14 +487,16 @@ class Network {
   // events before it is handled; above, only kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
-  // Fan-outs (see FanOut): whether copies are held back (not sharded, no service time); the
-  // copies the node being handled sent so far, held back while they may form one; the links of
+  // Fan-outs (see FanOut): from how many pending events copies are held back (kNoFan: never,
+  // as when sharded or with a service time); the copies the node being handled sent so far, held
+  // back while they may form one; the links of
   // older versions still named by waiting entries, by node << 8 | version; the node's links before
   // its handling, while it has entries waiting.
   std::vector<Event> fan_;
   std::vector<std::uint32_t> fan_place_;  // finish_fan: each copy's link place
   std::uint64_t fanned_copies_ = 0;
-  bool fan_collect_ = false;
+  static constexpr std::size_t kNoFan = ~std::size_t{0};
+  std::size_t fan_from_ = kNoFan;  // pending events from which copies are held back
   std::unordered_map<std::uint64_t, Frozen> frozen_;
   Link fan_before_[kFanLinks];
   std::size_t fan_before_n_ = 0;

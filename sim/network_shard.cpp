@@ -116,7 +116,7 @@ void Network::shard(std::uint32_t rank, std::uint32_t ranks) {
   rank_ = rank;
   ranks_ = ranks;
   outbox_.assign(ranks, {});
-  if (ranks > 1) fan_collect_ = false;  // an event for another rank leaves as a plain one
+  if (ranks > 1) fan_from_ = kNoFan;  // an event for another rank leaves as a plain one
 }
 
 void Network::send_away(std::uint32_t sender, Event& e) {

@@ -201,11 +201,18 @@ class alignas(64) Node {
   // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
-  // What every packet reads comes first, then the links, so that a packet for a node of typical
-  // degree touches only the node's first few cache lines. The time is not kept: every input
-  // brings it.
+  // What every packet reads comes first, then the join and retry state, then the links, last so
+  // that they end beside the 8 bytes left free for a driver's own counters: nodes are touched in
+  // random order, and a driver that looks up a fan-out's next copy in its sender (the links and
+  // its counters) reads the last two of the three cache lines.
   const Config* config_;
   Rng rng_;
+  SeenSet seen_;
+  std::unique_ptr<std::vector<std::uint64_t>> pending_;
+  std::unique_ptr<RuleState> rule_state_;
+  // The ids of the links whose code is escaped, by slot (0: a free slot); allocated only for a
+  // node that has had one.
+  std::unique_ptr<std::vector<ConnId>> escapes_;
   std::uint32_t last_conn_ = 0;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
@@ -219,16 +226,9 @@ class alignas(64) Node {
   // are some).
   PeerId entry_ = kNoPeer;
   LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
-  SeenSet seen_;
-  std::unique_ptr<std::vector<std::uint64_t>> pending_;
-  std::unique_ptr<RuleState> rule_state_;
-  // The ids of the links whose code is escaped, by slot (0: a free slot); allocated only for a
-  // node that has had one.
-  std::unique_ptr<std::vector<ConnId>> escapes_;
 };
 // Three cache lines with thirteen links inline and the last 8 bytes free for a driver's own
-// counters: nodes are touched in random order, so a node's size is the memory a simulated packet
-// reads.
+// counters.
 static_assert(sizeof(Node) == 192);
 
 }  // namespace p2p

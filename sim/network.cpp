@@ -305,9 +305,18 @@ void Network::packet_of(const Event& e, const Payload& p, Packet& out) const {
 
 void Network::prefetch_node(std::uint32_t i) const {
   // Handling an event reads most of the node (its rule, links, generator, seen set, and the
-  // simulator's counters in its padding): fetch all four of its cache lines.
+  // simulator's counters in its padding): fetch all three of its cache lines.
   const char* p = reinterpret_cast<const char*>(&nodes_[i]);
   for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
+}
+
+void Network::prefetch_links_part(std::uint32_t i) const {
+  // A node's links (inline, or the address of their block) and the simulator's counters are in
+  // its last two lines: what looking up a fan-out entry's next copy in its sender reads.
+  static_assert(sizeof(SimNode) == 3 * 64);
+  const char* p = reinterpret_cast<const char*>(&nodes_[i]);
+  __builtin_prefetch(p + 64);
+  __builtin_prefetch(p + 128);
 }
 
 bool Network::fits(const Packet& packet, Payload& p) {
@@ -677,13 +686,14 @@ void Network::before_handling(std::uint32_t node) {
   std::copy_n(links.data(), fan_before_n_, fan_before_);
 }
 
+bool Network::links_changed(std::uint32_t node) const {
+  const auto links = nodes_[node].links();
+  return links.size() < fan_before_n_ ||
+         std::memcmp(links.data(), fan_before_, fan_before_n_ * sizeof(Link)) != 0;
+}
+
 void Network::after_handling(std::uint32_t node, bool watched) {
-  if (watched) {
-    const auto links = nodes_[node].links();
-    if (links.size() < fan_before_n_ ||
-        std::memcmp(links.data(), fan_before_, fan_before_n_ * sizeof(Link)) != 0)
-      freeze(node, fan_before_, fan_before_n_);
-  }
+  if (watched && links_changed(node)) freeze(node, fan_before_, fan_before_n_);
   if (!fan_.empty()) finish_fan(node);
 }
 
@@ -734,7 +744,7 @@ bool Network::step() {
     // fetched twice as far ahead, and the receiver kFetchAhead ahead as a plain event's.
     if (const Event* far = queue_.peek(2 * kFetchAhead);
         far != nullptr && far->conn_form == ConnForm::FanOut)
-      prefetch_node(far->sender);
+      prefetch_links_part(far->sender);
     if (const Event* ahead = queue_.peek(kFetchAhead)) {
       if (ahead->conn_form == ConnForm::FanOut)
         prefetch_fan_receiver(*ahead);
@@ -768,10 +778,18 @@ bool Network::step() {
     SimNode& node = nodes_[dest];
     Acts acts(*this, dest);
     // Copies of a message this node floods may wait as one entry; while entries name its links,
-    // the links are kept if the handling changes them.
-    const bool watch = node.fan_open > 0;
+    // the links are kept if the handling changes them. A chat message only reads them (the node
+    // floods it over them, or drops it): in a flood's wave most of a node's inputs are copies of
+    // the message it has just sent on, and are not watched. Debug builds check that they are not.
+    const bool reads_links = ev.kind == Kind::Packet &&
+                             ev.type == static_cast<std::uint8_t>(PacketType::Message);
+    const bool watch = node.fan_open > 0 && !reads_links;
     if (watch) [[unlikely]]
       before_handling(dest);
+#ifndef NDEBUG
+    const bool check = node.fan_open > 0 && reads_links;
+    if (check) before_handling(dest);
+#endif
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {
@@ -809,6 +827,9 @@ bool Network::step() {
         ++counters_.departures;
         break;
     }
+#ifndef NDEBUG
+    assert(!check || !links_changed(dest));
+#endif
     if (watch || !fan_.empty()) [[unlikely]]
       after_handling(dest, watch);
     if (ev.kind == Kind::Leave) drop_live(dest);

@@ -385,10 +385,13 @@ class Network {
   // Turns the fan-out entry in current_ into its copy's plain event, pushing the entry again for
   // the next copy.
   [[gnu::noinline]] void open_fan();
-  // Around a node's handling, while it has entries waiting or sent copies: its links are copied
-  // before, and kept (freeze) if the handling changed them; the copies it sent become entries.
+  // Around a node's handling, while it has entries waiting (unless the input is a chat message,
+  // which only reads links) or sent copies: its links are copied before, and kept (freeze) if the
+  // handling changed them; the copies it sent become entries.
   [[gnu::noinline]] void before_handling(std::uint32_t node);
   [[gnu::noinline]] void after_handling(std::uint32_t node, bool watched);
+  // Whether `node`'s links differ from those before_handling copied.
+  bool links_changed(std::uint32_t node) const;
   // Starts fetching the node that fan-out entry `e`'s copy goes to.
   void prefetch_fan_receiver(const Event& e) const;
   // Keeps `links` (a node's, as its waiting entries name them) under the node's current version,
@@ -413,6 +416,8 @@ class Network {
   bool fits(const Packet& packet, Payload& p);
   // Starts fetching node `i`'s memory, for an event it will handle soon.
   void prefetch_node(std::uint32_t i) const;
+  // Fetches the part of node `i` that holds its links and the simulator's counters.
+  void prefetch_links_part(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
   void finish_flood(std::size_t index);

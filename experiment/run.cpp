@@ -300,6 +300,7 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   r.floods = net->floods();
   r.events = net->counters().events;
   r.peak_pending = net->peak_pending();
+  r.fanned_copies = net->fanned_copies();
   r.sim_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   r.sim_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;

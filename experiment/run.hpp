@@ -41,6 +41,7 @@ struct RunResult {
   // For the terminal only, never written to a file (they depend on the machine).
   std::uint64_t events = 0;
   std::size_t peak_pending = 0;
+  std::uint64_t fanned_copies = 0;  // copies that waited in fan-out entries (--fan-out-from)
   double sim_seconds = 0;
   double sim_cpu_seconds = 0;
   double sim_peak_mib = 0;

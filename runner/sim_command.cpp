@@ -33,6 +33,7 @@ struct SimFlags {
   std::uint64_t seed = 1;
   std::string seeds;  // "A..B": replications
   std::uint32_t service_time_us = 0;
+  std::uint64_t fan_out_from = sim::NetworkOptions{}.fan_outs_from;
   bool shard_network = false;
   OutputFlags output;
 };
@@ -107,8 +108,10 @@ void run_once(const SimFlags& f, const ex::RunDescription& d, sim::ShardExchange
   std::cerr << "p2p sim: simulated " << r.events << " events in " << r.sim_seconds
             << " s, analysed in " << r.analysis_seconds << " s; wrote " << f.output.out
             << "/ (simulation CPU time " << r.sim_cpu_seconds << " s, " << r.peak_pending
-            << " events pending at most, peak memory " << std::lround(r.sim_peak_mib)
-            << " MiB by then; "
+            << " events pending at most";
+  if (r.fanned_copies > 0)
+    std::cerr << ", " << r.fanned_copies << " flood copies waited in fan-out entries";
+  std::cerr << ", peak memory " << std::lround(r.sim_peak_mib) << " MiB by then; "
             << (d.settings.signing ? "signed: every node signed and checked with its own key"
                                    : "nothing signed: --signed signs as real peers do")
             << ")\n";
@@ -167,12 +170,14 @@ void run_sim(CLI::App* cmd, const SimFlags& f) {
   if (f.shard_network) {
     ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
     d.network.service_time = f.service_time_us;
+    d.network.fan_outs_from = f.fan_out_from;
     return run_sharded(f, d);
   }
   if (f.seeds.empty())
     refuse_on_ranks("one run is one process's work; give --seeds A..B to spread runs over ranks");
   ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
   d.network.service_time = f.service_time_us;
+  d.network.fan_outs_from = f.fan_out_from;
   if (!f.seeds.empty())
     run_replications(cmd, f, d);
   else
@@ -213,6 +218,14 @@ void add_sim_command(CLI::App& app) {
                   "arrives while its node is busy waits, and what the node sends leaves when it "
                   "has finished (a real peer's per-hop processing; docs/reality-gap.md)")
       ->check(CLI::Range(0u, 10'000'000u))
+      ->capture_default_str();
+  cmd->add_option("--fan-out-from", flags->fan_out_from,
+                  "Once this many events are pending, the copies a node floods of a message wait "
+                  "as one queue entry for up to twelve of them instead of an event each: far less "
+                  "memory at a flood's peak, more time (each copy then reads its sender's links "
+                  "too). 0: from the first copy; a number above the run's peak: never. The output "
+                  "is the same whatever the number (docs/performance.md)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 62))
       ->capture_default_str();
   cmd->add_flag("--shard-network", flags->shard_network,
                 "Under mpirun -np R: split this one run over the R ranks (node i on rank i mod "

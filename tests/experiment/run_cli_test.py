@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -215,8 +216,27 @@ def wrong_data(p2p, src, tmp):
     assert int(ts[-1]["edges"]) == summary["edges"], (ts[-1], summary["edges"])
 
 
+def fan_out_from(p2p, src, tmp):
+    # Fan-out entries change the memory a flood takes, never the output.
+    a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+    ra = p2p_run(p2p, "sim", "-n", "3000", "--fan-out-from", "0", "-o", a)
+    rb = p2p_run(p2p, "sim", "-n", "3000", "-o", b)
+    same_tree(a, b)
+    copies = re.findall(r"(\d+) flood copies waited in fan-out entries", ra.stderr)
+    messages = int(read_csv(os.path.join(a, "broadcasts.csv"))[0]["messages"])
+    # Most copies fit an entry: hubs' links past place 63 and lone copies do not.
+    assert len(copies) == 1 and messages / 2 < int(copies[0]) <= messages, (ra.stderr, messages)
+    # Below the default threshold (a million events pending) no entry is made.
+    assert "fan-out entries" not in rb.stderr, rb.stderr
+    for bad in ("-1", "abc", "1e3x"):
+        err = one_line_error(p2p_run(p2p, "sim", "-n", "20", "--fan-out-from", bad, "-o",
+                                     os.path.join(tmp, "c"), check=False))
+        assert "--fan-out-from" in err, err
+    assert not os.path.exists(os.path.join(tmp, "c"))
+
+
 CASES = {f.__name__: f for f in (study, resume_and_change, interrupt, out_folder, conventions,
-                                 wrong_data)}
+                                 wrong_data, fan_out_from)}
 
 if __name__ == "__main__":
     p2p, src, case = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -201,10 +201,10 @@ class alignas(64) Node {
   // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
-  // What every packet reads comes first, then the join and retry state, then the links, last so
-  // that they end beside the 8 bytes left free for a driver's own counters: nodes are touched in
-  // random order, and a driver that looks up a fan-out's next copy in its sender (the links and
-  // its counters) reads the last two of the three cache lines.
+  // The links come last, so that they end beside the 8 bytes left free for a driver's own
+  // counters: nodes are touched in random order, and a driver that looks up a fan-out's next copy
+  // in its sender (its links and its counters) then reads only the last two of the three cache
+  // lines (a test checks where they lie). The time is not kept: every input brings it.
   const Config* config_;
   Rng rng_;
   SeenSet seen_;

@@ -205,6 +205,25 @@ TEST(Link, CodesEachFormOfConnectionIdInFourBytes) {
 
 // Without an escaped link the search runs on the codes: every link is found by its id, and ids
 // close to theirs (another number, another opener, a number too large for a code) are not.
+TEST(Node, KeepsItsInlineLinksInItsLastTwoCacheLines) {
+  // A driver that looks a node's links up (the simulator's fan-out entries) reads only the last
+  // two of its three lines: the links, up to the inline room, end there beside the 8 bytes a
+  // driver keeps its own counters in.
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  for (std::uint32_t k = 0; k < LinkList::kInline; ++k) {
+    const Address from = addr(100 + k);
+    node.on_packet(0, kDriverConnBit | (ConnId{cfg.book->hold(from)} << 32) | 1, ack(from), out);
+  }
+  ASSERT_EQ(node.degree(), LinkList::kInline);
+  const auto* self = reinterpret_cast<const char*>(&node);
+  const auto* first = reinterpret_cast<const char*>(node.links().data());
+  const auto* end = reinterpret_cast<const char*>(node.links().data() + node.degree());
+  EXPECT_GE(first - self, 64);
+  EXPECT_LE(end - self, static_cast<std::ptrdiff_t>(sizeof(Node) - 8));
+}
+
 TEST(Link, FoundByIdWithoutEscapes) {
   Config cfg;
   Node node(addr(1), cfg, 1);

@@ -170,7 +170,6 @@ void run_sim(CLI::App* cmd, const SimFlags& f) {
   if (f.shard_network) {
     ex::RunDescription d = as_usage([&] { return ex::describe(f.settings); });
     d.network.service_time = f.service_time_us;
-    d.network.fan_outs_from = f.fan_out_from;
     return run_sharded(f, d);
   }
   if (f.seeds.empty())
@@ -224,7 +223,8 @@ void add_sim_command(CLI::App& app) {
                   "as one queue entry for up to twelve of them instead of an event each: far less "
                   "memory at a flood's peak, more time (each copy then reads its sender's links "
                   "too). 0: from the first copy; a number above the run's peak: never. The output "
-                  "is the same whatever the number (docs/performance.md)")
+                  "is the same whatever the number (docs/performance.md). Runs with "
+                  "--service-time or --shard-network always use an event per copy")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 62))
       ->capture_default_str();
   cmd->add_flag("--shard-network", flags->shard_network,

@@ -781,15 +781,16 @@ bool Network::step() {
     // the links are kept if the handling changes them. A chat message only reads them (the node
     // floods it over them, or drops it): in a flood's wave most of a node's inputs are copies of
     // the message it has just sent on, and are not watched. Debug builds check that they are not.
-    const bool reads_links = ev.kind == Kind::Packet &&
-                             ev.type == static_cast<std::uint8_t>(PacketType::Message);
-    const bool watch = node.fan_open > 0 && !reads_links;
-    if (watch) [[unlikely]]
-      before_handling(dest);
+    const bool fanned = node.fan_open > 0;
+    const bool reads_links =
+        ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::Message);
+    const bool watch = fanned && !reads_links;
 #ifndef NDEBUG
-    const bool check = node.fan_open > 0 && reads_links;
+    const bool check = fanned && reads_links;
     if (check) before_handling(dest);
 #endif
+    if (watch) [[unlikely]]
+      before_handling(dest);
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {

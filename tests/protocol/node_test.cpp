@@ -203,8 +203,6 @@ TEST(Link, CodesEachFormOfConnectionIdInFourBytes) {
   }
 }
 
-// Without an escaped link the search runs on the codes: every link is found by its id, and ids
-// close to theirs (another number, another opener, a number too large for a code) are not.
 TEST(Node, KeepsItsInlineLinksInItsLastTwoCacheLines) {
   // A driver that looks a node's links up (the simulator's fan-out entries) reads only the last
   // two of its three lines: the links, up to the inline room, end there beside the 8 bytes a
@@ -224,6 +222,8 @@ TEST(Node, KeepsItsInlineLinksInItsLastTwoCacheLines) {
   EXPECT_LE(end - self, static_cast<std::ptrdiff_t>(sizeof(Node) - 8));
 }
 
+// Without an escaped link the search runs on the codes: every link is found by its id, and ids
+// close to theirs (another number, another opener, a number too large for a code) are not.
 TEST(Link, FoundByIdWithoutEscapes) {
   Config cfg;
   Node node(addr(1), cfg, 1);

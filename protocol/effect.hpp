@@ -102,6 +102,11 @@ class EffectSink {
   virtual void deliver(Deliver&& deliver) = 0;
   virtual void wake_at(Time at, const Timer& timer) = 0;
   virtual void note(NoteKind kind, const Address& peer, std::uint64_t id) = 0;
+  // Send the plain JOIN_REQ `hop` over `conn`: the same as send() with join_request_of(hop), for
+  // a driver that holds requests without building a Packet (the simulator) to take as it is.
+  virtual void send_hop(ConnId conn, const Address& peer, const JoinHop& hop) {
+    send(conn, peer, join_request_of(hop));
+  }
 
  protected:
   EffectSink() = default;

@@ -49,6 +49,20 @@ void JoinRule::on_connect(NodeContext& node, const Address& entry) const {
   node.connect(entry, node.config().join_requests);
 }
 
+void JoinRule::on_join_request(NodeContext& node, ConnId conn, const Link* link,
+                               Packet& request) const {
+  JoinHop hop = hop_of(request);
+  const HopStep step = join_hop(node, conn, link, hop);
+  if (step.act == HopStep::Act::Packet)
+    throw std::logic_error("join rule " + name() + " defines neither on_join_request nor join_hop");
+  write_hop(hop, request);
+  node.carry_out(step, std::move(request));
+}
+
+HopStep JoinRule::join_hop(NodeContext&, ConnId, const Link*, JoinHop&) const {
+  return {};
+}
+
 void JoinRule::on_join_ack(NodeContext& node, ConnId conn, const Packet& ack) const {
   if (!traits_.checks_acks) {
     // The seed's code keeps every JOIN_ACK and its connection; never one naming ourselves or

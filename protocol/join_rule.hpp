@@ -17,6 +17,7 @@
 
 #include "protocol/address.hpp"
 #include "protocol/conn.hpp"
+#include "protocol/effect.hpp"
 #include "protocol/packet.hpp"
 #include "protocol/time.hpp"
 #include "protocol/timer.hpp"
@@ -98,6 +99,23 @@ struct RuleTraits {
   bool adversary = false;
 };
 
+// What a rule decided for one hop of a JOIN_REQ (JoinRule::join_hop); the node carries it out.
+struct HopStep {
+  enum class Act : std::uint8_t {
+    Packet,  // not decided here: the node hands the whole packet to on_join_request
+    Accept,  // take the newcomer (NodeContext::accept)
+    PassOn,  // note JoinForwarded and send the request as it now is over `next`
+    Drop,    // note `dropped` and do nothing more
+  };
+  Act act = Act::Packet;
+  const Link* next = nullptr;
+  NoteKind dropped = NoteKind::JoinDroppedHops;
+
+  static HopStep accept() { return {Act::Accept, nullptr, NoteKind::JoinDroppedHops}; }
+  static HopStep pass_on(const Link& next) { return {Act::PassOn, &next, NoteKind::JoinForwarded}; }
+  static HopStep drop(NoteKind why) { return {Act::Drop, nullptr, why}; }
+};
+
 // The interface every join rule implements. Every hook runs inside one input of one node and acts
 // through `node` (its links, its generator, and the effects it emits). Hooks that are not
 // overridden do what most rules want; see each one.
@@ -132,8 +150,19 @@ class JoinRule {
   // A JOIN_REQ arrived on `conn`; `link` is the neighbour's link it came over, or null for a
   // throw-away connection (which the node closes after this returns). `request` is the rule's to
   // change and pass on: move it into the Send (NodeContext::send, pass_on) and no copy is made.
+  // Default: decides by join_hop on the request's fields, which the rule then must define, and
+  // carries the step out on the request (keeping what a JoinHop lacks, such as a signature).
   virtual void on_join_request(NodeContext& node, ConnId conn, const Link* link,
-                               Packet& request) const = 0;
+                               Packet& request) const;
+  // The same decision from a JOIN_REQ's fields alone, for a rule whose requests carry nothing
+  // more. It changes `hop` as the request is to be accepted or passed on (its id, ref, hops,
+  // degree, flags) and says what to do; the node does it. Returning Act::Packet (the default)
+  // hands the whole packet to on_join_request instead, and is allowed only before the rule has
+  // changed `hop`, drawn from the node's generator or acted. A driver that holds requests compactly
+  // (the simulator) builds no Packet for a hop decided here and passed on or dropped: the hop that
+  // most JOIN_REQ events are. Defining join_hop alone is enough; a rule that defines both must
+  // make them agree.
+  virtual HopStep join_hop(NodeContext& node, ConnId conn, const Link* link, JoinHop& hop) const;
   // A JOIN_ACK arrived on a new connection. Default: kept as a link if it answers one of our
   // outstanding requests (or traits().checks_acks is off), from a peer we are not linked to,
   // within the cap; otherwise refused.

@@ -3,8 +3,10 @@
 #include "protocol/node.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
+#include "protocol/join_hop.hpp"
 #include "protocol/node_context.hpp"
 
 namespace p2p {
@@ -96,6 +98,10 @@ void Node::handle(Time now, Input&& input, EffectSink& out) {
         }
       },
       input);
+}
+
+void Node::on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out) {
+  on_join_hop_to(now, conn, hop, out);
 }
 
 const Link* Node::find_link(ConnId conn) const {
@@ -395,6 +401,24 @@ void NodeContext::accept(const Packet& request) {
   }
   out_.open(c, request.origin, std::move(ack));
   add_link(c, request.origin);
+}
+
+void NodeContext::carry_out(const HopStep& step, Packet&& request) {
+  switch (step.act) {
+    case HopStep::Act::Accept:
+      accept(request);
+      return;
+    case HopStep::Act::PassOn:
+      note(NoteKind::JoinForwarded, request.origin, request.id);
+      send(*step.next, std::move(request));
+      return;
+    case HopStep::Act::Drop:
+      note(step.dropped, request.origin, request.id);
+      return;
+    case HopStep::Act::Packet:
+      break;
+  }
+  throw std::logic_error("a join hop's step to carry out names no act");
 }
 
 void NodeContext::pass_on(const Link& next, Packet&& request) {

@@ -141,6 +141,16 @@ class alignas(64) Node {
   // The same with each effect handed to `out` as it is decided, in the same order.
   void handle(Time now, Input&& input, EffectSink& out);
 
+  // A plain JOIN_REQ (see JoinHop) arrived on `conn`, handed over as its fields: what handling it
+  // as a PacketIn does, without a Packet when the rule decides the hop by JoinRule::join_hop and
+  // passes it on (EffectSink::send_hop) or drops it. `hop` is left as the rule changed it.
+  void on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out);
+  // The same for a driver that knows its sink's type (protocol/join_hop.hpp defines it): the
+  // node calls the sink directly, and hands a sink that has send_hop_to(conn, peer id, hop) the
+  // neighbour's id rather than its address.
+  template <class Sink>
+  void on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out);
+
   // Named wrappers that only build an Input.
   void join(Time now, Address entry, Effects& out) { handle(now, Join{entry}, out); }
   void say(Time now, std::string text, Effects& out) { handle(now, Say{std::move(text)}, out); }

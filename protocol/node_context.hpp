@@ -90,6 +90,10 @@ class NodeContext {
   void accept(const Packet& request);
   // Passes `request` on to `next`, one hop further, carrying our degree.
   void pass_on(const Link& next, Packet&& request);
+  // Does what `step` (of JoinRule::join_hop, not Act::Packet) says with `request`, whose fields
+  // the hop has set: accept it, or note JoinForwarded and send it over the step's link, or note
+  // why it was dropped.
+  void carry_out(const HopStep& step, Packet&& request);
 
   // --- the rule's per-node state, made by JoinRule::make_state on first use
   template <typename S>

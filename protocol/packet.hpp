@@ -51,4 +51,43 @@ struct Packet {
   friend bool operator==(const Packet&, const Packet&) = default;
 };
 
+// A plain JOIN_REQ's fields: one that carries no text, tag, address list or body (an unsigned
+// request). A rule may decide a hop from these alone (JoinRule::join_hop), and a driver that holds
+// requests compactly (the simulator) then hands them over without building a Packet.
+struct JoinHop {
+  Address origin;
+  std::uint64_t id = 0;
+  std::uint64_t ref = 0;
+  std::uint32_t degree = 0;
+  std::uint8_t hops = 0;
+  std::uint8_t flags = 0;
+
+  friend bool operator==(const JoinHop&, const JoinHop&) = default;
+};
+
+// Whether `p` is a JOIN_REQ that a JoinHop holds whole.
+inline bool is_plain_join_request(const Packet& p) {
+  return p.type == PacketType::JoinReq && p.tag == 0 && p.text.empty() && p.peers.empty() &&
+         p.body.empty();
+}
+// The fields of `p` (any JOIN_REQ) as a JoinHop, and a hop's fields written into `p`.
+inline JoinHop hop_of(const Packet& p) {
+  return JoinHop{p.origin, p.id, p.ref, p.degree, p.hops, p.flags};
+}
+inline void write_hop(const JoinHop& hop, Packet& p) {
+  p.origin = hop.origin;
+  p.id = hop.id;
+  p.ref = hop.ref;
+  p.degree = hop.degree;
+  p.hops = hop.hops;
+  p.flags = hop.flags;
+}
+// The plain JOIN_REQ that `hop` describes.
+inline Packet join_request_of(const JoinHop& hop) {
+  Packet p;
+  p.type = PacketType::JoinReq;
+  write_hop(hop, p);
+  return p;
+}
+
 }  // namespace p2p

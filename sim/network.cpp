@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "protocol/join_hop.hpp"
 #include "sim/address.hpp"
 
 namespace p2p::sim {
@@ -347,6 +348,39 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
   if (to >= nodes_.size()) return;  // not a simulated node: the dial fails silently
   if (!observers_.empty()) [[unlikely]]
     tell_send(from, to, packet);
+  send_event(from, to, conn, packet.type, packet.hops, packet.id, [&](Event& e) {
+    if (Payload p; fits(packet, p)) {
+      e.arg = share_payload(p);
+    } else {
+      e.kind = Kind::Parked;
+      e.arg = store_in(parked_, parked_free_, movable ? std::move(*movable) : Packet(packet));
+    }
+  });
+}
+
+void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& hop) {
+  if (to >= nodes_.size()) return;
+  // What fits() finds for the packet the hop describes: a payload holds a ref or else the
+  // degree and flags, and names a simulated origin.
+  const std::uint64_t small = std::uint64_t{hop.degree} | (std::uint64_t{hop.flags} << 32);
+  if (!observers_.empty() || !is_sim_address(hop.origin) || (hop.ref != 0 && small != 0))
+      [[unlikely]] {
+    Packet packet = join_request_of(hop);
+    return send_packet(from, to, conn, packet, &packet);
+  }
+  send_event(from, to, conn, PacketType::JoinReq, hop.hops, hop.id, [&](Event& e) {
+    Payload p;
+    p.id = hop.id;
+    p.origin = index_of(hop.origin);
+    p.aux_small = hop.ref == 0 ? 1 : 0;
+    p.aux = hop.ref == 0 ? small : hop.ref;
+    e.arg = share_payload(p);
+  });
+}
+
+template <class Hold>
+void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
+                         std::uint8_t hops, std::uint64_t id, Hold&& hold) {
   const Time latency = options_.latency.between_keyed(latency_key_, from, to);
   const std::uint64_t seq = nodes_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
@@ -363,24 +397,17 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
   e.kind = Kind::Packet;
   e.dest = to;
   e.set_conn(from, conn);
-  e.type = static_cast<std::uint8_t>(packet.type);
-  e.hops = packet.hops;
-  const std::uint64_t id = packet.id;
-  if (Payload p; fits(packet, p)) {
-    e.arg = share_payload(p);
-  } else {
-    e.kind = Kind::Parked;
-    e.arg = store_in(parked_, parked_free_, movable ? std::move(*movable) : Packet(packet));
-  }
-  if (e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) ++counters_.join_requests_in_flight;
-  if (e.type == static_cast<std::uint8_t>(PacketType::Message) && !floods_.empty()) {
+  e.type = static_cast<std::uint8_t>(type);
+  e.hops = hops;
+  hold(e);
+  if (type == PacketType::JoinReq) ++counters_.join_requests_in_flight;
+  if (type == PacketType::Message && !floods_.empty()) {
     if (FloodStats* f = flood_mut(id)) {
       ++f->messages;
       ++flood_in_flight_[f - floods_.data()];
     }
   }
-  if (queue_.pending() >= fan_from_ && e.kind == Kind::Packet &&
-      e.type == static_cast<std::uint8_t>(PacketType::Message)) {
+  if (queue_.pending() >= fan_from_ && e.kind == Kind::Packet && type == PacketType::Message) {
     // Held back until the node is done: its copies may form one fan-out entry.
     e.at = now_ + latency;
     e.sender = from;
@@ -394,6 +421,25 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
   // a million nodes). In a flood's wave millions are pending: the lines would be gone long before
   // and only crowd out the fetches step() makes for the events due next.
   if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
+}
+
+bool Network::hop_of_event(const Event& e, JoinHop& hop) const {
+  const Payload& p = payloads_[e.arg];
+  // A JOIN_REQ's text slot is chat text: a request with text is not a plain one.
+  if (p.aux_small && (p.aux >> 40) != 0) return false;
+  hop.origin = address_of(p.origin);
+  hop.id = p.id;
+  hop.hops = e.hops;
+  if (p.aux_small) {
+    hop.ref = 0;
+    hop.degree = static_cast<std::uint32_t>(p.aux);
+    hop.flags = static_cast<std::uint8_t>(p.aux >> 32);
+  } else {
+    hop.ref = p.aux;
+    hop.degree = 0;
+    hop.flags = 0;
+  }
+  return true;
 }
 
 FloodStats* Network::flood_mut(std::uint64_t id) {
@@ -489,6 +535,15 @@ class Network::Acts final : public EffectSink {
       ev.arg = store_in(net_.parked_timers_, net_.parked_timers_free_, std::move(whole));
     }
     net_.push(from_, std::max(at, net_.now_), ev);
+  }
+  void send_hop(ConnId conn, const Address& peer, const JoinHop& hop) override {
+    send_hop_to(conn, index_of(peer), hop);
+  }
+  // Node::on_join_hop_to hands over the neighbour's id, which is its index here.
+  void send_hop_to(ConnId conn, PeerId peer, const JoinHop& hop) {
+    const auto [to, far_conn] = net_.far_end(from_, conn, peer);
+    ++net_.counters_.join_requests_passed;
+    net_.send_hop(from_, to, far_conn, hop);
   }
   void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
     if (!net_.observers_.empty()) [[unlikely]]
@@ -794,6 +849,13 @@ bool Network::step() {
     switch (ev.kind) {
       case Kind::Packet:
       case Kind::Parked: {
+        // Most events of a join phase are a JOIN_REQ's hops: handed over as their fields, and
+        // passed on without a Packet by a rule that decides them by join_hop.
+        if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::JoinReq))
+          if (JoinHop hop; hop_of_event(ev, hop)) {
+            node.on_join_hop_to(now_, ev.conn_id(), hop, acts);
+            break;
+          }
         auto& in = std::get<PacketIn>(packet_input_);
         in.conn = ev.conn_id();
         if (ev.kind == Kind::Packet) {

@@ -306,7 +306,7 @@ class Network {
   static constexpr std::uint32_t kNoPayload = ~std::uint32_t{0};
   // A slot holding `p` for one more event: the payload of the event being handled, or the one
   // last made while handling it, if `p` equals it (a message forwarded, a request passed on).
-  std::uint32_t share_payload(const Payload& p) {
+  [[gnu::always_inline]] std::uint32_t share_payload(const Payload& p) {
     if (recent_payload_ != kNoPayload && payloads_[recent_payload_].same(p)) {
       ++payloads_[recent_payload_].refs;
       return recent_payload_;
@@ -401,6 +401,15 @@ class Network {
   // `movable` when the node handed it over (null: copied).
   void send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, const Packet& packet,
                    Packet* movable);
+  // The same for the plain JOIN_REQ `hop`, held as a payload without a Packet when it fits one.
+  void send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& hop);
+  // What both do once the packet is known to go: its latency, loss or cut, then an event whose
+  // payload `hold(e)` sets (or parks), queued or held back for a fan-out.
+  template <class Hold>
+  void send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
+                  std::uint8_t hops, std::uint64_t id, Hold&& hold);
+  // The payload of the JOIN_REQ event `e` as the hop it describes, if it is a plain one.
+  [[gnu::always_inline]] bool hop_of_event(const Event& e, JoinHop& hop) const;
   // Carries out a node's effects as the node decides them: the sink Node::handle is given.
   class Acts;
   // Hands a send or a note to every observer: out of line, so the paths that check for observers

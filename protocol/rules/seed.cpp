@@ -20,26 +20,22 @@ class SeedRule final : public JoinRule {
   std::size_t link_cap(const Config&) const override { return 0; }
   int min_links(const Config&) const override { return 0; }
 
-  void on_join_request(NodeContext& node, ConnId, const Link*, Packet& request) const override {
+  HopStep join_hop(NodeContext& node, ConnId, const Link*, JoinHop& request) const override {
     const bool accepting = node.rng().uniform() < 1.0 / static_cast<double>(node.degree() + 1) &&
                            request.origin != node.self();
     if (accepting) {
       if (request.ref != 0) request.id = request.ref;  // answer the newcomer's own id
-      node.accept(request);
-    } else if (request.hops >= node.config().max_hops) {
-      node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
-    } else if (node.degree() == 0) {
-      node.note(NoteKind::JoinDroppedNoLink, request.origin, request.id);
-    } else {
-      const Link& next = node.links()[node.rng().below(node.degree())];
-      // As the seed does, a passed-on request gets a fresh id, so it may be accepted if it
-      // returns; the newcomer's own id rides in `ref`, so the answer can still name it.
-      if (request.ref == 0) request.ref = request.id;
-      request.id = node.rng().next();
-      ++request.hops;
-      node.note(NoteKind::JoinForwarded, request.origin, request.id);
-      node.send(next, std::move(request));
+      return HopStep::accept();
     }
+    if (request.hops >= node.config().max_hops) return HopStep::drop(NoteKind::JoinDroppedHops);
+    if (node.degree() == 0) return HopStep::drop(NoteKind::JoinDroppedNoLink);
+    const Link& next = node.links()[node.rng().below(node.degree())];
+    // As the seed does, a passed-on request gets a fresh id, so it may be accepted if it
+    // returns; the newcomer's own id rides in `ref`, so the answer can still name it.
+    if (request.ref == 0) request.ref = request.id;
+    request.id = node.rng().next();
+    ++request.hops;
+    return HopStep::pass_on(next);
   }
 };
 

@@ -1,0 +1,191 @@
+// A JOIN_REQ handed to a node as its fields (Node::on_join_hop) does what the same request does
+// as a packet, for every rule: those that decide hops by join_hop and those that read the packet.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+#include "protocol/join_rule.hpp"
+#include "protocol/node.hpp"
+#include "protocol/node_context.hpp"
+#include "tests/protocol/packets.hpp"
+
+namespace p2p {
+namespace {
+
+using namespace p2p::test_packets;
+
+Config with_rule(const char* spec) {
+  Config cfg;
+  cfg.rule = parse_join_rule(spec, cfg.max_hops);
+  return cfg;
+}
+
+// Links to `d` neighbours, through the join protocol (as join_rule_test does).
+void give_links(Node& node, std::uint32_t d) {
+  for (std::uint32_t k = 0; k < d; ++k) {
+    Effects out;
+    const ConnId conn = kDriverConnBit | (1000 + k);
+    if (!node.config().rule->traits().checks_acks) {
+      node.on_packet(0, conn, ack(addr(1000 + k), 0), out);
+      continue;
+    }
+    node.join(0, addr(1), out);
+    const auto sent = of_type<SendOnce>(out);
+    ASSERT_FALSE(sent.empty());
+    out.clear();
+    node.on_packet(0, conn, ack(addr(1000 + k), sent[0].packet.id), out);
+  }
+}
+
+bool same(const Effect& a, const Effect& b) {
+  if (a.index() != b.index()) return false;
+  return std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        const T& y = std::get<T>(b);
+        if constexpr (std::is_same_v<T, Send>)
+          return x.conn == y.conn && x.peer == y.peer && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, SendOnce>)
+          return x.to == y.to && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, Open>)
+          return x.conn == y.conn && x.to == y.to && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, Close>)
+          return x.conn == y.conn && x.peer == y.peer;
+        else if constexpr (std::is_same_v<T, WakeAt>)
+          return x.at == y.at && x.timer == y.timer;
+        else if constexpr (std::is_same_v<T, Note>)
+          return x.kind == y.kind && x.peer == y.peer && x.id == y.id;
+        else
+          return x.origin == y.origin && x.id == y.id && x.text == y.text;
+      },
+      a);
+}
+
+std::string kinds(const Effects& out) {
+  std::string s;
+  for (const Effect& e : out) s += std::to_string(e.index());
+  return s;
+}
+
+class JoinHopPath : public ::testing::TestWithParam<const char*> {};
+
+// Two nodes alike (same rule, seed and links); one is handed each request as a packet, the other
+// as its fields. Requests come over links and over throw-away connections, from strangers, from
+// neighbours and from the node itself, with every field set; ones the other node accepts are
+// answered, so both keep growing alike.
+TEST_P(JoinHopPath, DoesWhatThePacketDoes) {
+  const Config cfg = with_rule(GetParam());
+  Node by_packet(addr(2), cfg, 42);
+  Node by_hop(addr(2), cfg, 42);
+  give_links(by_packet, 4);
+  give_links(by_hop, 4);
+  ASSERT_EQ(by_packet.degree(), by_hop.degree());
+  Rng pick(7);
+  int passed = 0, accepted = 0;
+  for (int i = 0; i < 400; ++i) {
+    JoinHop hop;
+    const auto r = pick.below(10);
+    hop.origin = r == 0   ? addr(2)
+                 : r == 1 ? addr(1000)
+                          : addr(3000 + static_cast<std::uint32_t>(i));
+    hop.id = pick.next() | 1;
+    hop.ref = pick.chance(0.5) ? pick.next() : 0;
+    hop.degree = static_cast<std::uint32_t>(pick.below(12));
+    hop.flags = static_cast<std::uint8_t>(pick.below(4));
+    hop.hops = static_cast<std::uint8_t>(pick.below(70));
+    const auto links = by_packet.links();
+    const ConnId conn = pick.chance(0.5) ? by_packet.conn_of(links[pick.below(links.size())])
+                                         : kDriverConnBit | (5000 + static_cast<std::uint32_t>(i));
+    Effects a, b;
+    Packet request = join_request_of(hop);
+    by_packet.on_packet(i, conn, request, a);
+    EffectList sink(b);
+    by_hop.on_join_hop(i, conn, hop, sink);
+    ASSERT_EQ(a.size(), b.size()) << "request " << i << ": " << kinds(a) << " against " << kinds(b);
+    for (std::size_t k = 0; k < a.size(); ++k)
+      ASSERT_TRUE(same(a[k], b[k])) << "request " << i << ", effect " << k;
+    passed += static_cast<int>(of_type<Send>(a).size());
+    accepted += static_cast<int>(of_type<Open>(a).size());
+    ASSERT_EQ(by_packet.degree(), by_hop.degree());
+  }
+  // Both paths were taken many times: the comparison is not of empty effect lists.
+  EXPECT_GT(passed, 20) << GetParam();
+  EXPECT_GT(accepted, 0) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, JoinHopPath,
+                         ::testing::Values("seed", "seed:any_ack=0", "inverse_degree",
+                                           "fixed:p=0.2", "random_walk:length=5", "mh_walk",
+                                           "degree_capped:d=6", "hyparview"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             if (c == ':' || c == '=' || c == '.') c = '_';
+                           return name;
+                         });
+
+// A rule that decides hops by join_hop only: each request goes on over the first link until
+// its third hop, where it is taken.
+class ThirdHopTakes final : public JoinRule {
+ public:
+  ThirdHopTakes() : JoinRule(RuleParams{}) {}
+  HopStep join_hop(NodeContext& node, ConnId, const Link*, JoinHop& hop) const override;
+};
+
+HopStep ThirdHopTakes::join_hop(NodeContext& node, ConnId, const Link*, JoinHop& hop) const {
+  if (hop.hops >= 3) return HopStep::accept();
+  if (node.degree() == 0) return HopStep::drop(NoteKind::JoinDroppedNoLink);
+  ++hop.hops;
+  hop.degree = static_cast<std::uint32_t>(node.degree());
+  return HopStep::pass_on(node.links()[0]);
+}
+
+// Without on_join_request of its own, a rule's packets are decided by its join_hop, and what a
+// packet carries beyond a JoinHop (here a body) goes on with it.
+TEST(JoinHop, ARuleOfHopsAloneDecidesPacketsToo) {
+  Config cfg;
+  cfg.rule = std::make_shared<ThirdHopTakes>();
+  Node node(addr(2), cfg, 1);
+  give_links(node, 2);
+  Packet request = join_req(addr(77), 1, 500);
+  request.body = "kept";
+  Effects out;
+  node.on_packet(0, kDriverConnBit | 9000, request, out);
+  const auto sends = of_type<Send>(out);
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].conn, node.conn_of(node.links()[0]));
+  EXPECT_EQ(sends[0].packet.hops, 2);
+  EXPECT_EQ(sends[0].packet.degree, 2u);
+  EXPECT_EQ(sends[0].packet.id, 500u);
+  EXPECT_EQ(sends[0].packet.body, "kept");
+  const auto notes = of_type<Note>(out);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0].kind, NoteKind::JoinForwarded);
+  // A hop later it is taken: a new connection opened with a JOIN_ACK naming it.
+  out.clear();
+  node.on_packet(0, kDriverConnBit | 9001, join_req(addr(78), 3, 501), out);
+  const auto opens = of_type<Open>(out);
+  ASSERT_EQ(opens.size(), 1u);
+  EXPECT_EQ(opens[0].packet.type, PacketType::JoinAck);
+  EXPECT_EQ(opens[0].packet.ref, 501u);
+}
+
+// A rule that defines neither hook cannot decide a request: a programming error, said as one.
+class Undecided final : public JoinRule {
+ public:
+  Undecided() : JoinRule(RuleParams{}) {}
+};
+
+TEST(JoinHop, ARuleWithNeitherHookIsAnError) {
+  Config cfg;
+  cfg.rule = std::make_shared<Undecided>();
+  Node node(addr(2), cfg, 1);
+  Effects out;
+  EXPECT_THROW(node.on_packet(0, kDriverConnBit | 1, join_req(addr(77)), out), std::logic_error);
+}
+
+}  // namespace
+}  // namespace p2p

@@ -423,7 +423,7 @@ void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, Pack
   if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
 }
 
-bool Network::hop_of_event(const Event& e, JoinHop& hop) const {
+inline bool Network::hop_of_event(const Event& e, JoinHop& hop) const {
   const Payload& p = payloads_[e.arg];
   // A JOIN_REQ's text slot is chat text: a request with text is not a plain one.
   if (p.aux_small && (p.aux >> 40) != 0) return false;

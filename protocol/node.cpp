@@ -195,6 +195,21 @@ void Node::unlink(const Link* link) {
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   const PeerId skip = skip_peer == nullptr ? kNoPeer : config_->book->find(*skip_peer);
+  const std::size_t size = links_.size();
+  const Link* const links = links_.data();
+  if (skip_conn == 0) {
+    // No connection to avoid (a link's id is never 0): only links to `skip` are unusable. A walk
+    // asks this twice a hop, at hubs of hundreds of links, so the count is a plain pass over the
+    // peers and the pick is direct when nothing is skipped.
+    std::size_t k = 0;
+    if (skip != kNoPeer)
+      for (std::size_t i = 0; i < size; ++i) k += links[i].peer == skip ? 1 : 0;
+    if (k == size) return nullptr;
+    std::size_t pick = rng_.below(size - k);
+    if (k == 0) return links + pick;
+    for (std::size_t i = 0;; ++i)
+      if (links[i].peer != skip && pick-- == 0) return links + i;
+  }
   auto usable = [&](const Link& l) {
     return conn_of(l) != skip_conn && (skip == kNoPeer || l.peer != skip);
   };
@@ -203,8 +218,6 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   constexpr std::size_t kNoted = 4;
   std::size_t skipped[kNoted];
   std::size_t k = 0;
-  const std::size_t size = links_.size();
-  const Link* const links = links_.data();
   for (std::size_t i = 0; i < size; ++i) {
     if (usable(links[i])) continue;
     if (k < kNoted) skipped[k] = i;

@@ -208,7 +208,8 @@ class alignas(64) Node {
   void unlink(const Link* link);
   ConnId allocate_conn() { return ++last_conn_; }
   bool below_cap() const;
-  // A uniformly chosen link other than those to `skip_peer` or over `skip_conn`; null if none.
+  // A uniformly chosen link other than those to `skip_peer` or over `skip_conn` (0: any); null if
+  // none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
   // The links come last, so that they end beside the 8 bytes left free for a driver's own

@@ -29,7 +29,8 @@ class NodeContext {
   const Link* find_link(ConnId conn) const { return node_.find_link(conn); }
   // Fewer links than the cap (always true without one).
   bool below_cap() const { return node_.below_cap(); }
-  // A uniformly chosen link, not to `skip_peer` nor over `skip_conn`; null if there is none.
+  // A uniformly chosen link, not to `skip_peer` nor over `skip_conn` (0: any connection); null if
+  // there is none.
   // Draws from the generator only when there is a choice to make.
   const Link* random_link(const Address* skip_peer = nullptr, ConnId skip_conn = 0) {
     return node_.random_link(skip_peer, skip_conn);

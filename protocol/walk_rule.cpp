@@ -10,23 +10,23 @@ RuleParam WalkRule::walk_warmup(long long value) {
                             "hops a request walks before any node may accept it");
 }
 
-void WalkRule::on_join_request(NodeContext& node, ConnId, const Link*, Packet& request) const {
+HopStep WalkRule::join_hop(NodeContext& node, ConnId, const Link*, JoinHop& request) const {
   // A walk that cannot go on (the first node of a network, or one whose only neighbour is the
   // newcomer) ends here: taking the newcomer beats dropping it.
   const bool dead_end = node.random_link(&request.origin) == nullptr &&
                         request.origin != node.self() && !node.linked_to(request.origin) &&
                         node.below_cap();
-  if (dead_end || accepts(node, request)) {
-    node.accept(request);
-  } else if (request.hops >= node.config().max_hops) {
-    node.note(NoteKind::JoinDroppedHops, request.origin, request.id);
-  } else if (const Link* next = node.random_link(&request.origin)) {
+  if (dead_end || accepts(node, request)) return HopStep::accept();
+  if (request.hops >= node.config().max_hops) return HopStep::drop(NoteKind::JoinDroppedHops);
+  if (const Link* next = node.random_link(&request.origin)) {
     // The request keeps its id, so the JOIN_ACK can name it; the link to the newcomer is never
-    // chosen (it cannot accept its own request, and we hold that link already).
-    node.pass_on(*next, std::move(request));
-  } else {
-    node.note(NoteKind::JoinDroppedNoLink, request.origin, request.id);
+    // chosen (it cannot accept its own request, and we hold that link already). It carries our
+    // degree, one hop further.
+    ++request.hops;
+    request.degree = static_cast<std::uint32_t>(node.degree());
+    return HopStep::pass_on(*next);
   }
+  return HopStep::drop(NoteKind::JoinDroppedNoLink);
 }
 
 }  // namespace p2p

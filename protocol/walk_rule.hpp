@@ -14,10 +14,11 @@ class WalkRule : public JoinRule {
   explicit WalkRule(const RuleParams& params, RuleTraits traits = {});
 
   // Whether this node takes `request`'s newcomer. `eligible(node, request)` says whether it may.
-  virtual bool accepts(NodeContext& node, const Packet& request) const = 0;
+  virtual bool accepts(NodeContext& node, const JoinHop& request) const = 0;
 
-  void on_join_request(NodeContext& node, ConnId conn, const Link* link,
-                       Packet& request) const override;
+  // The walk, decided from the request's fields (so the simulator builds no packet for a hop).
+  HopStep join_hop(NodeContext& node, ConnId conn, const Link* link,
+                   JoinHop& request) const override;
 
   // The "warmup" parameter: hops a request walks before any node may accept it, so the entry
   // is not the first asked every time.
@@ -26,7 +27,7 @@ class WalkRule : public JoinRule {
  protected:
   // Never a second link to the same peer, never a link to ourselves, never beyond the cap, and
   // not before the request has walked its warm-up hops.
-  bool eligible(const NodeContext& node, const Packet& request) const {
+  bool eligible(const NodeContext& node, const JoinHop& request) const {
     return request.origin != node.self() && !node.linked_to(request.origin) && node.below_cap() &&
            request.hops >= warmup_;
   }

@@ -32,7 +32,7 @@ class SqrtDegree final : public p2p::WalkRule {
             {p2p::WalkRule::walk_warmup()},
             {}};
   }
-  bool accepts(p2p::NodeContext& node, const p2p::Packet& request) const override {
+  bool accepts(p2p::NodeContext& node, const p2p::JoinHop& request) const override {
     const double u = node.rng().uniform();
     return eligible(node, request) && u < 1.0 / std::sqrt(static_cast<double>(node.degree() + 1));
   }

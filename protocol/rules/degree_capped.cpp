@@ -19,7 +19,7 @@ class DegreeCapped final : public WalkRule {
       return static_cast<std::size_t>(d_);
     return static_cast<std::size_t>(config.max_connections);
   }
-  bool accepts(NodeContext& node, const Packet& request) const override {
+  bool accepts(NodeContext& node, const JoinHop& request) const override {
     return eligible(node, request);  // eligible() checks the cap, which is d
   }
 

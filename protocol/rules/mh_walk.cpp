@@ -16,12 +16,12 @@ class MetropolisWalk final : public WalkRule {
   explicit MetropolisWalk(const RuleParams& params)
       : WalkRule(params), length_(static_cast<int>(params.integer("length"))) {}
 
-  bool accepts(NodeContext& node, const Packet& request) const override {
+  bool accepts(NodeContext& node, const JoinHop& request) const override {
     return eligible(node, request) && request.hops >= length_;
   }
 
-  void on_join_request(NodeContext& node, ConnId conn, const Link* link,
-                       Packet& request) const override {
+  HopStep join_hop(NodeContext& node, ConnId conn, const Link* link,
+                   JoinHop& request) const override {
     // A request at the hop limit is never sent on, not even back.
     if (link != nullptr && request.hops > 0 && request.hops < node.config().max_hops &&
         (request.flags & kBounced) == 0) {
@@ -29,13 +29,11 @@ class MetropolisWalk final : public WalkRule {
       const double u = node.rng().uniform();
       if (u * static_cast<double>(node.degree()) >= static_cast<double>(request.degree)) {
         request.flags |= kBounced;
-        node.note(NoteKind::JoinForwarded, request.origin, request.id);
-        node.send(*link, std::move(request));
-        return;
+        return HopStep::pass_on(*link);  // back, as it came
       }
     }
     request.flags = static_cast<std::uint8_t>(request.flags & ~kBounced);
-    WalkRule::on_join_request(node, conn, link, request);
+    return WalkRule::join_hop(node, conn, link, request);
   }
 
  private:

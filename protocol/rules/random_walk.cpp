@@ -10,7 +10,7 @@ class RandomWalk final : public WalkRule {
  public:
   explicit RandomWalk(const RuleParams& params)
       : WalkRule(params), length_(static_cast<int>(params.integer("length"))) {}
-  bool accepts(NodeContext& node, const Packet& request) const override {
+  bool accepts(NodeContext& node, const JoinHop& request) const override {
     return eligible(node, request) && request.hops >= length_;
   }
 

@@ -2,8 +2,10 @@
 // as a packet, for every rule: those that decide hops by join_hop and those that read the packet.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <variant>
 
@@ -171,6 +173,51 @@ TEST(JoinHop, ARuleOfHopsAloneDecidesPacketsToo) {
   ASSERT_EQ(opens.size(), 1u);
   EXPECT_EQ(opens[0].packet.type, PacketType::JoinAck);
   EXPECT_EQ(opens[0].packet.ref, 501u);
+}
+
+// A walk's next step: uniform over the links that are neither to the skipped peer nor over the
+// skipped connection, and no draw at all when there is none.
+TEST(RandomLink, UniformOverTheUsableLinksOnly) {
+  const Config cfg = with_rule("inverse_degree");
+  Node node(addr(2), cfg, 5);
+  give_links(node, 6);
+  Effects out;
+  EffectList sink(out);
+  NodeContext ctx(node, sink, 0);
+  const auto links = node.links();
+  const Address skip = node.peer_address(links[2]);
+  const ConnId skip_conn = node.conn_of(links[4]);
+  const Address stranger = addr(9999);
+  constexpr int kDraws = 12000;
+  for (const auto& [peer, conn, usable] :
+       {std::tuple{&skip, ConnId{0}, 5}, std::tuple{&skip, skip_conn, 4},
+        std::tuple{&stranger, ConnId{0}, 6},
+        std::tuple{static_cast<const Address*>(nullptr), ConnId{0}, 6}}) {
+    int count[6] = {};
+    for (int i = 0; i < kDraws; ++i) {
+      const Link* l = ctx.random_link(peer, conn);
+      ASSERT_NE(l, nullptr);
+      ++count[l - links.data()];
+    }
+    for (int k = 0; k < 6; ++k) {
+      const bool excluded = (peer == &skip && k == 2) || (conn == skip_conn && k == 4);
+      if (excluded) {
+        EXPECT_EQ(count[k], 0) << "link " << k;
+      } else {
+        // Binomial(12000, 1/usable): within five standard deviations of its mean.
+        const double mean = double(kDraws) / usable;
+        EXPECT_NEAR(count[k], mean, 5 * std::sqrt(mean * (1 - 1.0 / usable))) << "link " << k;
+      }
+    }
+  }
+  // A node whose only link is to the skipped peer has none to give, and draws nothing.
+  Node lone(addr(3), cfg, 5);
+  give_links(lone, 1);
+  NodeContext lone_ctx(lone, sink, 0);
+  const Address only = lone.peer_address(lone.links()[0]);
+  const Rng before = lone_ctx.rng();
+  EXPECT_EQ(lone_ctx.random_link(&only), nullptr);
+  EXPECT_EQ(lone_ctx.rng().state(), before.state());
 }
 
 // A rule that defines neither hook cannot decide a request: a programming error, said as one.

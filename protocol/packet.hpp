@@ -65,11 +65,6 @@ struct JoinHop {
   friend bool operator==(const JoinHop&, const JoinHop&) = default;
 };
 
-// Whether `p` is a JOIN_REQ that a JoinHop holds whole.
-inline bool is_plain_join_request(const Packet& p) {
-  return p.type == PacketType::JoinReq && p.tag == 0 && p.text.empty() && p.peers.empty() &&
-         p.body.empty();
-}
 // The fields of `p` (any JOIN_REQ) as a JoinHop, and a hop's fields written into `p`.
 inline JoinHop hop_of(const Packet& p) {
   return JoinHop{p.origin, p.id, p.ref, p.degree, p.hops, p.flags};

@@ -26,7 +26,7 @@ void Node::on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out) {
       // What NodeContext::carry_out does with a packet.
       out.note(NoteKind::JoinForwarded, hop.origin, hop.id);
       const Link& next = *step.next;
-      if constexpr (requires { out.send_hop_to(conn, next.peer, hop); })
+      if constexpr (requires { out.send_hop_to(ConnId{}, PeerId{}, hop); })
         out.send_hop_to(conn_of(next), next.peer, hop);
       else
         out.send_hop(conn_of(next), peer_address(next), hop);

@@ -278,17 +278,10 @@ void Network::packet_of(const Event& e, const Payload& p, Packet& out) const {
   out.hops = e.hops;
   out.origin = address_of(p.origin);
   out.id = p.id;
-  std::uint16_t text = 0;
-  if (p.aux_small) {
-    text = static_cast<std::uint16_t>(p.aux >> 40);
-    set_flags(out, static_cast<std::uint8_t>(p.aux >> 32));
-    set_ref(out, 0);
-    set_degree(out, static_cast<std::uint32_t>(p.aux));
-  } else {
-    set_flags(out, 0);
-    set_ref(out, p.aux);
-    set_degree(out, 0);
-  }
+  const std::uint16_t text = p.text();
+  set_flags(out, p.flags());
+  set_ref(out, p.ref());
+  set_degree(out, p.degree());
   // A rule's message has no chat text: the text slot carries the rule's tag instead.
   if (is_rule_message(out.type)) {
     out.text.clear();
@@ -336,10 +329,8 @@ bool Network::fits(const Packet& packet, Payload& p) {
   }
   // One word holds either the ref (an answer) or the degree, flags and text (anything else).
   const std::uint64_t ref = ref_of(packet);
-  const std::uint64_t small = std::uint64_t{degree_of(packet)} |
-                              (std::uint64_t{flags_of(packet)} << 32) | (std::uint64_t{text} << 40);
-  p.aux_small = ref == 0 ? 1 : 0;
-  p.aux = ref == 0 ? small : ref;
+  const std::uint64_t small = Payload::small_word(degree_of(packet), flags_of(packet), text);
+  p.set_word(ref, small);
   return ref == 0 || small == 0;
 }
 
@@ -362,7 +353,7 @@ void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const 
   if (to >= nodes_.size()) return;
   // What fits() finds for the packet the hop describes: a payload holds a ref or else the
   // degree and flags, and names a simulated origin.
-  const std::uint64_t small = std::uint64_t{hop.degree} | (std::uint64_t{hop.flags} << 32);
+  const std::uint64_t small = Payload::small_word(hop.degree, hop.flags, 0);
   if (!observers_.empty() || !is_sim_address(hop.origin) || (hop.ref != 0 && small != 0))
       [[unlikely]] {
     Packet packet = join_request_of(hop);
@@ -372,8 +363,7 @@ void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const 
     Payload p;
     p.id = hop.id;
     p.origin = index_of(hop.origin);
-    p.aux_small = hop.ref == 0 ? 1 : 0;
-    p.aux = hop.ref == 0 ? small : hop.ref;
+    p.set_word(hop.ref, small);
     e.arg = share_payload(p);
   });
 }
@@ -426,19 +416,13 @@ void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, Pack
 inline bool Network::hop_of_event(const Event& e, JoinHop& hop) const {
   const Payload& p = payloads_[e.arg];
   // A JOIN_REQ's text slot is chat text: a request with text is not a plain one.
-  if (p.aux_small && (p.aux >> 40) != 0) return false;
+  if (p.text() != 0) return false;
   hop.origin = address_of(p.origin);
   hop.id = p.id;
   hop.hops = e.hops;
-  if (p.aux_small) {
-    hop.ref = 0;
-    hop.degree = static_cast<std::uint32_t>(p.aux);
-    hop.flags = static_cast<std::uint8_t>(p.aux >> 32);
-  } else {
-    hop.ref = p.aux;
-    hop.degree = 0;
-    hop.flags = 0;
-  }
+  hop.ref = p.ref();
+  hop.degree = p.degree();
+  hop.flags = p.flags();
   return true;
 }
 

@@ -299,6 +299,20 @@ class Network {
     std::uint32_t refs = 0;  // pending events naming it; a free slot: the next free slot
     std::uint8_t aux_small = 0;
 
+    // The word for a request or message that is not an answer.
+    static std::uint64_t small_word(std::uint32_t degree, std::uint8_t flags, std::uint16_t text) {
+      return std::uint64_t{degree} | (std::uint64_t{flags} << 32) | (std::uint64_t{text} << 40);
+    }
+    // Holds `ref` if it is not 0, else `small`.
+    void set_word(std::uint64_t ref, std::uint64_t small) {
+      aux_small = ref == 0 ? 1 : 0;
+      aux = ref == 0 ? small : ref;
+    }
+    std::uint64_t ref() const { return aux_small ? 0 : aux; }
+    std::uint32_t degree() const { return aux_small ? static_cast<std::uint32_t>(aux) : 0; }
+    std::uint8_t flags() const { return aux_small ? static_cast<std::uint8_t>(aux >> 32) : 0; }
+    std::uint16_t text() const { return aux_small ? static_cast<std::uint16_t>(aux >> 40) : 0; }
+
     bool same(const Payload& o) const {
       return id == o.id && aux == o.aux && origin == o.origin && aux_small == o.aux_small;
     }

@@ -153,24 +153,6 @@ class EventQueue {
     return k < current_.size() ? &current_[current_.size() - 1 - k] : nullptr;
   }
 
-  // Calls f(body, at) for up to `n` of the events due next, for prefetching: the gathered
-  // bucket's in pop order, then the next bucket's in push order (not yet sorted), read where they
-  // wait (`body` is the whole event where events are not split). Changes nothing.
-  template <typename F>
-  void upcoming(std::size_t n, F&& f) const {
-    std::size_t k = 0;
-    for (auto it = current_.rbegin(); it != current_.rend() && k < n; ++it, ++k)
-      f(static_cast<const Body&>(*it), it->at);
-    if (k == n) return;
-    const std::size_t b = next_bucket();
-    if (b == kNone) return;
-    for (const Chunk* c = ring_[b].head; c != nullptr; c = c->next)
-      for (std::size_t i = 0; i < c->count; ++i, ++k) {
-        if (k == n) return;
-        f(c->body[i], ring_[b].start + Time{c->offset[i]});
-      }
-  }
-
   // Removes the earliest event into `out`.
   void pop(Event& out) {
     if (!hot_.empty() && (current_.empty() || earlier(hot_.front(), current_.back()))) {

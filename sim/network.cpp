@@ -301,16 +301,22 @@ void Network::prefetch_node(std::uint32_t i) const {
   // Handling an event reads most of the node (its rule, links, generator, seen set, and the
   // simulator's counters in its padding): fetch all three of its cache lines.
   const char* p = reinterpret_cast<const char*>(&nodes_[i]);
-  for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
+  // Three lines from where it starts reach its end wherever it lies against a line's boundary.
+  static_assert(sizeof(SimNode) > 2 * 64 && sizeof(SimNode) <= 2 * 64 + 32 &&
+                alignof(SimNode) >= 32);
+  for (std::size_t off = 0; off < 3 * 64; off += 64) __builtin_prefetch(p + off);
 }
 
 void Network::prefetch_links_part(std::uint32_t i) const {
-  // A node's links (inline, or the address of their block) and the simulator's counters are in
-  // its last two lines: what looking up a fan-out entry's next copy in its sender reads.
-  static_assert(sizeof(SimNode) == 3 * 64);
-  const char* p = reinterpret_cast<const char*>(&nodes_[i]);
+  // A node's links (inline, or the address of their block) and the simulator's counters are its
+  // last bytes: what looking up a fan-out entry's next copy in its sender reads. They span two
+  // of the node's three lines, or all three, as the node lies against a line's boundary.
+  constexpr std::size_t part = sizeof(LinkList) + sizeof(std::uint64_t);
+  static_assert(part <= 2 * 64 && sizeof(SimNode) <= 3 * 64);
+  const char* p = reinterpret_cast<const char*>(&nodes_[i]) + sizeof(SimNode) - part;
+  __builtin_prefetch(p);
   __builtin_prefetch(p + 64);
-  __builtin_prefetch(p + 128);
+  __builtin_prefetch(p + part - 1);
 }
 
 bool Network::fits(const Packet& packet, Payload& p) {
@@ -766,15 +772,8 @@ bool Network::step() {
   // fetched when the event was pushed), and the node after it, while this event is handled. The
   // next event is often in a later bucket: in the join phase a bucket holds less than one event.
   if (queue_.size() <= kPrefetchOnPushUpTo) {
-    bool first = true;
-    queue_.upcoming(2, [&](const EventBody& next, Time) {
-      if (first) {
-        __builtin_prefetch(nodes_[target(next)].links().data());
-        first = false;
-      } else {
-        prefetch_node(target(next));
-      }
-    });
+    if (const Event* next = queue_.peek(0))
+      __builtin_prefetch(nodes_[target(*next)].links().data());
   } else {
     // A flood's wave: the gathered bucket holds many events and nothing was fetched when they
     // were pushed. Fetch the node kFetchAhead events ahead, and the links of the next one, whose

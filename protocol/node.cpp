@@ -159,8 +159,8 @@ void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out)
   link.code = Link::encode(conn, link.peer);
   if (link.code == Link::kEscaped) {
     // An id without a code of its own waits in the escape table's first free slot.
-    std::vector<ConnId>& table = extra().escapes;
-    escapes_ = true;
+    if (!escapes_) escapes_ = std::make_unique<std::vector<ConnId>>();
+    std::vector<ConnId>& table = *escapes_;
     const auto free = std::find(table.begin(), table.end(), ConnId{0});
     link.code |= static_cast<std::uint32_t>(free - table.begin());
     if (free == table.end())
@@ -187,14 +187,10 @@ void Node::unlink(const Link* link) {
   links_.erase(link);
   config_->book->release(l.peer);
   if (!l.escaped()) return;
-  std::vector<ConnId>& table = extra_->escapes;
+  std::vector<ConnId>& table = *escapes_;
   table[l.slot()] = 0;
   while (!table.empty() && table.back() == 0) table.pop_back();
-  if (table.empty()) {
-    escapes_ = false;
-    std::vector<ConnId>().swap(table);
-    trim_extra();
-  }
+  if (table.empty()) escapes_.reset();
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
@@ -239,17 +235,16 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
 }
 
 void Node::remember_request(std::uint64_t id) {
-  std::vector<std::uint64_t>& pending = extra().pending;
-  if (pending.size() >= kMaxOutstanding) pending.erase(pending.begin());
-  pending.push_back(id);
+  if (!pending_) pending_ = std::make_unique<std::vector<std::uint64_t>>();
+  if (pending_->size() >= kMaxOutstanding) pending_->erase(pending_->begin());
+  pending_->push_back(id);
 }
 
 bool Node::take_request(std::uint64_t id, bool keep) {
-  if (!extra_) return false;
-  std::vector<std::uint64_t>& pending = extra_->pending;
-  const auto it = std::find(pending.begin(), pending.end(), id);
-  if (it == pending.end()) return false;
-  if (!keep) pending.erase(it);
+  if (!pending_) return false;
+  const auto it = std::find(pending_->begin(), pending_->end(), id);
+  if (it == pending_->end()) return false;
+  if (!keep) pending_->erase(it);
   return true;
 }
 
@@ -325,7 +320,7 @@ void Node::arm_retry(Time now, EffectSink& out) {
 
 void Node::end_retries() {
   retry_armed_ = false;
-  drop_pending();  // an idle node keeps no heap for requests
+  pending_.reset();  // an idle node keeps no heap for requests
 }
 
 void Node::on_retry(Time now, const Timer& t, EffectSink& out) {
@@ -363,13 +358,13 @@ void Node::on_leave(Time now, EffectSink& out) {
     out.note(NoteKind::LinkDown, peer, 0);
   }
   links_.clear();
-  escapes_ = false;
+  escapes_.reset();
   NodeContext ctx(*this, out, now);
   config_->rule->on_leave(ctx);
   rule_state_.reset();
-  extra_.reset();  // the escape table and the requests
   left_ = true;
   retry_armed_ = false;
+  pending_.reset();
 }
 
 // NodeContext's helpers that compose several steps.

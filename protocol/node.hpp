@@ -25,7 +25,7 @@ namespace p2p {
 
 // A lasting connection to a neighbour: the neighbour, named by its id in the node's PeerBook
 // (Node::peer_address gives its listening address), and the connection, held as a 32-bit code
-// (Node::conn_of gives its ConnId back). Eight bytes, so that a node holds ten inline.
+// (Node::conn_of gives its ConnId back). Eight bytes, so that a node holds a dozen inline.
 //
 // The code holds, by its top bits:
 //   0xxx  the node's own connection numbers below 2^31, as they are;
@@ -67,7 +67,7 @@ static_assert(sizeof(Link) == 8 && alignof(Link) == 4);
 // list is 4 bytes and its inline places.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 10;
+  static constexpr std::uint32_t kInline = 13;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -122,7 +122,7 @@ class LinkList {
   Link inline_[kInline];
 };
 
-class alignas(32) Node {
+class alignas(64) Node {
  public:
   // `config` must outlive the node; many nodes may share one. The node runs config.rule.
   Node(Address self, const Config& config, std::uint64_t seed);
@@ -172,13 +172,12 @@ class alignas(32) Node {
   // The id of `link`'s connection (`link` one of links()).
   ConnId conn_of(const Link& link) const {
     if (link.escaped()) [[unlikely]]
-      return extra_->escapes[link.slot()];
+      return (*escapes_)[link.slot()];
     return link.unescaped_conn();
   }
   // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
   std::span<const std::uint64_t> outstanding() const {
-    return extra_ ? std::span<const std::uint64_t>(extra_->pending)
-                  : std::span<const std::uint64_t>();
+    return pending_ ? std::span<const std::uint64_t>(*pending_) : std::span<const std::uint64_t>();
   }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
   const RuleState* rule_state() const { return rule_state_.get(); }
@@ -194,28 +193,6 @@ class alignas(32) Node {
   void start_retries(Time now, EffectSink& out);
   void arm_retry(Time now, EffectSink& out);
   void end_retries();
-  // Forgets the requests awaiting an answer, with their memory.
-  void drop_pending() {
-    if (!extra_) return;
-    std::vector<std::uint64_t>().swap(extra_->pending);
-    trim_extra();
-  }
-  // What a node needs only for a while, or few nodes need at all, kept out of the node: the
-  // requests still awaiting an answer, and the ids of the links whose code is escaped (by slot;
-  // 0: a free slot). Allocated when one is first needed, freed once both are empty. The rule's
-  // state stays in the node: a rule that keeps one reads it on every input.
-  struct Extra {
-    std::vector<std::uint64_t> pending;
-    std::vector<ConnId> escapes;
-  };
-  Extra& extra() {
-    if (!extra_) extra_ = std::make_unique<Extra>();
-    return *extra_;
-  }
-  // Frees the record if nothing is left in it.
-  void trim_extra() {
-    if (extra_ && extra_->pending.empty() && extra_->escapes.empty()) extra_.reset();
-  }
   void remember_request(std::uint64_t id);
   bool take_request(std::uint64_t id, bool keep);
   // flood (flood.cpp)
@@ -237,29 +214,32 @@ class alignas(32) Node {
 
   // The links come last, so that they end beside the 8 bytes left free for a driver's own
   // counters: nodes are touched in random order, and a driver that looks up a fan-out's next copy
-  // in its sender (its links and its counters) reads only those bytes. The time is not kept:
-  // every input brings it.
+  // in its sender (its links and its counters) then reads only the last two of the three cache
+  // lines (a test checks where they lie). The time is not kept: every input brings it.
   const Config* config_;
   Rng rng_;
   SeenSet seen_;
+  std::unique_ptr<std::vector<std::uint64_t>> pending_;
   std::unique_ptr<RuleState> rule_state_;
-  std::unique_ptr<Extra> extra_;
+  // The ids of the links whose code is escaped, by slot (0: a free slot); allocated only for a
+  // node that has had one.
+  std::unique_ptr<std::vector<ConnId>> escapes_;
   std::uint32_t last_conn_ = 0;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
-  bool retry_armed_ : 1 = false;
-  bool joined_ : 1 = false;
-  bool left_ : 1 = false;
-  bool escapes_ : 1 = false;  // some link's code is escaped (extra_->escapes holds its id)
-  PeerId self_;               // our own listening address, held in the book
+  bool retry_armed_ = false;
+  bool joined_ = false;
+  bool left_ = false;
+  PeerId self_;  // our own listening address, held in the book
   // Membership shared by the rules that keep asking: the retry state of the current shortfall
   // (above), the entry to fall back on (held in the book once `connect` names one), and the
-  // requests still outstanding (extra_->pending: an answer must name one).
+  // requests still outstanding (`pending_`: an answer must name one; allocated only while there
+  // are some).
   PeerId entry_ = kNoPeer;
   LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
 };
-// 160 bytes with ten links inline and the last 8 bytes free for a driver's own counters: at any
-// 32-byte boundary a node spans three cache lines, no more.
-static_assert(sizeof(Node) == 160 && alignof(Node) == 32);
+// Three cache lines with thirteen links inline and the last 8 bytes free for a driver's own
+// counters.
+static_assert(sizeof(Node) == 192);
 
 }  // namespace p2p

@@ -301,22 +301,16 @@ void Network::prefetch_node(std::uint32_t i) const {
   // Handling an event reads most of the node (its rule, links, generator, seen set, and the
   // simulator's counters in its padding): fetch all three of its cache lines.
   const char* p = reinterpret_cast<const char*>(&nodes_[i]);
-  // Three lines from where it starts reach its end wherever it lies against a line's boundary.
-  static_assert(sizeof(SimNode) > 2 * 64 && sizeof(SimNode) <= 2 * 64 + 32 &&
-                alignof(SimNode) >= 32);
-  for (std::size_t off = 0; off < 3 * 64; off += 64) __builtin_prefetch(p + off);
+  for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
 }
 
 void Network::prefetch_links_part(std::uint32_t i) const {
-  // A node's links (inline, or the address of their block) and the simulator's counters are its
-  // last bytes: what looking up a fan-out entry's next copy in its sender reads. They span two
-  // of the node's three lines, or all three, as the node lies against a line's boundary.
-  constexpr std::size_t part = sizeof(LinkList) + sizeof(std::uint64_t);
-  static_assert(part <= 2 * 64 && sizeof(SimNode) <= 3 * 64);
-  const char* p = reinterpret_cast<const char*>(&nodes_[i]) + sizeof(SimNode) - part;
-  __builtin_prefetch(p);
+  // A node's links (inline, or the address of their block) and the simulator's counters are in
+  // its last two lines: what looking up a fan-out entry's next copy in its sender reads.
+  static_assert(sizeof(SimNode) == 3 * 64);
+  const char* p = reinterpret_cast<const char*>(&nodes_[i]);
   __builtin_prefetch(p + 64);
-  __builtin_prefetch(p + part - 1);
+  __builtin_prefetch(p + 128);
 }
 
 bool Network::fits(const Packet& packet, Payload& p) {
@@ -768,9 +762,9 @@ bool Network::step() {
     queue_.push(current_);
     return true;
   }
-  // Nodes are touched in random order: fetch the links of the next event's node (its node was
-  // fetched when the event was pushed), and the node after it, while this event is handled. The
-  // next event is often in a later bucket: in the join phase a bucket holds less than one event.
+  // Nodes are touched in random order: while few events are pending, every node was fetched
+  // when its event was pushed, so fetch only the links of the next gathered event's node (for a
+  // node of high degree, a block of their own) while this event is handled.
   if (queue_.size() <= kPrefetchOnPushUpTo) {
     if (const Event* next = queue_.peek(0))
       __builtin_prefetch(nodes_[target(*next)].links().data());

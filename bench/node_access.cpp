@@ -10,7 +10,7 @@
 // fetches an event's node when it pushes the event; AHEAD = 0 fetches nothing. PAGES: `small`
 // (4 KiB pages), `huge` (2 MiB transparent huge pages, as the simulator asks for) or `1g` (1 GiB
 // pages from hugetlbfs, which the administrator must reserve first). Prints the nanoseconds per
-// step; the same run with NODES = 10000 (the records in cache) is the floor of the work itself.
+// step; the same run with NODES = 1000 (the records in cache) is the floor of the work itself.
 #include <sys/mman.h>
 
 #include <chrono>
@@ -21,20 +21,22 @@
 #include <string>
 #include <vector>
 
+#include "protocol/random.hpp"
+
 namespace {
 
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using p2p::mix64;
 
 int usage() {
   std::fprintf(stderr, "usage: node_access NODES AHEAD small|huge|1g [WORK [BYTES]]\n");
   return 2;
+}
+
+// A whole decimal number, or false.
+bool number(const char* text, std::size_t& out) {
+  char* end = nullptr;
+  out = std::strtoull(text, &end, 10);
+  return *text >= '0' && *text <= '9' && *end == '\0';
 }
 
 // The array's memory, on the pages asked for; null if the system has none to give.
@@ -53,13 +55,12 @@ char* allocate(std::size_t bytes, const std::string& pages) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) return usage();
-  const std::size_t nodes = std::strtoull(argv[1], nullptr, 10);
-  const std::size_t ahead = std::strtoull(argv[2], nullptr, 10);
+  std::size_t nodes = 0, ahead = 0, work = 20, size = 192;
+  if (argc < 4 || argc > 6 || !number(argv[1], nodes) || !number(argv[2], ahead) ||
+      (argc > 4 && !number(argv[4], work)) || (argc > 5 && !number(argv[5], size)))
+    return usage();
   const std::string pages = argv[3];
-  const int work = argc > 4 ? std::atoi(argv[4]) : 20;
-  const std::size_t size = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 192;
-  if (nodes == 0 || size < 64 || size % 64 != 0 ||
+  if (nodes == 0 || size < 64 || size % 64 != 0 || work > 1000 ||
       (pages != "small" && pages != "huge" && pages != "1g"))
     return usage();
 
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
   std::vector<std::uint64_t> waiting(ahead + 1);  // drawn records, used AHEAD steps later
   std::uint64_t state = 1, acc = 0;
   for (std::uint64_t& w : waiting) {
-    w = mix(++state) % nodes;
+    w = mix64(++state) % nodes;
     if (ahead > 0) fetch(w);
   }
   constexpr std::size_t kSteps = 20'000'000;
@@ -89,16 +90,16 @@ int main(int argc, char** argv) {
     auto* record = reinterpret_cast<std::uint64_t*>(base + waiting[slot] * size);
     acc += record[0] + record[size / 16] + record[size / 8 - 1];  // first, middle, last line
     ++record[size / 8 - 1];
-    for (int k = 0; k < work; ++k) acc = mix(acc + static_cast<std::uint64_t>(k));
+    for (std::size_t k = 0; k < work; ++k) acc = mix64(acc + k);
     // The next record depends on the work, as an event's next hop does on its node.
-    waiting[slot] = mix(++state + (acc & 1)) % nodes;
+    waiting[slot] = mix64(++state + (acc & 1)) % nodes;
     if (ahead > 0) fetch(waiting[slot]);
     slot = slot == ahead ? 0 : slot + 1;
   }
   const double ns =
       std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
       kSteps;
-  std::printf("nodes=%zu bytes=%zu ahead=%zu pages=%s work=%d: %.1f ns a step (check %llu)\n",
+  std::printf("nodes=%zu bytes=%zu ahead=%zu pages=%s work=%zu: %.1f ns a step (check %llu)\n",
               nodes, size, ahead, pages.c_str(), work, ns,
               static_cast<unsigned long long>(acc % 1000));
   return 0;

@@ -37,9 +37,10 @@ struct EdgeCapture {
   LiveEdges le;  // its node count and labels; the edges come in write_edges
 };
 
-EdgeCapture capture_edges(const sim::Network& net) {
+// `links`: the network's link buckets as it is now, if the run kept them.
+EdgeCapture capture_edges(const sim::Network& net, std::optional<sim::Network::LinkBuckets> links) {
   EdgeCapture c;
-  c.buckets = net.link_buckets();
+  c.buckets = links ? std::move(*links) : net.link_buckets();
   if (net.live().size() == net.size()) {
     c.le.nodes = net.size();
   } else {
@@ -81,7 +82,7 @@ LiveEdges write_edges(EdgeCapture&& c) {
 }
 
 LiveEdges live_edges(const sim::Network& net) {
-  return write_edges(capture_edges(net));
+  return write_edges(capture_edges(net, std::nullopt));
 }
 
 // The process's peak resident memory so far in MiB (Linux), or -1 where it cannot be read.
@@ -289,11 +290,11 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
       analysis::write_report(hooks.snapshot_dir / name, g,
                              analysis::compute_report(g, report_options(d, seed)), le.labels);
     };
-  const sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
+  sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
   RunResult r;
   if (hooks.shard != nullptr && hooks.shard->rank() != 0) return r;
   if (!at_end) {
-    at_end_later = capture_edges(*net);
+    at_end_later = capture_edges(*net, std::move(sr.final_links));
     capture(*net);
   }
   r.samples = sr.samples;

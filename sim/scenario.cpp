@@ -130,6 +130,10 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> links_held_by_higher_end_on
 }
 
 TimeSample sample_topology(const Network& net) {
+  return sample_topology(net, net.link_buckets());
+}
+
+TimeSample sample_topology(const Network& net, const Network::LinkBuckets& links) {
   TimeSample s;
   s.time = net.now();
   s.live_nodes = net.live().size();
@@ -146,7 +150,7 @@ TimeSample sample_topology(const Network& net) {
     }
     return x;
   };
-  net.for_each_link_pair([&](std::uint32_t i, std::uint32_t j, std::uint32_t, bool) {
+  Network::for_each_link_pair(links, [&](std::uint32_t i, std::uint32_t j, std::uint32_t, bool) {
     ++s.edges;
     const std::uint32_t a = find(i), b = find(j);
     if (a != b) parent[std::max(a, b)] = std::min(a, b);
@@ -264,7 +268,11 @@ class Driver {
     result.flood_end = net_.now();
     const bool reports = shard_ == nullptr || shard_->rank() == 0;
     if (sc_.end == 0 && reports) {
-      if (samples_.empty() || samples_.back().time != net_.now()) take_sample();
+      if (samples_.empty() || samples_.back().time != net_.now()) {
+        // Nothing happens after this sample: its links are the run's final ones.
+        result.final_links = net_.link_buckets();
+        take_sample(&*result.final_links);
+      }
       result.end = net_.now();
     }
     result.samples = std::move(samples_);
@@ -450,8 +458,9 @@ class Driver {
   int active_churn_ = -1;
   std::vector<TimeSample> samples_;
 
-  void take_sample() {
-    samples_.push_back(sample_topology(net_));
+  // `links`: the network's link_buckets() now, if the caller has them.
+  void take_sample(const Network::LinkBuckets* links = nullptr) {
+    samples_.push_back(links != nullptr ? sample_topology(net_, *links) : sample_topology(net_));
     net_.sampled(samples_.back());
   }
 };

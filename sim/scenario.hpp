@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,8 @@ struct TimeSample {
 
 // The graph among live nodes right now: size, edges, components (union-find over the links).
 TimeSample sample_topology(const Network& net);
+// The same from `links`, the network's Network::link_buckets() of this moment.
+TimeSample sample_topology(const Network& net, const Network::LinkBuckets& links);
 
 // Links held only by the higher-indexed end, as (i, j) with i < j, sorted: with
 // Network::links() (held by the lower end) they make every edge.
@@ -151,6 +154,10 @@ struct ScenarioResult {
   bool flooded = false;  // the final flood was run
   std::uint32_t flood_origin = 0;
   std::uint64_t flood_id = 0;
+  // The network's Network::link_buckets() as the run left it, when its last sample was taken
+  // after the last event (a scenario without an end time): a caller that wants the final links
+  // takes these rather than building them a second time (at ten million nodes, seconds).
+  std::optional<Network::LinkBuckets> final_links;
 };
 
 // What the driver wants to hear during a run; every hook is optional.

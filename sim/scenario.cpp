@@ -157,12 +157,23 @@ TimeSample sample_topology(const Network& net, const Network::LinkBuckets& links
   });
   s.mean_degree =
       s.live_nodes ? 2.0 * static_cast<double>(s.edges) / static_cast<double>(s.live_nodes) : 0;
-  std::vector<std::uint32_t> size(net.size(), 0);
+  // A root is the least index of its part, so one pass in index order leaves every node's root
+  // as its parent. A counter per part, not per node: the caller may be holding the buckets, and a
+  // second array of the network's size beside them was the run's peak. Each part's counter is
+  // named in its root's place, marked by the top bit (an index never has it).
+  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = parent[parent[i]];
+  constexpr std::uint32_t kCounter = 0x80000000u;
+  std::vector<std::uint32_t> size;
   std::uint32_t largest = 0;
   for (std::uint32_t i : net.live()) {
-    const std::uint32_t r = find(i);
-    if (size[r]++ == 0) ++s.components;
-    largest = std::max(largest, size[r]);
+    std::uint32_t& named =
+        parent[i] == i || (parent[i] & kCounter) != 0 ? parent[i] : parent[parent[i]];
+    if ((named & kCounter) == 0) {
+      named = kCounter | static_cast<std::uint32_t>(size.size());
+      size.push_back(0);
+      ++s.components;
+    }
+    largest = std::max(largest, ++size[named & ~kCounter]);
   }
   s.largest_component_fraction =
       s.live_nodes ? static_cast<double>(largest) / static_cast<double>(s.live_nodes) : 0;

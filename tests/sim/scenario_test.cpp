@@ -141,8 +141,8 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> held_by_higher_end_only(con
   return out;
 }
 
-// Components among live nodes by breadth-first search over every link either end holds.
-std::uint64_t components_by_search(const Network& net) {
+// The size of each component among live nodes, by search over every link either end holds.
+std::vector<std::uint64_t> component_sizes_by_search(const Network& net) {
   std::vector<std::vector<std::uint32_t>> adj(net.size());
   for (std::uint32_t i : net.live())
     for (const Link& l : net.node(i).links())
@@ -151,23 +151,30 @@ std::uint64_t components_by_search(const Network& net) {
         adj[l.peer].push_back(i);
       }
   std::vector<char> seen(net.size(), 0);
-  std::uint64_t components = 0;
+  std::vector<std::uint64_t> sizes;
   for (std::uint32_t s : net.live()) {
     if (seen[s]) continue;
-    ++components;
-    std::vector<std::uint32_t> stack{s};
     seen[s] = 1;
+    std::uint64_t size = 0;
+    std::vector<std::uint32_t> stack{s};
     while (!stack.empty()) {
       const std::uint32_t v = stack.back();
       stack.pop_back();
+      ++size;
       for (std::uint32_t w : adj[v])
         if (!seen[w]) {
           seen[w] = 1;
           stack.push_back(w);
         }
     }
+    sizes.push_back(size);
   }
-  return components;
+  return sizes;
+}
+
+// Components among live nodes by search over every link either end holds.
+std::uint64_t components_by_search(const Network& net) {
+  return component_sizes_by_search(net).size();
 }
 
 TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
@@ -204,6 +211,48 @@ TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
                    2.0 * static_cast<double>(r.samples.back().edges) / 400.0);
 }
 
+TEST(Sample, ComponentsAndTheLargestMatchASearchAfterCrashesSplitTheNetwork) {
+  // Crashing the best-linked fifth leaves many parts, among them lone nodes, and the dead nodes'
+  // places: the union-find's counters per part must still count each part once and in full.
+  const Config config;
+  Network net(config, NetworkOptions{5, {}});
+  Scenario sc = Scenario::growth(600, 10 * kMillisecond);
+  MassFailure f;
+  f.at = 7 * kSecond;
+  f.fraction = 0.2;
+  f.by_degree = true;
+  sc.failures.push_back(f);
+  sc.sample_every = 500 * kMillisecond;
+  std::size_t checked = 0, split = 0;
+  ScenarioObserver obs;
+  sc.snapshots = {3 * kSecond + 1, 7 * kSecond + 1, 9 * kSecond + 1, 12 * kSecond + 1};
+  obs.snapshot = [&](Time, const Network& n) {
+    const TimeSample sample = sample_topology(n);
+    const std::vector<std::uint64_t> sizes = component_sizes_by_search(n);
+    EXPECT_EQ(sample.components, sizes.size());
+    const std::uint64_t largest = sizes.empty() ? 0 : *std::max_element(sizes.begin(), sizes.end());
+    EXPECT_DOUBLE_EQ(sample.largest_component_fraction,
+                     static_cast<double>(largest) / static_cast<double>(n.live().size()));
+    // The form that takes buckets already built gives the same sample.
+    const TimeSample from_buckets = sample_topology(n, n.link_buckets());
+    EXPECT_EQ(from_buckets.components, sample.components);
+    EXPECT_EQ(from_buckets.edges, sample.edges);
+    EXPECT_DOUBLE_EQ(from_buckets.largest_component_fraction, sample.largest_component_fraction);
+    ++checked;
+    if (sizes.size() > 1) ++split;
+  };
+  const ScenarioResult r = run_scenario(net, sc, 5, obs);
+  EXPECT_EQ(checked, 4u);
+  EXPECT_GT(split, 0u);  // the failure did split the network
+  // Without an end time the last sample comes after the last event: its buckets are handed over,
+  // and they are the network's as the run left it.
+  ASSERT_TRUE(r.final_links.has_value());
+  const Network::LinkBuckets now = net.link_buckets();
+  EXPECT_EQ(r.final_links->start, now.start);
+  EXPECT_EQ(r.final_links->ends, now.ends);
+  EXPECT_EQ(r.samples.back().components, components_by_search(net));
+}
+
 TEST(Scenario, TheEndIsTheEndAndTheFloodIsAfter) {
   const Config config;
   Network net(config, NetworkOptions{1, {}});
@@ -221,6 +270,8 @@ TEST(Scenario, TheEndIsTheEndAndTheFloodIsAfter) {
   EXPECT_EQ(live_at_end, 201u);  // node 0 and arrivals at 10, 20, ..., 2000 ms
   EXPECT_TRUE(r.flooded);
   EXPECT_GT(r.flood_end, r.end);
+  // The last sample is of the end the user set, before the flood: its links are not the final ones.
+  EXPECT_FALSE(r.final_links.has_value());
 }
 
 }  // namespace

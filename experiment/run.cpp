@@ -254,6 +254,7 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   std::optional<EdgeCapture> at_end_later;
   sim::Counters counters;
   sim::ScenarioObserver obs;
+  obs.keep_final_links = true;  // the edge capture below takes them
   obs.progress = [&](const sim::Network& n) {
     throw_if_stopped();
     if (hooks.progress) hooks.progress(n);

@@ -154,9 +154,10 @@ struct ScenarioResult {
   bool flooded = false;  // the final flood was run
   std::uint32_t flood_origin = 0;
   std::uint64_t flood_id = 0;
-  // The network's Network::link_buckets() as the run left it, when its last sample was taken
-  // after the last event (a scenario without an end time): a caller that wants the final links
-  // takes these rather than building them a second time (at ten million nodes, seconds).
+  // With ScenarioObserver::keep_final_links, the network's Network::link_buckets() as the run
+  // left it, when its last sample was taken after the last event (a scenario without an end
+  // time): a caller that wants the final links takes these rather than building them a second
+  // time (at ten million nodes, seconds).
   std::optional<Network::LinkBuckets> final_links;
 };
 
@@ -168,6 +169,9 @@ struct ScenarioObserver {
   // Called once at the end the scenario sets (end > 0), before the final flood, which may run on
   // past it: what the network is at the end the user asked for.
   std::function<void(const Network&)> at_end;
+  // Hand the last sample's links back in ScenarioResult::final_links when they are the run's
+  // final ones (8 bytes a node and 4 a link end, held until the result goes).
+  bool keep_final_links = false;
 };
 
 // How the ranks of one run split over ranks meet (docs/distributed.md): at each window's end every

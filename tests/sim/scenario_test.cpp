@@ -225,6 +225,7 @@ TEST(Sample, ComponentsAndTheLargestMatchASearchAfterCrashesSplitTheNetwork) {
   sc.sample_every = 500 * kMillisecond;
   std::size_t checked = 0, split = 0;
   ScenarioObserver obs;
+  obs.keep_final_links = true;
   sc.snapshots = {3 * kSecond + 1, 7 * kSecond + 1, 9 * kSecond + 1, 12 * kSecond + 1};
   obs.snapshot = [&](Time, const Network& n) {
     const TimeSample sample = sample_topology(n);
@@ -251,6 +252,10 @@ TEST(Sample, ComponentsAndTheLargestMatchASearchAfterCrashesSplitTheNetwork) {
   EXPECT_EQ(r.final_links->start, now.start);
   EXPECT_EQ(r.final_links->ends, now.ends);
   EXPECT_EQ(r.samples.back().components, components_by_search(net));
+  // Unasked, they are not kept.
+  const Config config2;
+  Network net2(config2, NetworkOptions{5, {}});
+  EXPECT_FALSE(run_scenario(net2, sc, 5, ScenarioObserver{}).final_links.has_value());
 }
 
 TEST(Scenario, TheEndIsTheEndAndTheFloodIsAfter) {
@@ -260,6 +265,7 @@ TEST(Scenario, TheEndIsTheEndAndTheFloodIsAfter) {
   sc.end = 2 * kSecond;
   std::size_t live_at_end = 0;
   ScenarioObserver obs;
+  obs.keep_final_links = true;
   obs.at_end = [&](const Network& n) {
     EXPECT_EQ(n.now(), 2 * kSecond);
     live_at_end = n.live().size();

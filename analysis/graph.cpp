@@ -13,7 +13,13 @@ Graph Graph::from_edges(std::size_t node_count, std::span<const Edge> edges) {
     throw std::invalid_argument("graph: too many nodes for 32-bit node ids");
   }
   Graph g;
-  HugePageVector<std::uint64_t> degree(node_count + 1, 0);
+  // Each edge is held once, by its lower end: count them, then scatter each higher end into its
+  // lower end's list. Sorted and rid of repeats, a node's list is the upper part of its final
+  // row. Walking the nodes in ascending order and appending each one to its upper neighbours'
+  // rows fills every row's lower part already sorted. Two random passes over the edges (the
+  // scatter and that fill) besides the counts, where scattering both ends and transposing took
+  // four, and no list is sorted but the short upper ones.
+  HugePageVector<std::uint64_t> up_start(node_count + 1, 0);
   for (const Edge& e : edges) {
     if (e.source >= node_count || e.target >= node_count) {
       throw std::invalid_argument("graph: edge endpoint " +
@@ -24,52 +30,51 @@ Graph Graph::from_edges(std::size_t node_count, std::span<const Edge> edges) {
       ++g.self_loops_dropped_;
       continue;
     }
-    ++degree[e.source];
-    ++degree[e.target];
+    ++up_start[std::min(e.source, e.target) + 1];
   }
-
-  // Scatter unsorted, then transpose: visiting rows in ascending order and appending the row index
-  // to each neighbour's list yields every list already sorted (the graph is symmetric), in linear
-  // time with no per-list sort.
-  HugePageVector<std::uint64_t> offsets(node_count + 1, 0);
-  for (std::size_t v = 0; v < node_count; ++v) offsets[v + 1] = offsets[v] + degree[v];
-  const std::uint64_t half_edges = offsets[node_count];
-  HugePageVector<NodeId> scattered(half_edges);
+  for (std::size_t v = 0; v < node_count; ++v) up_start[v + 1] += up_start[v];
+  HugePageVector<NodeId> up(up_start[node_count]);
   {
-    HugePageVector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
+    HugePageVector<std::uint64_t> next(up_start.begin(), up_start.end() - 1);
     for (const Edge& e : edges) {
       if (e.source == e.target) continue;
-      scattered[next[e.source]++] = e.target;
-      scattered[next[e.target]++] = e.source;
+      up[next[std::min(e.source, e.target)]++] = std::max(e.source, e.target);
     }
   }
-  HugePageVector<NodeId> sorted(half_edges);
-  {
-    HugePageVector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
-    for (std::size_t u = 0; u < node_count; ++u) {
-      for (std::uint64_t i = offsets[u]; i < offsets[u + 1]; ++i) {
-        sorted[next[scattered[i]]++] = static_cast<NodeId>(u);
-      }
-    }
-  }
-  scattered = {};
-
-  // Compact in place, dropping repeats; a duplicate edge leaves one repeat in each endpoint's list.
-  g.offsets_.assign(node_count + 1, 0);
-  std::uint64_t write = 0;
+  // Sort each upper list and drop its repeats in place, counting every node's lower neighbours.
+  HugePageVector<std::uint64_t> down(node_count, 0);
+  std::uint64_t kept = 0;
   for (std::size_t v = 0; v < node_count; ++v) {
-    const std::uint64_t begin = offsets[v];
-    const std::uint64_t end = offsets[v + 1];
-    for (std::uint64_t i = begin; i < end; ++i) {
-      if (i > begin && sorted[i] == sorted[i - 1]) continue;
-      sorted[write++] = sorted[i];
+    const auto begin = up.begin() + static_cast<std::ptrdiff_t>(up_start[v]);
+    const auto end = up.begin() + static_cast<std::ptrdiff_t>(up_start[v + 1]);
+    std::sort(begin, end);
+    up_start[v] = kept;
+    for (auto it = begin; it != end; ++it) {
+      if (it != begin && *it == *(it - 1)) continue;
+      up[kept++] = *it;
+      ++down[*it];
     }
-    g.offsets_[v + 1] = write;
   }
-  g.duplicates_dropped_ = static_cast<std::size_t>((half_edges - write) / 2);
-  sorted.resize(write);
-  sorted.shrink_to_fit();
-  g.targets_ = std::move(sorted);
+  g.duplicates_dropped_ = static_cast<std::size_t>(up_start[node_count] - kept);
+  up_start[node_count] = kept;
+
+  g.offsets_.assign(node_count + 1, 0);
+  for (std::size_t v = 0; v < node_count; ++v) {
+    g.offsets_[v + 1] = g.offsets_[v] + down[v] + (up_start[v + 1] - up_start[v]);
+  }
+  g.targets_.resize(2 * kept);
+  // `down` becomes each row's cursor for its lower part.
+  for (std::size_t v = 0; v < node_count; ++v) down[v] = g.offsets_[v];
+  for (std::size_t u = 0; u < node_count; ++u) {
+    const std::uint64_t lower = down[u] - g.offsets_[u];
+    std::uint64_t at = g.offsets_[u] + lower;
+    // Every lower neighbour of u is below u, so its row's lower part is complete by now.
+    for (std::uint64_t i = up_start[u]; i < up_start[u + 1]; ++i) {
+      const NodeId w = up[i];
+      g.targets_[at++] = w;
+      g.targets_[down[w]++] = static_cast<NodeId>(u);
+    }
+  }
   return g;
 }
 

@@ -280,13 +280,9 @@ class Driver {
     const bool reports = shard_ == nullptr || shard_->rank() == 0;
     if (sc_.end == 0 && reports) {
       if (samples_.empty() || samples_.back().time != net_.now()) {
-        if (obs_.keep_final_links) {
-          // Nothing happens after this sample: its links are the run's final ones.
-          result.final_links = net_.link_buckets();
-          take_sample(&*result.final_links);
-        } else {
-          take_sample();
-        }
+        // Nothing happens after this sample: its links are the run's final ones.
+        if (obs_.keep_final_links) result.final_links = net_.link_buckets();
+        take_sample(result.final_links ? &*result.final_links : nullptr);
       }
       result.end = net_.now();
     }

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace p2p::analysis {
@@ -34,6 +36,55 @@ TEST(Graph, NeighbourListsAreSortedAndSymmetric) {
     for (NodeId w : g.neighbors(v)) {
       const auto back = list(g.neighbors(w));
       EXPECT_NE(std::find(back.begin(), back.end(), v), back.end());
+    }
+  }
+}
+
+// Random multigraphs with self-loops, repeats in both directions, hubs and isolated nodes, against
+// a reference built from an ordered set of pairs.
+TEST(Graph, MatchesASetOfPairsOnRandomMultigraphs) {
+  std::uint64_t state = 12345;
+  auto next = [&state](std::uint64_t bound) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % bound;
+  };
+  for (int round = 0; round < 50; ++round) {
+    const std::size_t n = 1 + next(60);
+    std::vector<Edge> edges;
+    const std::size_t m = next(4 * n + 1);
+    for (std::size_t i = 0; i < m; ++i) {
+      // Every third edge touches node 0, a hub; some repeat an earlier edge, either way round.
+      NodeId a = static_cast<NodeId>(next(n)), b = static_cast<NodeId>(next(n));
+      if (i % 3 == 0) a = 0;
+      if (!edges.empty() && next(4) == 0) {
+        const Edge& old = edges[next(edges.size())];
+        a = old.target;
+        b = old.source;
+      }
+      edges.push_back({a, b});
+    }
+    std::set<std::pair<NodeId, NodeId>> pairs;
+    std::size_t loops = 0;
+    for (const Edge& e : edges) {
+      if (e.source == e.target) {
+        ++loops;
+        continue;
+      }
+      pairs.insert({std::min(e.source, e.target), std::max(e.source, e.target)});
+    }
+    std::vector<std::vector<NodeId>> rows(n);
+    for (const auto& [a, b] : pairs) {
+      rows[a].push_back(b);
+      rows[b].push_back(a);
+    }
+    const Graph g = Graph::from_edges(n, edges);
+    ASSERT_EQ(g.node_count(), n);
+    EXPECT_EQ(g.edge_count(), pairs.size());
+    EXPECT_EQ(g.self_loops_dropped(), loops);
+    EXPECT_EQ(g.duplicates_dropped(), m - loops - pairs.size());
+    for (NodeId v = 0; v < n; ++v) {
+      std::sort(rows[v].begin(), rows[v].end());
+      EXPECT_EQ(list(g.neighbors(v)), rows[v]) << "round " << round << ", node " << v;
     }
   }
 }

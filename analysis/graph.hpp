@@ -26,6 +26,12 @@ class Graph {
   // Self-loops and duplicate edges (in either direction) are dropped and counted. Throws
   // std::invalid_argument if an endpoint is >= node_count or node_count does not fit a NodeId.
   static Graph from_edges(std::size_t node_count, std::span<const Edge> edges);
+  // The graph of node_count = row_start.size() - 1 nodes whose neighbours above v are
+  // uppers[row_start[v] .. row_start[v + 1]), ascending and distinct: each edge given once, by
+  // its lower end. `duplicates_dropped` is what the caller dropped before (duplicates_dropped()
+  // reports it). Throws std::invalid_argument if the rows are not of that form.
+  static Graph from_upper_rows(std::span<const std::uint64_t> row_start,
+                               std::span<const NodeId> uppers, std::size_t duplicates_dropped = 0);
 
   std::size_t node_count() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
   std::size_t edge_count() const { return targets_.size() / 2; }

@@ -21,20 +21,29 @@ namespace p2p::experiment {
 namespace fs = std::filesystem;
 namespace {
 
-// The links among live nodes. When every node is alive its ids are the simulator's indices;
-// otherwise live nodes are renumbered and `labels` keeps their indices for the CSV files.
-struct LiveEdges {
-  std::size_t nodes = 0;
-  std::vector<analysis::Edge> edges;
+// The links among live nodes, each once, by its lower end: the rows Graph::from_upper_rows takes.
+// When every node is alive its ids are the simulator's indices; otherwise live nodes are
+// renumbered and `labels` keeps their indices for the CSV files. `duplicates` counts the links
+// that doubled one already there (the seed's rule makes some), which the report shows.
+struct LiveLinks {
+  std::vector<std::uint64_t> start;
+  std::vector<std::uint32_t> uppers;
+  std::size_t duplicates = 0;
   std::vector<std::string> labels;
+
+  analysis::Graph graph() const {
+    return analysis::Graph::from_upper_rows(start, uppers, duplicates);
+  }
 };
 
-// The links among live nodes read from a network, ready to be written as edges once the network
-// is gone: the links by lower end and, when some node has left, the live nodes' new ids.
+// The links among live nodes read from a network, ready to become rows once the network is gone:
+// the links by lower end and, when some node has left, the live nodes' new ids.
 struct EdgeCapture {
+  static constexpr std::uint32_t kGone = ~std::uint32_t{0};
   sim::Network::LinkBuckets buckets;
-  std::vector<std::uint32_t> id;
-  LiveEdges le;  // its node count and labels; the edges come in write_edges
+  std::vector<std::uint32_t> id;  // kGone for a node that left; empty while all are alive
+  std::vector<std::string> labels;
+  std::size_t live = 0;
 };
 
 // `links`: the network's link buckets as it is now, if the run kept them.
@@ -42,47 +51,58 @@ EdgeCapture capture_edges(const sim::Network& net, std::optional<sim::Network::L
   EdgeCapture c;
   c.buckets = links ? std::move(*links) : net.link_buckets();
   if (net.live().size() == net.size()) {
-    c.le.nodes = net.size();
+    c.live = net.size();
   } else {
-    c.id.assign(net.size(), 0);
+    c.id.assign(net.size(), EdgeCapture::kGone);
     std::uint32_t next = 0;
     for (std::uint32_t i = 0; i < net.size(); ++i)
       if (net.alive(i)) {
         c.id[i] = next++;
-        c.le.labels.push_back(std::to_string(i));
+        c.labels.push_back(std::to_string(i));
       }
-    c.le.nodes = next;
+    c.live = next;
   }
   return c;
 }
 
-LiveEdges write_edges(EdgeCapture&& c) {
-  // The links the lower end holds (Network::links()), then those only the higher end holds
-  // (sim::links_held_by_higher_end_only), from one set of buckets walked twice: once to count,
-  // once to write each edge in its place. At a million nodes the edges are 32 MB; growing them,
-  // or gathering pairs first, held twice that besides the buckets.
-  const sim::Network::LinkBuckets& b = c.buckets;
-  std::size_t lower = 0, higher_only = 0;
-  sim::Network::for_each_link_pair(
-      b, [&](std::uint32_t, std::uint32_t, std::uint32_t by_lower, bool by_higher) {
-        lower += by_lower;
-        if (by_lower == 0 && by_higher) ++higher_only;
-      });
-  LiveEdges le = std::move(c.le);
+// The rows, made in place in the buckets' own list: a lower end's entries are sorted by higher
+// end, so each distinct one is kept once, renamed by its new id (which keeps the order), and the
+// rest are counted as duplicates. At a million nodes the buckets are 36 MB; a list of edge pairs
+// beside them was 32 MB more.
+LiveLinks upper_rows(EdgeCapture&& c) {
+  LiveLinks out;
+  sim::Network::LinkBuckets& b = c.buckets;
   const std::vector<std::uint32_t>& id = c.id;
-  le.edges.resize(lower + higher_only);
-  std::size_t at_lower = 0, at_higher = lower;
-  sim::Network::for_each_link_pair(b, [&](std::uint32_t lo, std::uint32_t hi,
-                                          std::uint32_t by_lower, bool by_higher) {
-    const analysis::Edge e = id.empty() ? analysis::Edge{lo, hi} : analysis::Edge{id[lo], id[hi]};
-    for (std::uint32_t k = 0; k < by_lower; ++k) le.edges[at_lower++] = e;
-    if (by_lower == 0 && by_higher) le.edges[at_higher++] = e;
-  });
-  return le;
+  std::vector<std::uint32_t>& ends = b.ends;
+  out.start.assign(c.live + 1, 0);
+  std::size_t row = 0, kept = 0, read = 0;
+  for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo) {
+    const std::size_t last = b.start[lo + 1];
+    if (!id.empty() && id[lo] == EdgeCapture::kGone) {
+      read = last;  // a node that left holds no live link
+      continue;
+    }
+    out.start[row++] = kept;
+    while (read < last) {
+      const std::uint32_t hi = ends[read] >> 1;
+      // The lower end's copies of the link, or the higher end's alone: one edge each.
+      std::size_t by_lower = 0, by_higher = 0;
+      for (; read < last && (ends[read] >> 1) == hi; ++read)
+        ++((ends[read] & 1) ? by_higher : by_lower);
+      out.duplicates += (by_lower > 0 ? by_lower : 1) - 1;
+      ends[kept++] = id.empty() ? hi : id[hi];
+    }
+  }
+  out.start[row] = kept;
+  ends.resize(kept);
+  ends.shrink_to_fit();
+  out.uppers = std::move(ends);
+  out.labels = std::move(c.labels);
+  return out;
 }
 
-LiveEdges live_edges(const sim::Network& net) {
-  return write_edges(capture_edges(net, std::nullopt));
+LiveLinks live_links(const sim::Network& net) {
+  return upper_rows(capture_edges(net, std::nullopt));
 }
 
 // The process's peak resident memory so far in MiB (Linux), or -1 where it cannot be read.
@@ -248,9 +268,9 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   auto net = configs.network(options);
 
   // What the network is at the scenario's end (before a final flood that runs past end_s).
-  std::optional<LiveEdges> at_end;
-  // Read at the run's end and written once the network is freed: the network and the edges'
-  // buckets were the whole run's peak memory when the edges were written beside both.
+  std::optional<LiveLinks> at_end;
+  // Read at the run's end and made into rows once the network is freed: the network and the
+  // edges' buckets were the whole run's peak memory when the edges were written beside both.
   std::optional<EdgeCapture> at_end_later;
   sim::Counters counters;
   sim::ScenarioObserver obs;
@@ -279,17 +299,17 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
         custom.emplace_back(c.name, c.read(*observers[i]));
   };
   obs.at_end = [&](const sim::Network& n) {
-    at_end = live_edges(n);
+    at_end = live_links(n);
     capture(n);
   };
   if (!hooks.snapshot_dir.empty())
     obs.snapshot = [&](Time t, const sim::Network& n) {
       throw_if_stopped();
-      const LiveEdges le = live_edges(n);
-      const analysis::Graph g = analysis::Graph::from_edges(le.nodes, le.edges);
+      const LiveLinks ll = live_links(n);
+      const analysis::Graph g = ll.graph();
       const std::string name = "t=" + analysis::format_number(static_cast<double>(t) / kSecond);
       analysis::write_report(hooks.snapshot_dir / name, g,
-                             analysis::compute_report(g, report_options(d, seed)), le.labels);
+                             analysis::compute_report(g, report_options(d, seed)), ll.labels);
     };
   sim::ScenarioResult sr = sim::run_scenario(*net, d.scenario, seed, obs, hooks.shard);
   RunResult r;
@@ -322,13 +342,13 @@ RunResult run(const RunDescription& d, std::uint64_t seed, const RunHooks& hooks
   net.reset();  // the protocol state is no longer needed; free it before the graph is built
   throw_if_stopped();
   if (at_end_later) {
-    at_end = write_edges(std::move(*at_end_later));
+    at_end = upper_rows(std::move(*at_end_later));
     at_end_later.reset();
   }
 
   const auto analysis_start = std::chrono::steady_clock::now();
   r.labels = std::move(at_end->labels);
-  r.graph = analysis::Graph::from_edges(at_end->nodes, at_end->edges);
+  r.graph = at_end->graph();
   at_end.reset();
   if (hooks.analysing) hooks.analysing(r.graph.node_count());
   r.report = analysis::compute_report(r.graph, report_options(d, seed));

@@ -12,7 +12,8 @@
 namespace p2p::analysis {
 namespace {
 
-std::vector<NodeId> list(std::span<const NodeId> s) {
+template <typename T>
+std::vector<T> list(std::span<const T> s) {
   return {s.begin(), s.end()};
 }
 
@@ -87,6 +88,40 @@ TEST(Graph, MatchesASetOfPairsOnRandomMultigraphs) {
       EXPECT_EQ(list(g.neighbors(v)), rows[v]) << "round " << round << ", node " << v;
     }
   }
+}
+
+// Each edge given once by its lower end builds the same graph as the edges themselves.
+TEST(Graph, UpperRowsBuildTheGraphOfTheirEdges) {
+  const std::vector<Edge> edges{{4, 0}, {2, 4}, {4, 1}, {3, 4}, {0, 2}, {5, 1}};
+  // Rows: 0 -> {2, 4}, 1 -> {4, 5}, 2 -> {4}, 3 -> {4}, 4 -> {}, 5 -> {}.
+  const std::vector<std::uint64_t> start{0, 2, 4, 5, 6, 6, 6};
+  const std::vector<NodeId> uppers{2, 4, 4, 5, 4, 4};
+  const Graph a = Graph::from_edges(6, edges);
+  const Graph b = Graph::from_upper_rows(start, uppers, 3);
+  ASSERT_EQ(b.node_count(), 6u);
+  EXPECT_EQ(b.edge_count(), 6u);
+  EXPECT_EQ(b.duplicates_dropped(), 3u);
+  EXPECT_EQ(b.self_loops_dropped(), 0u);
+  EXPECT_EQ(list(b.offsets()), list(a.offsets()));
+  EXPECT_EQ(list(b.targets()), list(a.targets()));
+  EXPECT_EQ(list(b.neighbors(4)), (std::vector<NodeId>{0, 1, 2, 3}));
+}
+
+TEST(Graph, UpperRowsOfAnotherFormAreRefused) {
+  const std::vector<std::uint64_t> start{0, 2, 2, 2};
+  // Not ascending, not above the row's node, beyond the node count, repeated.
+  for (const std::vector<NodeId>& bad : {std::vector<NodeId>{2, 1}, std::vector<NodeId>{0, 2},
+                                         std::vector<NodeId>{1, 3}, std::vector<NodeId>{2, 2}}) {
+    EXPECT_THROW(Graph::from_upper_rows(start, bad), std::invalid_argument);
+  }
+  // Rows that do not end where the list does, or that run backwards.
+  const std::vector<NodeId> two{1, 2};
+  EXPECT_THROW(Graph::from_upper_rows(std::vector<std::uint64_t>{0, 1, 1, 1}, two),
+               std::invalid_argument);
+  EXPECT_THROW(Graph::from_upper_rows(std::vector<std::uint64_t>{0, 2, 1, 2}, two),
+               std::invalid_argument);
+  EXPECT_EQ(Graph::from_upper_rows(start, two).edge_count(), 2u);
+  EXPECT_EQ(Graph::from_upper_rows({}, {}).node_count(), 0u);
 }
 
 TEST(Graph, RejectsEndpointOutsideNodeRange) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -201,6 +202,57 @@ TEST(Run, SameSeedSameSummaryAndEveryMetricIsDefined) {
     EXPECT_FALSE(std::isnan(summary_value(a.report, m))) << m;
   EXPECT_EQ(summary_value(a.report, "duplicate_links"),
             summary_value(a.report, "duplicate_edges_dropped"));
+}
+
+// The report's graph, built from the network's link buckets after the network is freed, holds
+// every link between live nodes once, under the live nodes' new ids, and counts each doubling.
+// The oracle reads the network's links at the end through a map of pairs.
+TEST(Run, TheGraphHoldsEveryLiveLinkOnceAndCountsTheDoubledOnes) {
+  const std::string text =
+      "nodes = 600\narrival_interval_ms = 10\n"
+      "[[mass_failure]]\nat_s = 8\nfraction = 0.2\ndeparture = \"crash\"\ndetection_delay_s = 1\n";
+  const sim::ScenarioFile file = sim::parse_scenario(text, "crash.toml");
+  RunDescription d = describe(small(), file, "crash.toml", text);
+  // A pair's fingerprint, summed exactly in a double's 53 bits.
+  auto mix = [](std::uint64_t a, std::uint64_t b) {
+    std::uint64_t x = (a << 32 | b) * 0x9E3779B97F4A7C15ull;
+    return (x ^ (x >> 29)) >> 24;
+  };
+  auto oracle = [mix](const sim::Network& n, int what) {
+    std::vector<std::uint64_t> rank(n.size(), 0);
+    std::uint64_t next = 0;
+    for (std::uint32_t i = 0; i < n.size(); ++i)
+      if (n.alive(i)) rank[i] = next++;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> by_lower;
+    for (std::uint32_t i = 0; i < n.size(); ++i) {
+      if (!n.alive(i)) continue;
+      n.for_each_peer(i, [&](std::uint32_t j) {
+        if (j == i || !n.alive(j)) return;
+        by_lower[{std::min(i, j), std::max(i, j)}] += i < j ? 1 : 0;
+      });
+    }
+    std::uint64_t doubles = 0, print = 0;
+    for (const auto& [pair, count] : by_lower) {
+      doubles += count > 1 ? count - 1 : 0;
+      print = (print + mix(rank[pair.first], rank[pair.second])) % (std::uint64_t{1} << 50);
+    }
+    return static_cast<double>(what == 0 ? by_lower.size() : what == 1 ? doubles : print);
+  };
+  for (int what = 0; what < 3; ++what)
+    d.custom_metrics.push_back({"oracle_" + std::to_string(what), "", "",
+                                [oracle, what](const sim::Network& n) { return oracle(n, what); }});
+  const RunResult r = run(d, 3);
+  std::uint64_t print = 0;
+  for (analysis::NodeId v = 0; v < r.graph.node_count(); ++v)
+    for (analysis::NodeId w : r.graph.neighbors(v))
+      if (v < w) print = (print + mix(v, w)) % (std::uint64_t{1} << 50);
+  EXPECT_LT(r.graph.node_count(), 600u);  // some crashed: the live nodes were renumbered
+  EXPECT_EQ(r.labels.size(), r.graph.node_count());
+  EXPECT_EQ(static_cast<double>(r.graph.edge_count()), summary_value(r.report, "oracle_0"));
+  EXPECT_GT(summary_value(r.report, "oracle_1"), 0);  // the seed's rule doubles some links
+  EXPECT_EQ(summary_value(r.report, "duplicate_edges_dropped"),
+            summary_value(r.report, "oracle_1"));
+  EXPECT_EQ(static_cast<double>(print), summary_value(r.report, "oracle_2"));
 }
 
 TEST(Run, SummaryDescribesTheNetworkAtTheEndTheScenarioSets) {

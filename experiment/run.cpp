@@ -67,7 +67,7 @@ EdgeCapture capture_edges(const sim::Network& net, std::optional<sim::Network::L
 
 // The rows, made in place in the buckets' own list: a lower end's entries are sorted by higher
 // end, so each distinct one is kept once, renamed by its new id (which keeps the order), and the
-// rest are counted as duplicates. At a million nodes the buckets are 36 MB; a list of edge pairs
+// rest are counted as duplicates. At a million nodes the buckets are 40 MB; a list of edge pairs
 // beside them was 32 MB more.
 LiveLinks upper_rows(EdgeCapture&& c) {
   LiveLinks out;

@@ -64,7 +64,8 @@ Graph Graph::from_upper_rows(std::span<const std::uint64_t> row_start,
   if (node_count > std::numeric_limits<NodeId>::max()) {
     throw std::invalid_argument("graph: too many nodes for 32-bit node ids");
   }
-  if (node_count > 0 && (row_start[0] != 0 || row_start[node_count] != uppers.size())) {
+  if (row_start.empty() ? !uppers.empty()
+                        : row_start[0] != 0 || row_start[node_count] != uppers.size()) {
     throw std::invalid_argument("graph: upper rows do not cover their neighbour list");
   }
   // Count each node's lower neighbours, checking the rows on the way.

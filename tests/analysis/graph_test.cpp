@@ -120,6 +120,9 @@ TEST(Graph, UpperRowsOfAnotherFormAreRefused) {
                std::invalid_argument);
   EXPECT_THROW(Graph::from_upper_rows(std::vector<std::uint64_t>{0, 2, 1, 2}, two),
                std::invalid_argument);
+  // Neighbours with no node whose row could hold them.
+  EXPECT_THROW(Graph::from_upper_rows({}, two), std::invalid_argument);
+  EXPECT_THROW(Graph::from_upper_rows(std::vector<std::uint64_t>{0}, two), std::invalid_argument);
   EXPECT_EQ(Graph::from_upper_rows(start, two).edge_count(), 2u);
   EXPECT_EQ(Graph::from_upper_rows({}, {}).node_count(), 0u);
 }

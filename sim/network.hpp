@@ -371,6 +371,7 @@ class Network {
   // version of the sender's links.
   static constexpr std::uint32_t kFanMax = 12;  // copies one entry holds
   static constexpr std::uint32_t kNoSkip = 15;
+  static constexpr std::uint32_t kNoNode = ~std::uint32_t{0};
   static constexpr std::size_t kFanLinks = 64;  // places a fan-out can name
   struct Frozen {
     std::vector<Link> links;
@@ -406,8 +407,9 @@ class Network {
   [[gnu::noinline]] void after_handling(std::uint32_t node, bool watched);
   // Whether `node`'s links differ from those before_handling copied.
   bool links_changed(std::uint32_t node) const;
-  // Starts fetching the node that fan-out entry `e`'s copy goes to.
-  void prefetch_fan_receiver(const Event& e) const;
+  // The node that fan-out entry `e`'s copy goes to, read from its sender's links; kNoNode when
+  // those links are kept aside (frozen_), where a look for a fetch is not worth it.
+  std::uint32_t fan_receiver(const Event& e) const;
   // Keeps `links` (a node's, as its waiting entries name them) under the node's current version,
   // and starts a new version.
   void freeze(std::uint32_t node, const Link* links, std::size_t n);

@@ -1,4 +1,5 @@
 // Flood: chat messages reach every node of the component once per id.
+#include <cassert>
 #include <utility>
 
 #include "protocol/node.hpp"
@@ -54,6 +55,18 @@ void Node::on_message(Time now, ConnId conn, const Packet& packet, EffectSink& o
   // The seed announces to every connection, the one the message came from included; the other
   // rules spare the neighbour that has it already.
   flood(fwd, config_->rule->traits().floods_back ? 0 : conn, out);
+}
+
+bool Node::on_seen_message(Time now, ConnId conn, std::uint64_t id, const Address& origin,
+                           EffectSink& out) {
+  // The path of on_packet_in and on_message, up to the duplicate's note.
+  if (config_->auth || !seen_.refuses(id, now, config_->seen) || find_link(conn) == nullptr)
+    return false;
+  // Forgets what has lived its time, as on the packet's path; the id itself stays.
+  [[maybe_unused]] const bool fresh = seen_.insert(id, now, config_->seen);
+  assert(!fresh);
+  out.note(NoteKind::DuplicateMessage, origin, id);
+  return true;
 }
 
 void Node::flood(const Packet& packet, ConnId except, EffectSink& out) {

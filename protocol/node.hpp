@@ -150,6 +150,13 @@ class alignas(64) Node {
   // neighbour's id rather than its address.
   template <class Sink>
   void on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out);
+  // A chat message `id` from `origin` arrived on `conn`. When handling it as a PacketIn would do
+  // no more than note it as a duplicate (nothing is signed, it came over a link, and its id is
+  // still in the seen set), does just that and returns true; otherwise changes nothing and
+  // returns false, and the packet is to be handed over whole. Most copies of a flood are
+  // duplicates: a driver need not build their packets.
+  bool on_seen_message(Time now, ConnId conn, std::uint64_t id, const Address& origin,
+                       EffectSink& out);
 
   // Named wrappers that only build an Input.
   void join(Time now, Address entry, Effects& out) { handle(now, Join{entry}, out); }

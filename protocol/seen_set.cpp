@@ -17,6 +17,14 @@ bool SeenSet::contains(std::uint64_t id) const {
   return table_->slots[find_slot(id)] != 0;
 }
 
+bool SeenSet::refuses(std::uint64_t id, Time now, const SeenPolicy& policy) const {
+  if (!table_) return contains(id);  // the inline id has no time: it is never forgotten
+  const std::uint32_t at = table_->slots[find_slot(id)];
+  // insert() first forgets the ids whose time is up, oldest first. The ring is in the order the
+  // ids were seen, so it forgets this one exactly when this one's own time is up.
+  return at != 0 && table_->ring[at - 1].seen + policy.ttl > now;
+}
+
 // Backward-shift deletion keeps every probe chain unbroken without tombstones, so a long-lived
 // set never degrades.
 void SeenSet::erase_slot(std::size_t hole) {

@@ -24,6 +24,9 @@ class SeenSet {
   // the time to live. `now` never decreases between calls; `policy` is the same on every call.
   bool insert(std::uint64_t id, Time now, const SeenPolicy& policy);
   bool contains(std::uint64_t id) const;
+  // Whether insert(id, now, policy) would return false: `id` was seen within the time to live.
+  // Changes nothing.
+  bool refuses(std::uint64_t id, Time now, const SeenPolicy& policy) const;
   std::size_t size() const { return table_ ? table_->count : (first_ != 0 ? 1 : 0); }
   // Ids forgotten before their time because the budget was full.
   std::uint64_t early_evictions() const { return table_ ? table_->early : 0; }

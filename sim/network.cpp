@@ -839,6 +839,11 @@ bool Network::step() {
             node.on_join_hop_to(now_, ev.conn_id(), hop, acts);
             break;
           }
+        // Most of a flood's events are copies of a message the node has seen: noted, not built.
+        if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::Message)) {
+          const Payload& p = payloads_[ev.arg];
+          if (node.on_seen_message(now_, ev.conn_id(), p.id, address_of(p.origin), acts)) break;
+        }
         auto& in = std::get<PacketIn>(packet_input_);
         in.conn = ev.conn_id();
         if (ev.kind == Kind::Packet) {

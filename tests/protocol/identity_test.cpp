@@ -182,6 +182,19 @@ TEST(SignedMessages, AuthenticMessageIsDeliveredWithItsAuthorsKey) {
   EXPECT_EQ(t.notes(NoteKind::DuplicateMessage), 1);
 }
 
+TEST(SignedMessages, ACopyIsNeverTakenFromItsFieldsAlone) {
+  Pair t;
+  const Packet p = t.say("hi");
+  t.to_b(p);
+  ASSERT_EQ(t.count<Deliver>(), 1);
+  // A seen id over the link it came on, yet a signed copy's proof is checked before anything
+  // else, so it is to be handed over whole.
+  t.out.clear();
+  EffectList list(t.out);
+  EXPECT_FALSE(t.b->on_seen_message(3, 1, p.id, p.origin, list));
+  EXPECT_TRUE(t.out.empty());
+}
+
 TEST(SignedMessages, TamperedMessagesAreDroppedAndNoted) {
   Pair t;
   const Packet p = t.say("pay alice");

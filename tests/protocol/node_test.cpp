@@ -401,6 +401,83 @@ TEST(Flood, DuplicateIsDropped) {
   EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::DuplicateMessage);
 }
 
+// With a budget of 0 a seen set remembers nothing, so refuses nothing; otherwise the repeats
+// among a dozen ids drawn at random are common enough that many are refused.
+void expect_repeats_refused(std::uint32_t budget, int refused) {
+  if (budget == 0)
+    EXPECT_EQ(refused, 0);
+  else
+    EXPECT_GT(refused, 20) << "budget " << budget;
+}
+
+// A copy of a chat message handed over as its fields (Node::on_seen_message, the simulator's
+// path for a flood's copies) does what the whole packet does: twin nodes, one given every
+// message as a packet, the other as its fields first, make the same effects in the same order.
+// The copies come over links and over a connection that is not one, with ids repeated, some
+// after their time to live, and with seen sets of no budget, of one id, and of many.
+TEST(Flood, ASeenMessageFromItsFieldsDoesWhatItsPacketDoes) {
+  for (const std::uint32_t budget : {0u, 1u, 3u, 1u << 20}) {
+    Config cfg;
+    cfg.seen = SeenPolicy{5 * kSecond, budget};
+    Node whole(addr(1), cfg, 7);
+    Node fields(addr(1), cfg, 7);
+    give_links(whole, 4);
+    give_links(fields, 4);
+    Rng rng(budget + 1);
+    Time now = 0;
+    int taken = 0;
+    for (int i = 0; i < 400; ++i) {
+      now += static_cast<Time>(rng.below(2 * kSecond));
+      const std::uint64_t id = 1 + rng.below(6);
+      const std::size_t pick = static_cast<std::size_t>(rng.below(whole.degree() + 1));
+      const ConnId conn =
+          pick < whole.degree() ? whole.conn_of(whole.links()[pick]) : kDriverConnBit | 9999;
+      const Packet copy = message(addr(40 + static_cast<std::uint32_t>(id)), id, "x");
+      Effects a, b;
+      whole.on_packet(now, conn, copy, a);
+      EffectList list(b);
+      if (fields.on_seen_message(now, conn, copy.id, copy.origin, list)) {
+        ++taken;
+      } else {
+        ASSERT_TRUE(b.empty()) << "refused, yet it did something";
+        fields.on_packet(now, conn, copy, b);
+      }
+      ASSERT_EQ(a.size(), b.size()) << "budget " << budget << ", copy " << i;
+      for (std::size_t k = 0; k < a.size(); ++k)
+        ASSERT_TRUE(same(a[k], b[k])) << "budget " << budget << ", copy " << i << ", effect " << k;
+      ASSERT_EQ(whole.degree(), fields.degree());
+    }
+    expect_repeats_refused(budget, taken);  // over links, too, most of them
+  }
+}
+
+// A copy is taken from its fields only when it is a plain duplicate over a link.
+TEST(Flood, OnlyADuplicateOverALinkIsTakenFromItsFields) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 2);
+  const ConnId link = node.conn_of(node.links()[0]);
+  Effects out;
+  EffectList list(out);
+  EXPECT_FALSE(node.on_seen_message(0, link, 555, addr(30), list)) << "a new message";
+  node.on_packet(0, link, message(addr(30), 555), out);
+  out.clear();
+  EXPECT_FALSE(node.on_seen_message(0, kDriverConnBit | 9999, 555, addr(30), list)) << "not a link";
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(node.on_seen_message(0, link, 555, addr(30), list));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<Note>(out[0]).kind, NoteKind::DuplicateMessage);
+  EXPECT_EQ(std::get<Note>(out[0]).peer, addr(30));
+  // A second id moves the first out of the node into the set's table, where ids have a time.
+  node.on_packet(0, link, message(addr(30), 556), out);
+  out.clear();
+  EXPECT_TRUE(node.on_seen_message(cfg.seen.ttl - 1, link, 555, addr(30), list));
+  out.clear();
+  EXPECT_FALSE(node.on_seen_message(cfg.seen.ttl, link, 555, addr(30), list))
+      << "its time to live is up";
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(Flood, OwnMessageComingBackIsNotDelivered) {
   Config cfg;
   Node node(addr(1), cfg, 1);
@@ -412,6 +489,28 @@ TEST(Flood, OwnMessageComingBackIsNotDelivered) {
   node.on_packet(0, node.conn_of(node.links()[1]), echoed, out);
   EXPECT_TRUE(of_type<Deliver>(out).empty());
   EXPECT_TRUE(of_type<Send>(out).empty());
+}
+
+// refuses() answers what insert() would, without changing the set: two sets given the same
+// ids, one asked first, stay alike, over ids that expire, are evicted by the budget, or sit inline.
+TEST(SeenSet, RefusesWhatInsertWouldRefuse) {
+  for (const std::uint32_t budget : {0u, 1u, 2u, 5u, 64u}) {
+    const SeenPolicy policy{10 * kSecond, budget};
+    SeenSet asked, plain;
+    Rng rng(budget + 3);
+    Time now = 0;
+    int refused = 0;
+    for (int i = 0; i < 2000; ++i) {
+      now += static_cast<Time>(rng.below(3 * kSecond));
+      const std::uint64_t id = rng.below(12);  // 0 included: never held inline
+      const bool refuses = asked.refuses(id, now, policy);
+      const bool fresh = plain.insert(id, now, policy);
+      ASSERT_EQ(refuses, !fresh) << "budget " << budget << ", id " << id << ", step " << i;
+      ASSERT_EQ(asked.insert(id, now, policy), fresh);
+      refused += refuses ? 1 : 0;
+    }
+    expect_repeats_refused(budget, refused);
+  }
 }
 
 TEST(SeenSet, IsBoundedAndForgetsTheOldestWhenTheBudgetIsFull) {

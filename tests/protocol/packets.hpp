@@ -2,6 +2,8 @@
 // Packets and effect filters shared by the protocol tests.
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "protocol/effect.hpp"
@@ -48,6 +50,31 @@ std::vector<T> of_type(const Effects& out) {
   for (const Effect& e : out)
     if (auto* p = std::get_if<T>(&e)) r.push_back(*p);
   return r;
+}
+
+// Whether two effects say the same (Deliver's author aside).
+inline bool same(const Effect& a, const Effect& b) {
+  if (a.index() != b.index()) return false;
+  return std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        const T& y = std::get<T>(b);
+        if constexpr (std::is_same_v<T, Send>)
+          return x.conn == y.conn && x.peer == y.peer && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, SendOnce>)
+          return x.to == y.to && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, Open>)
+          return x.conn == y.conn && x.to == y.to && x.packet == y.packet;
+        else if constexpr (std::is_same_v<T, Close>)
+          return x.conn == y.conn && x.peer == y.peer;
+        else if constexpr (std::is_same_v<T, WakeAt>)
+          return x.at == y.at && x.timer == y.timer;
+        else if constexpr (std::is_same_v<T, Note>)
+          return x.kind == y.kind && x.peer == y.peer && x.id == y.id;
+        else
+          return x.origin == y.origin && x.id == y.id && x.text == y.text;
+      },
+      a);
 }
 
 }  // namespace p2p::test_packets

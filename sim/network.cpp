@@ -441,20 +441,13 @@ void Network::finish_flood(std::size_t index) {
   // Sharded, a rank sees only its share of the copies: the flood ends in merge_final.
   if (ranks_ > 1 && !merged_) return;
   FloodStats& f = floods_[index];
-  std::vector<Time>& lat = flood_latencies_[index];
+  FloodLatencies& lat = flood_latencies_[index];
   if (!lat.empty()) {
-    std::sort(lat.begin(), lat.end());
-    // Nearest-rank percentiles: the smallest latency with at least p of the deliveries at or
-    // below it.
-    auto rank = [&](double p) {
-      const auto n = static_cast<double>(lat.size());
-      auto k = static_cast<std::size_t>(std::max(1.0, std::ceil(p * n)));
-      return lat[std::min(k, lat.size()) - 1];
-    };
-    f.p50 = rank(0.5);
-    f.p90 = rank(0.9);
-    f.p99 = rank(0.99);
-    f.max = lat.back();
+    lat.sort();
+    f.p50 = lat.nearest_rank(0.5);
+    f.p90 = lat.nearest_rank(0.9);
+    f.p99 = lat.nearest_rank(0.99);
+    f.max = lat.sorted_at(lat.size() - 1);
   }
   f.finished = true;
   lat = {};
@@ -495,7 +488,7 @@ class Network::Acts final : public EffectSink {
     if (FloodStats* f = net_.flood_mut(d.id)) {
       ++f->deliveries;
       if (!f->deliveries_by_group.empty()) ++f->deliveries_by_group[net_.nodes_[from_].group];
-      net_.flood_latencies_[f - net_.floods_.data()].push_back(net_.now_ - f->start);
+      net_.flood_latencies_[f - net_.floods_.data()].add(net_.now_ - f->start);
       const Event& cur = net_.current_;
       if (cur.kind == Kind::Packet || cur.kind == Kind::Parked)
         f->max_hops = std::max<std::uint32_t>(f->max_hops, cur.hops + 1u);
@@ -566,6 +559,9 @@ class Network::Acts final : public EffectSink {
       n.flood_index_.emplace(id, static_cast<std::uint32_t>(n.floods_.size()));
       n.floods_.push_back(f);
       n.flood_latencies_.emplace_back();
+      // Room for every node that can deliver it, once, rather than a list grown by doubling
+      // (split over ranks, each rank holds only its share).
+      if (n.ranks_ == 1) n.flood_latencies_.back().reserve(f.reachable);
       // Held until the origin has handled its input, so a node without links finishes.
       n.flood_in_flight_.push_back(1);
       n.said_flood_ = n.floods_.size() - 1;
@@ -928,27 +924,78 @@ void Network::drain() {
 }
 
 Network::LinkBuckets Network::link_buckets() const {
-  // Counted into start[lo + 2] and placed through start[lo + 1] as a cursor, which then holds
-  // where bucket lo + 1 begins.
-  LinkBuckets b;
+  using B = LinkBuckets;
   const std::size_t n = nodes_.size();
-  b.start.assign(n + 2, 0);
-  for (std::uint32_t i : live_)
-    for_each_peer(i, [&](std::uint32_t j) {
-      if (j != i && alive(j)) ++b.start[std::size_t{std::min(i, j)} + 2];
-    });
-  for (std::size_t k = 2; k < b.start.size(); ++k) b.start[k] += b.start[k - 1];
-  b.ends.resize(b.start.back());
-  for (std::uint32_t i : live_)
+  if (n > B::kMaxNodes) throw std::length_error("too many nodes to list their links by lower end");
+  // Each node's links to higher live nodes fill its own bucket: counted, placed and sorted, a
+  // node at a time in index order, with no write into another node's bucket.
+  B b;
+  b.start.assign(n + 1, 0);
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (alive(i))
+      for_each_peer(i, [&](std::uint32_t j) {
+        if (j > i && alive(j)) ++b.start[std::size_t{i} + 1];
+      });
+  for (std::size_t k = 1; k <= n; ++k) b.start[k] += b.start[k - 1];
+  b.ends.resize(b.start[n]);
+  // Each link a node holds to a lower one marks the lower end's entry for it (that bucket is
+  // complete by then), or, where the lower end holds none (a link one end has closed while the
+  // other's Closed is still on its way), is kept aside. The lower ends' buckets are reached at
+  // random: a batch of them is fetched at a time, their places and then their entries, before any
+  // is searched.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> lone;  // (lower, higher)
+  constexpr std::size_t kBatch = 256;
+  std::pair<std::uint32_t, std::uint32_t> batch[kBatch];  // (lower, higher)
+  std::size_t batched = 0;
+  const auto mark = [&] {
+    for (std::size_t k = 0; k < batched; ++k) __builtin_prefetch(&b.start[batch[k].first]);
+    for (std::size_t k = 0; k < batched; ++k)
+      __builtin_prefetch(b.ends.data() + b.start[batch[k].first]);
+    for (std::size_t k = 0; k < batched; ++k) {
+      const auto [lo, hi] = batch[k];
+      const auto first = b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[lo]);
+      const auto last = b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[std::size_t{lo} + 1]);
+      const auto it = std::lower_bound(first, last, hi << 2);
+      if (it != last && (*it >> 2) == hi)
+        *it |= B::kByHigher;
+      else
+        lone.emplace_back(lo, hi);
+    }
+    batched = 0;
+  };
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!alive(i)) continue;
+    std::uint64_t at = b.start[i];
     for_each_peer(i, [&](std::uint32_t j) {
       if (j == i || !alive(j)) return;
-      const std::uint32_t lo = std::min(i, j), hi = std::max(i, j);
-      b.ends[b.start[std::size_t{lo} + 1]++] = (hi << 1) | (i == hi ? 1u : 0u);
+      if (j > i) {
+        b.ends[at++] = j << 2 | B::kByLower;
+      } else {
+        batch[batched++] = {j, i};
+        if (batched == kBatch) mark();
+      }
     });
-  b.start.pop_back();
-  for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo)
-    std::sort(b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[lo]),
-              b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[lo + 1]));
+    std::sort(b.ends.begin() + static_cast<std::ptrdiff_t>(b.start[i]),
+              b.ends.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  mark();
+  if (lone.empty()) return b;
+  // Those join their lower ends' buckets, once per pair: from the last bucket back, each moves up
+  // by the entries added to it and to the buckets before it, merged in order as it moves.
+  std::sort(lone.begin(), lone.end());
+  lone.erase(std::unique(lone.begin(), lone.end()), lone.end());
+  std::size_t added = lone.size();
+  b.ends.resize(b.ends.size() + added);
+  for (std::size_t lo = n; lo-- > 0 && added > 0;) {
+    std::uint64_t from = b.start[lo + 1], to = from + added;
+    b.start[lo + 1] = to;
+    for (; added > 0 && lone[added - 1].first == lo; --added) {
+      const std::uint32_t entry = lone[added - 1].second << 2 | B::kByHigher;
+      while (from > b.start[lo] && b.ends[from - 1] > entry) b.ends[--to] = b.ends[--from];
+      b.ends[--to] = entry;
+    }
+    while (from > b.start[lo]) b.ends[--to] = b.ends[--from];
+  }
   return b;
 }
 

@@ -19,6 +19,7 @@
 #include "protocol/random.hpp"
 #include "sim/address.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/flood_latencies.hpp"
 #include "sim/latency.hpp"
 #include "sim/observer.hpp"
 
@@ -215,38 +216,47 @@ class Network {
   // (lower, higher) order: f(lower, higher, held_by_lower, held_by_higher), where held_by_lower
   // counts the lower end's links to the higher one (a doubled link twice) and held_by_higher says
   // whether the higher end holds one. Found by passes over the nodes in the order of live() into
-  // a bucket per lower end: at a million nodes, asking each lower end whether it holds its link
-  // cost a cache miss per link.
+  // a bucket per lower end.
   template <typename F>
   void for_each_link_pair(F&& f) const {
     for_each_link_pair(link_buckets(), f);
   }
-  // The live links by lower end: ends[start[lo] .. start[lo + 1]) holds, sorted, higher << 1 |
-  // (1 where the higher end holds the link), one entry per link end. Built once, they can be
-  // walked more than once (to count before filling).
+  // The live links by lower end: ends[start[lo] .. start[lo + 1]) holds, sorted, an entry
+  // higher << 2 | kByLower for each of the lower end's links to a higher node (a doubled link
+  // twice), kByHigher added to one of them when the higher end holds the link too; a link the
+  // higher end alone holds has an entry higher << 2 | kByHigher. One entry per link, not per
+  // link end: built at the end of a run, beside every node, they were as large as the flood's
+  // waiting events. Built once, they can be walked more than once (to count before filling).
   struct LinkBuckets {
+    static constexpr std::uint32_t kByLower = 1, kByHigher = 2;
+    // The most nodes the entries can name: two of an entry's 32 bits are flags.
+    static constexpr std::size_t kMaxNodes = std::size_t{1} << 30;
     std::vector<std::uint64_t> start;
     std::vector<std::uint32_t> ends;
   };
   LinkBuckets link_buckets() const;
+  // Calls f(higher, held_by_lower, held_by_higher) for each higher end of `ends` [first, last)
+  // (one lower end's bucket), in order.
+  template <typename F>
+  static void for_each_higher_end(const std::uint32_t* first, const std::uint32_t* last, F&& f) {
+    while (first != last) {
+      const std::uint32_t hi = *first >> 2;
+      std::uint32_t by_lower = 0;
+      bool by_higher = false;
+      for (; first != last && (*first >> 2) == hi; ++first) {
+        by_lower += *first & LinkBuckets::kByLower;
+        by_higher = by_higher || (*first & LinkBuckets::kByHigher) != 0;
+      }
+      f(hi, by_lower, by_higher);
+    }
+  }
   template <typename F>
   static void for_each_link_pair(const LinkBuckets& b, F&& f) {
-    for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo) {
-      const std::uint32_t* it = b.ends.data() + b.start[lo];
-      const std::uint32_t* const last = b.ends.data() + b.start[lo + 1];
-      while (it != last) {
-        const std::uint32_t hi = *it >> 1;
-        std::uint32_t by_lower = 0;
-        bool by_higher = false;
-        for (; it != last && (*it >> 1) == hi; ++it) {
-          if (*it & 1)
-            by_higher = true;
-          else
-            ++by_lower;
-        }
-        f(static_cast<std::uint32_t>(lo), hi, by_lower, by_higher);
-      }
-    }
+    for (std::size_t lo = 0; lo + 1 < b.start.size(); ++lo)
+      for_each_higher_end(b.ends.data() + b.start[lo], b.ends.data() + b.start[lo + 1],
+                          [&](std::uint32_t hi, std::uint32_t by_lower, bool by_higher) {
+                            f(static_cast<std::uint32_t>(lo), hi, by_lower, by_higher);
+                          });
   }
   std::size_t link_count(std::uint32_t i) const {
     if (!gathered_start_.empty() && owner(i) != rank_)
@@ -536,7 +546,7 @@ class Network {
   Counters counters_;
   std::vector<Observer*> observers_;
   std::vector<FloodStats> floods_;
-  std::vector<std::vector<Time>> flood_latencies_;  // per flood until finished
+  std::vector<FloodLatencies> flood_latencies_;  // per flood until finished
   std::vector<std::uint64_t> flood_in_flight_;
   std::unordered_map<std::uint64_t, std::uint32_t> flood_index_;  // lookups only, never iterated
   std::uint64_t last_said_ = 0;

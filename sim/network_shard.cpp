@@ -249,9 +249,9 @@ std::string Network::final_part() const {
     b.put(f.duplicates);
     b.put(f.max_hops);
     b.put(flood_in_flight_[k]);
-    const std::vector<Time>& lat = flood_latencies_[k];
+    const FloodLatencies& lat = flood_latencies_[k];
     b.put(static_cast<std::uint64_t>(lat.size()));
-    out.append(reinterpret_cast<const char*>(lat.data()), lat.size() * sizeof(Time));
+    lat.for_each([&](Time t) { b.put(t); });
   }
   // The links of this rank's live nodes.
   std::uint64_t owned = 0;
@@ -289,9 +289,9 @@ void Network::merge_final(const std::vector<std::string>& parts) {
       f.duplicates += r.get<std::uint64_t>();
       f.max_hops = std::max(f.max_hops, r.get<std::uint32_t>());
       flood_in_flight_[index->second] += r.get<std::uint64_t>();
-      std::vector<Time>& lat = flood_latencies_[index->second];
+      FloodLatencies& lat = flood_latencies_[index->second];
       const auto n = r.get<std::uint64_t>();
-      for (std::uint64_t j = 0; j < n; ++j) lat.push_back(r.get<Time>());
+      for (std::uint64_t j = 0; j < n; ++j) lat.add(r.get<Time>());
     }
     const auto owned = r.get<std::uint64_t>();
     for (std::uint64_t k = 0; k < owned; ++k) {
@@ -319,7 +319,7 @@ void Network::merge_final(const std::vector<std::string>& parts) {
     return a.start != b.start ? a.start < b.start : a.origin < b.origin;
   });
   std::vector<FloodStats> floods;
-  std::vector<std::vector<Time>> latencies;
+  std::vector<FloodLatencies> latencies;
   std::vector<std::uint64_t> in_flight;
   for (std::size_t k : order) {
     floods.push_back(std::move(floods_[k]));

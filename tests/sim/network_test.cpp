@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <queue>
 #include <set>
 
@@ -486,6 +487,40 @@ TEST(Network, ObserversSeeWhatTheCountersCount) {
   EXPECT_EQ(seen.deliveries, r.flood.deliveries);
   EXPECT_EQ(seen.notes, c.notes);
   EXPECT_EQ(gone.messages + gone.join_requests + gone.deliveries, 0u);
+}
+
+TEST(FloodLatencies, PercentilesAsOfEightByteLatencies) {
+  // Latencies on both sides of 2^32 microseconds, and ties, against the same percentiles of a
+  // plain sorted list.
+  for (const std::size_t far_every : {0u, 1u, 7u}) {
+    FloodLatencies lat;
+    lat.reserve(16);
+    std::vector<Time> plain;
+    Rng rng(far_every + 1);
+    for (std::size_t k = 0; k < 1000; ++k) {
+      Time t = static_cast<Time>(rng.below(5000));  // many ties
+      if (far_every > 0 && k % far_every == 0) t += static_cast<Time>(UINT32_MAX) - 2000;
+      lat.add(t);
+      plain.push_back(t);
+    }
+    std::vector<Time> seen;
+    lat.for_each([&](Time t) { seen.push_back(t); });
+    std::sort(seen.begin(), seen.end());
+    std::sort(plain.begin(), plain.end());
+    EXPECT_EQ(seen, plain);
+    ASSERT_EQ(lat.size(), plain.size());
+    lat.sort();
+    for (std::size_t k = 0; k < plain.size(); ++k) ASSERT_EQ(lat.sorted_at(k), plain[k]) << k;
+    for (const double p : {0.001, 0.5, 0.9, 0.99, 1.0}) {
+      const auto rank = static_cast<std::size_t>(std::ceil(p * 1000.0));
+      EXPECT_EQ(lat.nearest_rank(p), plain[rank - 1]) << p;
+    }
+  }
+  FloodLatencies one;
+  EXPECT_TRUE(one.empty());
+  one.add(std::int64_t{1} << 40);
+  one.sort();
+  EXPECT_EQ(one.nearest_rank(0.5), std::int64_t{1} << 40);
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <queue>
+#include <tuple>
 
 #include "sim/address.hpp"
 
@@ -141,6 +143,34 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> held_by_higher_end_only(con
   return out;
 }
 
+// Network::for_each_link_pair by its definition: each live pair (lower, higher) that either end
+// links to, with the lower end's links to the higher one and whether the higher end holds one.
+using LinkPair = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, bool>;
+std::vector<LinkPair> link_pairs_by_definition(const Network& net) {
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, bool>> pairs;
+  for (std::uint32_t i : net.live())
+    for (const Link& l : net.node(i).links()) {
+      const std::uint32_t j = l.peer;
+      if (j == i || j >= net.size() || !net.alive(j)) continue;
+      auto& held = pairs[{std::min(i, j), std::max(i, j)}];
+      if (i < j)
+        ++held.first;
+      else
+        held.second = true;
+    }
+  std::vector<LinkPair> out;
+  for (const auto& [pair, held] : pairs)
+    out.emplace_back(pair.first, pair.second, held.first, held.second);
+  return out;
+}
+
+std::vector<LinkPair> link_pairs(const Network& net) {
+  std::vector<LinkPair> out;
+  net.for_each_link_pair([&](std::uint32_t lo, std::uint32_t hi, std::uint32_t by_lower,
+                             bool by_higher) { out.emplace_back(lo, hi, by_lower, by_higher); });
+  return out;
+}
+
 // The size of each component among live nodes, by search over every link either end holds.
 std::vector<std::uint64_t> component_sizes_by_search(const Network& net) {
   std::vector<std::vector<std::uint32_t>> adj(net.size());
@@ -184,7 +214,7 @@ TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
   Scenario sc = Scenario::growth(400, 10 * kMillisecond);
   sc.sample_every = 250 * kMillisecond;
   for (int t = 1; t < 40; ++t) sc.snapshots.push_back(t * 100 * kMillisecond + 3);
-  std::size_t half_open_seen = 0;
+  std::size_t half_open_seen = 0, lower_only_seen = 0;
   ScenarioObserver obs;
   obs.snapshot = [&](Time, const Network& n) {
     const TimeSample sample = sample_topology(n);
@@ -193,10 +223,16 @@ TEST(Sample, EdgesAreDistinctPairsEvenMidRunAndWithDoubledLinks) {
     EXPECT_EQ(n.links(), held_by_lower_end(n));
     const auto higher = links_held_by_higher_end_only(n);
     EXPECT_EQ(higher, held_by_higher_end_only(n));
+    const auto pairs = link_pairs(n);
+    EXPECT_EQ(pairs, link_pairs_by_definition(n));
+    for (const auto& [lo, hi, by_lower, by_higher] : pairs)
+      lower_only_seen += by_lower > 0 && !by_higher ? 1 : 0;
     half_open_seen += higher.size();
   };
   const ScenarioResult r = run_scenario(net, sc, 3, obs);
-  EXPECT_GT(half_open_seen, 0u);  // the mid-run checks did meet half-open links
+  // The mid-run checks did meet half-open links, held by either end alone.
+  EXPECT_GT(half_open_seen, 0u);
+  EXPECT_GT(lower_only_seen, 0u);
   ASSERT_GT(r.samples.size(), 4u);
   EXPECT_EQ(r.samples.back().edges, distinct_edges(net));
   const auto held = net.links();

@@ -985,6 +985,7 @@ Network::LinkBuckets Network::link_buckets() const {
   std::sort(lone.begin(), lone.end());
   lone.erase(std::unique(lone.begin(), lone.end()), lone.end());
   std::size_t added = lone.size();
+  b.ends.reserve(b.ends.size() + added);  // exactly: a list grown by doubling would keep the room
   b.ends.resize(b.ends.size() + added);
   for (std::size_t lo = n; lo-- > 0 && added > 0;) {
     std::uint64_t from = b.start[lo + 1], to = from + added;

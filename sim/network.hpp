@@ -483,8 +483,9 @@ class Network {
   };
   static_assert(sizeof(SimNode) == sizeof(Node), "the simulator's part fits the node's padding");
   HugePageVector<SimNode> nodes_;
-  std::vector<std::uint64_t> alive_;          // a bit per node: small enough to stay in cache
-  std::vector<std::uint32_t> live_pos_;       // each live node's place in live_
+  std::vector<std::uint64_t> alive_;  // a bit per node: small enough to stay in cache
+  // Each live node's place in live_, kept from the first departure on (before it, its index).
+  std::vector<std::uint32_t> live_pos_;
   std::vector<std::uint64_t> live_by_group_;  // with groups: live nodes in each
   std::vector<std::uint32_t> live_;           // live node indices
   std::vector<Time> busy_until_;              // with a service time: when each node is free again

@@ -567,9 +567,6 @@ class Network::Acts final : public EffectSink {
       n.flood_index_.emplace(id, static_cast<std::uint32_t>(n.floods_.size()));
       n.floods_.push_back(f);
       n.flood_latencies_.emplace_back();
-      // Room for every node that can deliver it, once, rather than a list grown by doubling
-      // (split over ranks, each rank holds only its share).
-      if (n.ranks_ == 1) n.flood_latencies_.back().reserve(f.reachable);
       // Held until the origin has handled its input, so a node without links finishes.
       n.flood_in_flight_.push_back(1);
       n.said_flood_ = n.floods_.size() - 1;

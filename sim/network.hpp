@@ -215,8 +215,8 @@ class Network {
   // Each pair of distinct live nodes of which one holds a link to the other, once, in increasing
   // (lower, higher) order: f(lower, higher, held_by_lower, held_by_higher), where held_by_lower
   // counts the lower end's links to the higher one (a doubled link twice) and held_by_higher says
-  // whether the higher end holds one. Found by passes over the nodes in the order of live() into
-  // a bucket per lower end.
+  // whether the higher end holds one. Found by passes over the nodes in index order into a
+  // bucket per lower end.
   template <typename F>
   void for_each_link_pair(F&& f) const {
     for_each_link_pair(link_buckets(), f);

@@ -489,38 +489,72 @@ TEST(Network, ObserversSeeWhatTheCountersCount) {
   EXPECT_EQ(gone.messages + gone.join_requests + gone.deliveries, 0u);
 }
 
+// `lat` against `plain` (the same latencies, sorted): every k-th smallest at the `every`-th ranks
+// and the last, the percentiles, and the latencies it lists.
+void expect_same_latencies(FloodLatencies& lat, std::vector<Time> plain, std::size_t every) {
+  std::sort(plain.begin(), plain.end());
+  std::vector<Time> seen;
+  lat.for_each([&](Time t) { seen.push_back(t); });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, plain);
+  ASSERT_EQ(lat.size(), plain.size());
+  lat.sort();
+  for (std::size_t k = 0; k < plain.size(); k += every) ASSERT_EQ(lat.sorted_at(k), plain[k]) << k;
+  EXPECT_EQ(lat.sorted_at(plain.size() - 1), plain.back());
+  for (const double p : {0.001, 0.5, 0.9, 0.99, 1.0}) {
+    const auto rank =
+        static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(plain.size()))));
+    EXPECT_EQ(lat.nearest_rank(p), plain[rank - 1]) << p;
+  }
+}
+
 TEST(FloodLatencies, PercentilesAsOfEightByteLatencies) {
-  // Latencies on both sides of 2^32 microseconds, and ties, against the same percentiles of a
-  // plain sorted list.
-  for (const std::size_t far_every : {0u, 1u, 7u}) {
+  // A few latencies, listed: on both sides of 2^32 microseconds, with ties.
+  for (const std::size_t long_every : {0u, 1u, 7u}) {
     FloodLatencies lat;
-    lat.reserve(16);
     std::vector<Time> plain;
-    Rng rng(far_every + 1);
+    Rng rng(long_every + 1);
     for (std::size_t k = 0; k < 1000; ++k) {
       Time t = static_cast<Time>(rng.below(5000));  // many ties
-      if (far_every > 0 && k % far_every == 0) t += static_cast<Time>(UINT32_MAX) - 2000;
+      if (long_every > 0 && k % long_every == 0) t += static_cast<Time>(UINT32_MAX) - 2000;
       lat.add(t);
       plain.push_back(t);
     }
-    std::vector<Time> seen;
-    lat.for_each([&](Time t) { seen.push_back(t); });
-    std::sort(seen.begin(), seen.end());
-    std::sort(plain.begin(), plain.end());
-    EXPECT_EQ(seen, plain);
-    ASSERT_EQ(lat.size(), plain.size());
-    lat.sort();
-    for (std::size_t k = 0; k < plain.size(); ++k) ASSERT_EQ(lat.sorted_at(k), plain[k]) << k;
-    for (const double p : {0.001, 0.5, 0.9, 0.99, 1.0}) {
-      const auto rank = static_cast<std::size_t>(std::ceil(p * 1000.0));
-      EXPECT_EQ(lat.nearest_rank(p), plain[rank - 1]) << p;
-    }
+    expect_same_latencies(lat, plain, 1);
   }
   FloodLatencies one;
   EXPECT_TRUE(one.empty());
   one.add(std::int64_t{1} << 40);
   one.sort();
   EXPECT_EQ(one.nearest_rank(0.5), std::int64_t{1} << 40);
+}
+
+TEST(FloodLatencies, ManyAreCountedAndStillExact) {
+  // Past kCountFrom the short ones are counted: mixed with ones past the counted span and past
+  // 2^32, some added before counting began and some after.
+  for (const std::size_t beyond_every : {0u, 3u, 1000u}) {
+    FloodLatencies lat;
+    std::vector<Time> plain;
+    Rng rng(beyond_every + 11);
+    for (std::size_t k = 0; k < 3 * FloodLatencies::kCountFrom; ++k) {
+      Time t = 10'000 + static_cast<Time>(rng.below(400'000));
+      if (beyond_every > 0 && k % beyond_every == 0)
+        t = k % 2 == 0 ? FloodLatencies::kSpan + static_cast<Time>(rng.below(1000))
+                       : static_cast<Time>(UINT32_MAX) + static_cast<Time>(rng.below(1000));
+      lat.add(t);
+      plain.push_back(t);
+    }
+    expect_same_latencies(lat, plain, 997);
+  }
+  // All of them past the counted span: nothing is counted.
+  FloodLatencies far;
+  std::vector<Time> plain;
+  for (std::size_t k = 0; k < FloodLatencies::kCountFrom + 5; ++k) {
+    const Time t = FloodLatencies::kSpan + static_cast<Time>(k % 17);
+    far.add(t);
+    plain.push_back(t);
+  }
+  expect_same_latencies(far, plain, 1);
 }
 
 }  // namespace

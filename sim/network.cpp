@@ -821,11 +821,11 @@ bool Network::step() {
     // floods it over them, or drops it): in a flood's wave most of a node's inputs are copies of
     // the message it has just sent on, and are not watched. Debug builds check that they are not.
     const bool fanned = node.fan_open > 0;
-    const bool reads_links =
+    const bool chat_message =
         ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::Message);
-    const bool watch = fanned && !reads_links;
+    const bool watch = fanned && !chat_message;
 #ifndef NDEBUG
-    const bool check = fanned && reads_links;
+    const bool check = fanned && chat_message;
     if (check) before_handling(dest);
 #endif
     if (watch) [[unlikely]]
@@ -841,7 +841,7 @@ bool Network::step() {
             break;
           }
         // Most of a flood's events are copies of a message the node has seen: noted, not built.
-        if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::Message)) {
+        if (chat_message) {
           const Payload& p = payloads_[ev.arg];
           if (node.on_seen_message(now_, ev.conn_id(), p.id, address_of(p.origin), acts)) break;
         }

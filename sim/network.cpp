@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <numeric>
 #include <stdexcept>
 
 #include "protocol/join_hop.hpp"
@@ -88,7 +87,6 @@ Network::Network(const Config& config, NetworkOptions options)
 void Network::reserve(std::size_t n) {
   nodes_.reserve(n);
   alive_.reserve((n + 63) / 64);
-  live_.reserve(n);
 }
 
 void Network::set_groups(std::vector<NodeGroup> groups) {
@@ -126,8 +124,7 @@ std::uint32_t Network::add_node() {
   nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0)).group = group;
   if ((i & 63) == 0) alive_.push_back(0);
   alive_[i >> 6] |= std::uint64_t{1} << (i & 63);
-  if (!live_pos_.empty()) live_pos_.push_back(static_cast<std::uint32_t>(live_.size()));
-  live_.push_back(i);
+  live_.add(i);
   if (!groups_.empty()) ++live_by_group_[group];
   if (options_.service_time > 0) busy_until_.push_back(0);
   return i;
@@ -139,19 +136,7 @@ void Network::drop_live(std::uint32_t node) {
     freeze(node, links.data(), std::min(links.size(), kFanLinks));
   }
   alive_[node >> 6] &= ~(std::uint64_t{1} << (node & 63));
-  if (live_pos_.empty()) {
-    // The first departure: until now every node was live, in index order, so each node's place
-    // in live_ was its index, and the places were not kept (4 bytes a node, in most runs never
-    // needed).
-    assert(live_.size() == nodes_.size());
-    live_pos_.resize(live_.size());
-    std::iota(live_pos_.begin(), live_pos_.end(), 0u);
-  }
-  const std::uint32_t pos = live_pos_[node];
-  const std::uint32_t last = live_.back();
-  live_[pos] = last;
-  live_pos_[last] = pos;
-  live_.pop_back();
+  live_.remove(node);
   if (!groups_.empty()) --live_by_group_[nodes_[node].group];
   // A departed node's state is never read again: give its memory back (the simulator's part,
   // in the node's padding, is not the Node's to assign).

@@ -21,6 +21,7 @@
 #include "sim/event_queue.hpp"
 #include "sim/flood_latencies.hpp"
 #include "sim/latency.hpp"
+#include "sim/live_nodes.hpp"
 #include "sim/observer.hpp"
 
 namespace p2p::sim {
@@ -113,7 +114,7 @@ class Network {
   bool alive(std::uint32_t i) const { return ((alive_[i >> 6] >> (i & 63)) & 1) != 0; }
   Time now() const { return now_; }
   // Live nodes, in an order that depends only on the run's history.
-  const std::vector<std::uint32_t>& live() const { return live_; }
+  const LiveNodes& live() const { return live_; }
   // Starts fetching node i's links and whether it is alive, for a pass over the graph that reads
   // them soon: such a pass reaches the nodes at the far ends of links in random order.
   void prefetch(std::uint32_t i) const { prefetch_node(i); }
@@ -483,12 +484,10 @@ class Network {
   };
   static_assert(sizeof(SimNode) == sizeof(Node), "the simulator's part fits the node's padding");
   HugePageVector<SimNode> nodes_;
-  std::vector<std::uint64_t> alive_;  // a bit per node: small enough to stay in cache
-  // Each live node's place in live_, kept from the first departure on (before it, its index).
-  std::vector<std::uint32_t> live_pos_;
+  std::vector<std::uint64_t> alive_;          // a bit per node: small enough to stay in cache
   std::vector<std::uint64_t> live_by_group_;  // with groups: live nodes in each
-  std::vector<std::uint32_t> live_;           // live node indices
-  std::vector<Time> busy_until_;              // with a service time: when each node is free again
+  LiveNodes live_;
+  std::vector<Time> busy_until_;  // with a service time: when each node is free again
   std::uint64_t scenario_seq_ = 0;
   std::vector<NodeGroup> groups_;
   std::vector<double> group_bounds_;  // cumulative normalised shares

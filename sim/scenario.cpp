@@ -403,7 +403,7 @@ class Driver {
       }
       case Action::Kind::ChurnStart: {
         active_churn_ = static_cast<int>(a.index);
-        const std::vector<std::uint32_t> nodes = net_.live();
+        const std::vector<std::uint32_t> nodes = net_.live().to_vector();
         for (std::uint32_t n : nodes) give_session(n, sc_.churn[a.index].sessions, active_churn_);
         break;
       }
@@ -412,7 +412,7 @@ class Driver {
         break;
       case Action::Kind::Failure: {
         const MassFailure& f = sc_.failures[a.index];
-        std::vector<std::uint32_t> nodes = net_.live();
+        std::vector<std::uint32_t> nodes = net_.live().to_vector();
         const auto k =
             static_cast<std::size_t>(std::llround(f.fraction * static_cast<double>(nodes.size())));
         if (f.by_degree) {

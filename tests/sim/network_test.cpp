@@ -557,5 +557,46 @@ TEST(FloodLatencies, ManyAreCountedAndStillExact) {
   expect_same_latencies(far, plain, 1);
 }
 
+TEST(LiveNodes, KeepTheOrderOfAListWithPlaces) {
+  // The list as it was kept before it was left implicit: every node's place, a departure moving
+  // the last node into the departed one's place. Arrivals and departures interleave, the first
+  // departure coming after some arrivals, and the order must be the same at every step.
+  for (const std::uint64_t seed : {1u, 2u, 3u}) {
+    LiveNodes live;
+    std::vector<std::uint32_t> list, place;
+    Rng rng(seed);
+    std::uint32_t added = 0;
+    const std::uint32_t first_departure_after = static_cast<std::uint32_t>(rng.below(50));
+    for (int step = 0; step < 3000; ++step) {
+      const bool depart = added >= first_departure_after && !list.empty() && rng.below(100) < 45;
+      if (depart) {
+        const std::uint32_t node = list[static_cast<std::size_t>(rng.below(list.size()))];
+        const std::uint32_t at = place[node];
+        list[at] = list.back();
+        place[list.back()] = at;
+        list.pop_back();
+        live.remove(node);
+      } else {
+        place.push_back(static_cast<std::uint32_t>(list.size()));
+        list.push_back(added);
+        live.add(added++);
+      }
+      ASSERT_EQ(live.size(), list.size());
+      ASSERT_EQ(live.empty(), list.empty());
+      ASSERT_EQ(live.to_vector(), list) << "step " << step;
+      for (std::size_t k = 0; k < list.size(); k += 7) ASSERT_EQ(live[k], list[k]);
+    }
+  }
+  // Before any departure the list is the indices in order.
+  LiveNodes fresh;
+  for (std::uint32_t i = 0; i < 5; ++i) fresh.add(i);
+  EXPECT_EQ(fresh.to_vector(), (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
+  fresh.remove(1);
+  EXPECT_EQ(fresh.to_vector(), (std::vector<std::uint32_t>{0, 4, 2, 3}));
+  fresh.add(5);
+  fresh.remove(0);
+  EXPECT_EQ(fresh.to_vector(), (std::vector<std::uint32_t>{5, 4, 2, 3}));
+}
+
 }  // namespace
 }  // namespace p2p::sim

@@ -17,7 +17,8 @@ class LiveNodes {
  public:
   class const_iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
+    // Each step reads the node in the next place: an input iterator, read once per pass.
+    using iterator_category = std::input_iterator_tag;
     using value_type = std::uint32_t;
     using difference_type = std::ptrdiff_t;
     using pointer = void;
@@ -45,20 +46,25 @@ class LiveNodes {
     std::size_t k_ = 0;
   };
 
-  std::size_t size() const { return listed() ? list_.size() : count_; }
+  std::size_t size() const { return listed_ ? list_.size() : count_; }
   bool empty() const { return size() == 0; }
   // The node in place k (k < size()).
   std::uint32_t operator[](std::size_t k) const {
     assert(k < size());
-    return listed() ? list_[k] : static_cast<std::uint32_t>(k);
+    return listed_ ? list_[k] : static_cast<std::uint32_t>(k);
   }
   const_iterator begin() const { return {this, 0}; }
   const_iterator end() const { return {this, size()}; }
-  std::vector<std::uint32_t> to_vector() const { return {begin(), end()}; }
+  std::vector<std::uint32_t> to_vector() const {
+    std::vector<std::uint32_t> out;
+    out.reserve(size());
+    for (std::size_t k = 0; k < size(); ++k) out.push_back((*this)[k]);
+    return out;
+  }
 
   // Adds node `i`, the newest: every node added before it was given a smaller index.
   void add(std::uint32_t i) {
-    if (!listed()) {
+    if (!listed_) {
       assert(i == count_);
       ++count_;
       return;
@@ -69,7 +75,7 @@ class LiveNodes {
   }
   // Removes live node `i`: the last node in the list takes its place.
   void remove(std::uint32_t i) {
-    if (!listed()) {
+    if (!listed_) {
       assert(i < count_);
       list_.resize(count_);
       std::iota(list_.begin(), list_.end(), 0u);
@@ -85,8 +91,6 @@ class LiveNodes {
   }
 
  private:
-  bool listed() const { return listed_; }
-
   bool listed_ = false;
   std::uint32_t count_ = 0;           // before the first departure: nodes 0..count_-1
   std::vector<std::uint32_t> list_;   // from the first departure on

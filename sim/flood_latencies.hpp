@@ -24,11 +24,11 @@ class FloodLatencies {
   // `t` is a delivery's time after the message was said: never negative.
   void add(Time t) {
     assert(t >= 0);
-    if (counting() && t < kSpan) {
+    if (counting_ && t < kSpan) {
       count(t);
     } else if (t <= static_cast<Time>(UINT32_MAX)) {
       listed_.push_back(static_cast<std::uint32_t>(t));
-      if (!counting() && listed_.size() >= kCountFrom) start_counting();
+      if (!counting_ && listed_.size() >= kCountFrom) start_counting();
     } else {
       long_.push_back(t);
     }
@@ -69,7 +69,6 @@ class FloodLatencies {
   }
 
  private:
-  bool counting() const { return counting_; }
   void count(Time t) {
     const auto at = static_cast<std::size_t>(t);
     if (at >= counts_.size())

@@ -584,6 +584,9 @@ TEST(LiveNodes, KeepTheOrderOfAListWithPlaces) {
       ASSERT_EQ(live.size(), list.size());
       ASSERT_EQ(live.empty(), list.empty());
       ASSERT_EQ(live.to_vector(), list) << "step " << step;
+      std::vector<std::uint32_t> walked;
+      for (std::uint32_t n : live) walked.push_back(n);
+      ASSERT_EQ(walked, list) << "step " << step;
       for (std::size_t k = 0; k < list.size(); k += 7) ASSERT_EQ(live[k], list[k]);
     }
   }

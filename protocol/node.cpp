@@ -121,7 +121,7 @@ const Link* Node::find_link(ConnId conn) const {
     }
     return key_of(*base) == want ? base : nullptr;
   };
-  if (escapes_) [[unlikely]]
+  if (escaped_) [[unlikely]]
     return search(conn, [this](const Link& l) { return conn_of(l); });
   if (!is_driver_conn(conn)) {
     if (conn >= Link::kDriver) return nullptr;  // it would be escaped
@@ -159,8 +159,8 @@ void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out)
   link.code = Link::encode(conn, link.peer);
   if (link.code == Link::kEscaped) {
     // An id without a code of its own waits in the escape table's first free slot.
-    if (!escapes_) escapes_ = std::make_unique<std::vector<ConnId>>();
-    std::vector<ConnId>& table = *escapes_;
+    std::vector<ConnId>& table = extras().escapes;
+    escaped_ = true;
     const auto free = std::find(table.begin(), table.end(), ConnId{0});
     link.code |= static_cast<std::uint32_t>(free - table.begin());
     if (free == table.end())
@@ -187,10 +187,13 @@ void Node::unlink(const Link* link) {
   links_.erase(link);
   config_->book->release(l.peer);
   if (!l.escaped()) return;
-  std::vector<ConnId>& table = *escapes_;
+  std::vector<ConnId>& table = extras_->escapes;
   table[l.slot()] = 0;
   while (!table.empty() && table.back() == 0) table.pop_back();
-  if (table.empty()) escapes_.reset();
+  if (!table.empty()) return;
+  std::vector<ConnId>().swap(table);
+  escaped_ = false;
+  trim_extras();
 }
 
 const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
@@ -235,16 +238,17 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
 }
 
 void Node::remember_request(std::uint64_t id) {
-  if (!pending_) pending_ = std::make_unique<std::vector<std::uint64_t>>();
-  if (pending_->size() >= kMaxOutstanding) pending_->erase(pending_->begin());
-  pending_->push_back(id);
+  std::vector<std::uint64_t>& pending = extras().pending;
+  if (pending.size() >= kMaxOutstanding) pending.erase(pending.begin());
+  pending.push_back(id);
 }
 
 bool Node::take_request(std::uint64_t id, bool keep) {
-  if (!pending_) return false;
-  const auto it = std::find(pending_->begin(), pending_->end(), id);
-  if (it == pending_->end()) return false;
-  if (!keep) pending_->erase(it);
+  if (!extras_) return false;
+  std::vector<std::uint64_t>& pending = extras_->pending;
+  const auto it = std::find(pending.begin(), pending.end(), id);
+  if (it == pending.end()) return false;
+  if (!keep) pending.erase(it);
   return true;
 }
 
@@ -320,7 +324,7 @@ void Node::arm_retry(Time now, EffectSink& out) {
 
 void Node::end_retries() {
   retry_armed_ = false;
-  pending_.reset();  // an idle node keeps no heap for requests
+  forget_requests();  // an idle node keeps no heap for requests
 }
 
 void Node::on_retry(Time now, const Timer& t, EffectSink& out) {
@@ -358,13 +362,12 @@ void Node::on_leave(Time now, EffectSink& out) {
     out.note(NoteKind::LinkDown, peer, 0);
   }
   links_.clear();
-  escapes_.reset();
+  escaped_ = false;
   NodeContext ctx(*this, out, now);
   config_->rule->on_leave(ctx);
-  rule_state_.reset();
+  extras_.reset();  // its escapes, rule state and requests
   left_ = true;
   retry_armed_ = false;
-  pending_.reset();
 }
 
 // NodeContext's helpers that compose several steps.

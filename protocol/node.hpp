@@ -67,7 +67,7 @@ static_assert(sizeof(Link) == 8 && alignof(Link) == 4);
 // list is 4 bytes and its inline places.
 class LinkList {
  public:
-  static constexpr std::uint32_t kInline = 13;
+  static constexpr std::uint32_t kInline = 14;
 
   LinkList() = default;
   LinkList(LinkList&& other) noexcept { take(other); }
@@ -179,18 +179,43 @@ class alignas(64) Node {
   // The id of `link`'s connection (`link` one of links()).
   ConnId conn_of(const Link& link) const {
     if (link.escaped()) [[unlikely]]
-      return (*escapes_)[link.slot()];
+      return extras_->escapes[link.slot()];
     return link.unescaped_conn();
   }
   // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
   std::span<const std::uint64_t> outstanding() const {
-    return pending_ ? std::span<const std::uint64_t>(*pending_) : std::span<const std::uint64_t>();
+    return extras_ ? std::span<const std::uint64_t>(extras_->pending)
+                   : std::span<const std::uint64_t>();
   }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
-  const RuleState* rule_state() const { return rule_state_.get(); }
+  const RuleState* rule_state() const { return extras_ ? extras_->rule_state.get() : nullptr; }
 
  private:
   friend class NodeContext;
+
+  // What only some nodes hold, apart from the node and allocated while any of it is in use: a
+  // node of a large run that has none costs its three cache lines and nothing more.
+  struct Extras {
+    // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
+    std::vector<std::uint64_t> pending;
+    std::unique_ptr<RuleState> rule_state;
+    // The ids of the links whose code is escaped, by slot (0: a free slot).
+    std::vector<ConnId> escapes;
+  };
+  Extras& extras() {
+    if (!extras_) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+  void forget_requests() {
+    if (!extras_) return;
+    std::vector<std::uint64_t>().swap(extras_->pending);
+    trim_extras();
+  }
+  // Frees the extras once nothing is left in them.
+  void trim_extras() {
+    if (extras_ && extras_->pending.empty() && !extras_->rule_state && extras_->escapes.empty())
+      extras_.reset();
+  }
 
   void on_packet_in(Time now, ConnId conn, Packet& packet, EffectSink& out);
   void on_closed_in(Time now, const Closed& in, EffectSink& out);
@@ -219,34 +244,33 @@ class alignas(64) Node {
   // none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
-  // The links come last, so that they end beside the 8 bytes left free for a driver's own
-  // counters: nodes are touched in random order, and a driver that looks up a fan-out's next copy
-  // in its sender (its links and its counters) then reads only the last two of the three cache
+  // The links fill the last two of the three cache lines, beside the 8 bytes left free for a
+  // driver's own counters: nodes are touched in random order, and a driver that looks up a
+  // fan-out's next copy in its sender (its links and its counters) then reads only those two
   // lines (a test checks where they lie). The time is not kept: every input brings it.
   const Config* config_;
   Rng rng_;
   SeenSet seen_;
-  std::unique_ptr<std::vector<std::uint64_t>> pending_;
-  std::unique_ptr<RuleState> rule_state_;
-  // The ids of the links whose code is escaped, by slot (0: a free slot); allocated only for a
-  // node that has had one.
-  std::unique_ptr<std::vector<ConnId>> escapes_;
+  std::unique_ptr<Extras> extras_;
   std::uint32_t last_conn_ = 0;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
   bool retry_armed_ = false;
   bool joined_ = false;
   bool left_ = false;
+  // Some link's code is escaped (extras_->escapes holds its id): a lookup by connection then
+  // compares ids. Kept here, so that the lookup reads nothing outside the node while none is.
+  bool escaped_ = false;
   PeerId self_;  // our own listening address, held in the book
   // Membership shared by the rules that keep asking: the retry state of the current shortfall
   // (above), the entry to fall back on (held in the book once `connect` names one), and the
-  // requests still outstanding (`pending_`: an answer must name one; allocated only while there
-  // are some).
+  // requests still outstanding (extras_->pending: an answer must name one; freed once the
+  // retries end).
   PeerId entry_ = kNoPeer;
-  LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
+  alignas(64) LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
 };
-// Three cache lines with thirteen links inline and the last 8 bytes free for a driver's own
-// counters.
+// Three cache lines: what every input reads in the first, fourteen links inline in the other two,
+// and their last 8 bytes free for a driver's own counters.
 static_assert(sizeof(Node) == 192);
 
 }  // namespace p2p

@@ -365,7 +365,8 @@ void Node::on_leave(Time now, EffectSink& out) {
   escaped_ = false;
   NodeContext ctx(*this, out, now);
   config_->rule->on_leave(ctx);
-  extras_.reset();  // its escapes, rule state and requests
+  rule_state_.reset();
+  extras_.reset();  // its escapes and requests
   left_ = true;
   retry_armed_ = false;
 }

@@ -188,17 +188,16 @@ class alignas(64) Node {
                    : std::span<const std::uint64_t>();
   }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
-  const RuleState* rule_state() const { return extras_ ? extras_->rule_state.get() : nullptr; }
+  const RuleState* rule_state() const { return rule_state_.get(); }
 
  private:
   friend class NodeContext;
 
-  // What only some nodes hold, apart from the node and allocated while any of it is in use: a
-  // node of a large run that has none costs its three cache lines and nothing more.
+  // What few nodes hold for long, apart from the node and allocated while any of it is in use:
+  // a node of a large run that has none costs its three cache lines and nothing more.
   struct Extras {
     // JOIN_REQ ids (and a rule's own requests) still awaiting an answer.
     std::vector<std::uint64_t> pending;
-    std::unique_ptr<RuleState> rule_state;
     // The ids of the links whose code is escaped, by slot (0: a free slot).
     std::vector<ConnId> escapes;
   };
@@ -213,8 +212,7 @@ class alignas(64) Node {
   }
   // Frees the extras once nothing is left in them.
   void trim_extras() {
-    if (extras_ && extras_->pending.empty() && !extras_->rule_state && extras_->escapes.empty())
-      extras_.reset();
+    if (extras_ && extras_->pending.empty() && extras_->escapes.empty()) extras_.reset();
   }
 
   void on_packet_in(Time now, ConnId conn, Packet& packet, EffectSink& out);
@@ -244,30 +242,31 @@ class alignas(64) Node {
   // none.
   const Link* random_link(const Address* skip_peer, ConnId skip_conn);
 
-  // The links fill the last two of the three cache lines, beside the 8 bytes left free for a
-  // driver's own counters: nodes are touched in random order, and a driver that looks up a
+  // The links come last, in the last two of the three cache lines, beside the 8 bytes left free
+  // for a driver's own counters: nodes are touched in random order, and a driver that looks up a
   // fan-out's next copy in its sender (its links and its counters) then reads only those two
   // lines (a test checks where they lie). The time is not kept: every input brings it.
   const Config* config_;
   Rng rng_;
   SeenSet seen_;
+  std::unique_ptr<RuleState> rule_state_;
   std::unique_ptr<Extras> extras_;
   std::uint32_t last_conn_ = 0;
   std::uint32_t shortfall_ = 0;  // numbers the shortfalls; a retry timer of an older one is stale
   std::uint8_t attempt_ = 0;
-  bool retry_armed_ = false;
-  bool joined_ = false;
-  bool left_ = false;
+  bool retry_armed_ : 1 = false;
+  bool joined_ : 1 = false;
+  bool left_ : 1 = false;
   // Some link's code is escaped (extras_->escapes holds its id): a lookup by connection then
   // compares ids. Kept here, so that the lookup reads nothing outside the node while none is.
-  bool escaped_ = false;
+  bool escaped_ : 1 = false;
   PeerId self_;  // our own listening address, held in the book
   // Membership shared by the rules that keep asking: the retry state of the current shortfall
   // (above), the entry to fall back on (held in the book once `connect` names one), and the
   // requests still outstanding (extras_->pending: an answer must name one; freed once the
   // retries end).
   PeerId entry_ = kNoPeer;
-  alignas(64) LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
+  LinkList links_;  // sorted by conn, for lookup by connection in O(log degree)
 };
 // Three cache lines: what every input reads in the first, fourteen links inline in the other two,
 // and their last 8 bytes free for a driver's own counters.

@@ -99,11 +99,10 @@ class NodeContext {
   // --- the rule's per-node state, made by JoinRule::make_state on first use
   template <typename S>
   S& state() {
-    std::unique_ptr<RuleState>& held = node_.extras().rule_state;
-    if (!held) held = node_.config_->rule->make_state();
-    return static_cast<S&>(*held);
+    if (!node_.rule_state_) node_.rule_state_ = node_.config_->rule->make_state();
+    return static_cast<S&>(*node_.rule_state_);
   }
-  RuleState* state_if_any() { return node_.extras_ ? node_.extras_->rule_state.get() : nullptr; }
+  RuleState* state_if_any() { return node_.rule_state_.get(); }
 
  private:
   Node& node_;

@@ -335,7 +335,9 @@ class EventQueue {
       for (std::size_t k = 0; k < c->count; ++k) senders |= c->body[k].sender;
     for (const Event& e : extra_) senders |= e.sender;
     const int sender_bits = std::bit_width(senders);
-    current_.resize(n);
+    // Filled by appending: every event is written once, not first zeroed (a wave's buckets hold
+    // millions of events between them).
+    current_.reserve(n);
     if (shift_ + sender_bits + index_bits <= 64) {
       keys_.resize(n);
       auto key = [&](std::uint64_t offset, std::uint32_t sender, std::size_t i) {
@@ -354,7 +356,7 @@ class EventQueue {
       // place in push order is already the order of equal (time, sender).
       radix_sort(index_bits, index_bits + sender_bits + shift_);
       const std::uint64_t index_mask = (std::uint64_t{1} << index_bits) - 1;
-      for (std::size_t r = 0; r < n; ++r) current_[n - 1 - r] = event(keys_[r] & index_mask);
+      for (std::size_t r = n; r-- > 0;) current_.push_back(event(keys_[r] & index_mask));
       // The keys order (time, sender) exactly. Events of one sender at one instant are in push
       // order, which is nearly always their counter's: an insertion pass puts the few that are
       // not in place.
@@ -370,7 +372,7 @@ class EventQueue {
       if (!moved) ++sorted_by_key_;
       return;
     } else {
-      for (std::size_t i = 0; i < n; ++i) current_[i] = event(i);
+      for (std::size_t i = 0; i < n; ++i) current_.push_back(event(i));
     }
     std::sort(current_.begin(), current_.end(), later_first);
   }

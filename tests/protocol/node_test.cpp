@@ -297,12 +297,15 @@ TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {
   // A message over each id is taken as coming over that link (over an unknown connection it
   // would be refused, and the connection closed).
   std::uint64_t id = 1;
-  for (const auto& [conn, from] : want) {
-    Effects got;
-    node.on_packet(0, conn, message(addr(40), id++), got);
-    EXPECT_EQ(of_type<Deliver>(got).size(), 1u) << std::hex << conn;
-    EXPECT_TRUE(of_type<Close>(got).empty()) << std::hex << conn;
-  }
+  auto found_by_id = [&] {
+    for (const auto& [conn, from] : want) {
+      Effects got;
+      node.on_packet(0, conn, message(addr(40), id++), got);
+      EXPECT_EQ(of_type<Deliver>(got).size(), 1u) << std::hex << conn;
+      EXPECT_TRUE(of_type<Close>(got).empty()) << std::hex << conn;
+    }
+  };
+  found_by_id();
   // Closing escaped links frees their slots; new escaped links take them, the others keep theirs.
   out.clear();
   node.on_closed(0, acks[2].first, out);
@@ -310,6 +313,7 @@ TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {
   want.erase(acks[2].first);
   want.erase(acks[4].first);
   check();
+  found_by_id();
   const ConnId again = kDriverConnBit | (ConnId{0x4321} << 32) | 1;
   node.on_packet(0, again, ack(addr(9)), out);
   want[again] = addr(9);
@@ -317,6 +321,20 @@ TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {
   node.on_closed(0, acks[5].first, out);
   want.erase(acks[5].first);
   check();
+  found_by_id();
+  // With every escaped link closed the table goes; the next escaped link brings it back, and
+  // every link is still found by its id.
+  for (const ConnId gone : {acks[1].first, acks[3].first, again}) {
+    node.on_closed(0, gone, out);
+    want.erase(gone);
+  }
+  check();
+  found_by_id();
+  const ConnId back = kDriverConnBit | (ConnId{0x5555} << 32) | 2;
+  node.on_packet(0, back, ack(addr(10)), out);
+  want[back] = addr(10);
+  check();
+  found_by_id();
   // Leaving closes every link by its id.
   out.clear();
   node.leave(0, out);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <set>
 
@@ -306,35 +307,31 @@ TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {
     }
   };
   found_by_id();
+  // Each step below changes the links, then checks them and looks every id up.
+  auto link_over = [&](ConnId conn, const Address& from) {
+    node.on_packet(0, conn, ack(from), out);
+    want[conn] = from;
+    check();
+    found_by_id();
+  };
+  auto close = [&](std::initializer_list<ConnId> gone) {
+    for (const ConnId conn : gone) {
+      node.on_closed(0, conn, out);
+      want.erase(conn);
+    }
+    check();
+    found_by_id();
+  };
   // Closing escaped links frees their slots; new escaped links take them, the others keep theirs.
   out.clear();
-  node.on_closed(0, acks[2].first, out);
-  node.on_closed(0, acks[4].first, out);
-  want.erase(acks[2].first);
-  want.erase(acks[4].first);
-  check();
-  found_by_id();
+  close({acks[2].first, acks[4].first});
   const ConnId again = kDriverConnBit | (ConnId{0x4321} << 32) | 1;
-  node.on_packet(0, again, ack(addr(9)), out);
-  want[again] = addr(9);
-  check();
-  node.on_closed(0, acks[5].first, out);
-  want.erase(acks[5].first);
-  check();
-  found_by_id();
+  link_over(again, addr(9));
+  close({acks[5].first});
   // With every escaped link closed the table goes; the next escaped link brings it back, and
   // every link is still found by its id.
-  for (const ConnId gone : {acks[1].first, acks[3].first, again}) {
-    node.on_closed(0, gone, out);
-    want.erase(gone);
-  }
-  check();
-  found_by_id();
-  const ConnId back = kDriverConnBit | (ConnId{0x5555} << 32) | 2;
-  node.on_packet(0, back, ack(addr(10)), out);
-  want[back] = addr(10);
-  check();
-  found_by_id();
+  close({acks[1].first, acks[3].first, again});
+  link_over(kDriverConnBit | (ConnId{0x5555} << 32) | 2, addr(10));
   // Leaving closes every link by its id.
   out.clear();
   node.leave(0, out);

@@ -14,16 +14,22 @@ inline constexpr std::uint16_t kSimPort = 55555;
 // The first eight bytes of every simulated address.
 inline constexpr std::uint8_t kSimPrefix[8] = {0xfd, 0x70, 0x32, 0x70, 0, 0, 0, 0};
 
-inline Address address_of(std::uint32_t index) {
+// Writes the address of node `index` into `a` where it lies: a copy of a freshly built address,
+// read as one 16-byte word from two 8-byte writes still on their way to memory, waits for them.
+inline void set_address_of(Address& a, std::uint32_t index) {
   // Written as words: every packet event rebuilds its origin, every send its peer's address.
   // Bytes 12-15 hold the index big-endian.
   const std::uint64_t tail = std::endian::native == std::endian::little
                                  ? std::uint64_t{__builtin_bswap32(index)} << 32
                                  : std::uint64_t{index};
-  Address a;
   std::memcpy(a.ip.data(), kSimPrefix, 8);
   std::memcpy(a.ip.data() + 8, &tail, 8);
   a.port = kSimPort;
+}
+
+inline Address address_of(std::uint32_t index) {
+  Address a;
+  set_address_of(a, index);
   return a;
 }
 

@@ -403,14 +403,28 @@ void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, Pack
   // before these lines leave the cache (measured: 34 s instead of 40 s for the default scenario at
   // a million nodes). In a flood's wave millions are pending: the lines would be gone long before
   // and only crowd out the fetches step() makes for the events due next.
-  if (queue_.size() <= kPrefetchOnPushUpTo) prefetch_node(to);
+  if (queue_.size() <= kPrefetchOnPushUpTo) fetch_soon(to);
+}
+
+void Network::fetch_soon(std::uint32_t to) {
+  // Asked for in batches. A node is seldom on a page touched lately, so its first line costs a
+  // page-table walk, and the prefetch holds up the instructions after it until the walk ends:
+  // walks asked for one at a time wait one after another, a batch's overlap (measured at a million
+  // nodes: the simulation 12-19% shorter than with one prefetch a push). The batch before's
+  // nodes are in by now, so their links' block (a node of high degree) can be asked for too.
+  push_fetch_[push_fetch_count_++] = to;
+  if (push_fetch_count_ < kPushFetchBatch) return;
+  for (std::uint32_t n : push_fetched_) __builtin_prefetch(nodes_[n].links().data());
+  for (std::uint32_t n : push_fetch_) prefetch_node(n);
+  push_fetched_ = push_fetch_;
+  push_fetch_count_ = 0;
 }
 
 inline bool Network::hop_of_event(const Event& e, JoinHop& hop) const {
   const Payload& p = payloads_[e.arg];
   // A JOIN_REQ's text slot is chat text: a request with text is not a plain one.
   if (p.text() != 0) return false;
-  hop.origin = address_of(p.origin);
+  set_address_of(hop.origin, p.origin);
   hop.id = p.id;
   hop.hops = e.hops;
   hop.ref = p.ref();
@@ -763,13 +777,20 @@ bool Network::step() {
     // fetched twice as far ahead, and the receiver kFetchAhead ahead as a plain event's. For the
     // next event it is the receiver's links that are fetched, not the sender's (those are in
     // already): fetching the sender's cost the flood of a million nodes about a sixth of its time.
-    if (const Event* far = queue_.peek(2 * kFetchAhead);
-        far != nullptr && far->conn_form == ConnForm::FanOut)
-      prefetch_links_part(far->sender);
-    if (const Event* ahead = queue_.peek(kFetchAhead)) {
-      const std::uint32_t to =
-          ahead->conn_form == ConnForm::FanOut ? fan_receiver(*ahead) : ahead->dest;
-      if (to != kNoNode) prefetch_node(to);
+    // Both every kWaveBatch events, for that many events at once: their page walks overlap (see
+    // fetch_soon). kFetchAhead is a multiple of the batch, so each receiver's sender was asked
+    // for in an earlier batch.
+    if (wave_fetch_++ % kWaveBatch == 0) {
+      for (std::size_t j = 0; j < kWaveBatch; ++j)
+        if (const Event* far = queue_.peek(2 * kFetchAhead + j);
+            far != nullptr && far->conn_form == ConnForm::FanOut)
+          prefetch_links_part(far->sender);
+      for (std::size_t j = 0; j < kWaveBatch; ++j)
+        if (const Event* ahead = queue_.peek(kFetchAhead + j)) {
+          const std::uint32_t to =
+              ahead->conn_form == ConnForm::FanOut ? fan_receiver(*ahead) : ahead->dest;
+          if (to != kNoNode) prefetch_node(to);
+        }
     }
     // The receiver's links, which for a node of high degree are a block of their own.
     if (const Event* next = queue_.peek(0)) {

@@ -452,6 +452,8 @@ class Network {
   bool fits(const Packet& packet, Payload& p);
   // Starts fetching node `i`'s memory, for an event it will handle soon.
   void prefetch_node(std::uint32_t i) const;
+  // Fetches node `to`'s memory soon, for a packet just pushed to it.
+  void fetch_soon(std::uint32_t to);
   // Fetches the part of node `i` that holds its links and the simulator's counters.
   void prefetch_links_part(std::uint32_t i) const;
   std::uint16_t intern(const std::string& text);
@@ -523,10 +525,19 @@ class Network {
   std::unordered_map<std::string, std::uint16_t> text_index_;
   std::uint16_t last_text_ = 0;
   static constexpr std::uint16_t kTextsFull = 0xFFFF;
-  // Up to this many pending events, a packet's node is fetched as it is pushed and again two
-  // events before it is handled; above, only kFetchAhead events before (see step()).
+  // Up to this many pending events, a packet's node is fetched soon after it is pushed and its
+  // links' block one event before it is handled; above, kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
+  // Nodes fetched at push time go in batches of kPushFetchBatch (see fetch_soon): the batch being
+  // gathered, and the last one asked for. In a wave, step() fetches for kWaveBatch events at once.
+  static constexpr std::size_t kPushFetchBatch = 32;
+  std::array<std::uint32_t, kPushFetchBatch> push_fetch_{};
+  std::array<std::uint32_t, kPushFetchBatch> push_fetched_{};
+  std::size_t push_fetch_count_ = 0;
+  static constexpr std::size_t kWaveBatch = 8;
+  static_assert(kFetchAhead % kWaveBatch == 0);
+  std::uint64_t wave_fetch_ = 0;
   // Fan-outs (see FanOut): from how many pending events copies are held back (kNoFan: never,
   // as when sharded or with a service time); the copies the node being handled sent so far, held
   // back while they may form one; the links of

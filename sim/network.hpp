@@ -529,11 +529,10 @@ class Network {
   // links' block one event before it is handled; above, kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
-  // Nodes fetched at push time go in batches of kPushFetchBatch (see fetch_soon): the batch being
-  // gathered, and the last one asked for. In a wave, step() fetches for kWaveBatch events at once.
+  // Nodes fetched at push time go in batches of kPushFetchBatch (see fetch_soon); in a wave,
+  // step() fetches for kWaveBatch events at once.
   static constexpr std::size_t kPushFetchBatch = 32;
   std::array<std::uint32_t, kPushFetchBatch> push_fetch_{};
-  std::array<std::uint32_t, kPushFetchBatch> push_fetched_{};
   std::size_t push_fetch_count_ = 0;
   static constexpr std::size_t kWaveBatch = 8;
   static_assert(kFetchAhead % kWaveBatch == 0);

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 #if defined(__GLIBC__)
@@ -13,6 +16,7 @@
 #endif
 #include <vector>
 
+#include "protocol/huge_pages.hpp"
 #include "protocol/time.hpp"
 
 namespace p2p::sim {
@@ -73,14 +77,9 @@ class EventQueue {
     summary_.assign((w / 64 + 63) / 64, 0);
   }
 
-  // Chunks are owned through plain pointers: a move leaves the source's vectors empty, so it
-  // frees nothing twice.
+  // Chunks live in slabs the queue owns: a move takes them along.
   EventQueue(EventQueue&&) noexcept = default;
   EventQueue& operator=(EventQueue&&) = delete;
-  ~EventQueue() {
-    for (Bucket& bucket : ring_) release(bucket.head);
-    for (Chunk* c : free_) delete c;
-  }
 
   bool empty() const { return size_ == 0; }
   // Events held in the queue's own places.
@@ -165,7 +164,7 @@ class EventQueue {
       current_.pop_back();
     }
     now_ = out.at;
-    if (--size_ + hidden_ == 0 && free_.size() > kKeptChunks) release_spare();
+    if (--size_ + hidden_ == 0 && slabs_.size() > 1) release_spare();
   }
 
  private:
@@ -202,30 +201,61 @@ class EventQueue {
     }
   }
 
-  // Once nothing is pending, a wave's chunks go back to the system (and the gathered bucket's
-  // room): the report that follows a run needs that memory more than the next wave.
-  static constexpr std::size_t kKeptChunks = 64;
-  void release_spare() {
-    while (free_.size() > kKeptChunks) {
-      delete free_.back();
+  // Chunks are cut from slabs: the first of kFirstSlabChunks (a join phase needs no more), then
+  // of 2 MiB on huge pages where the system has them. A wave's millions of pending events fill
+  // tens of thousands of chunks: taken from the heap one by one, each of their 4 KiB pages cost a
+  // fault of its own (a third of the million-node run's faults), and a translation of its own
+  // when the bucket is gathered.
+  static constexpr std::size_t kFirstSlabChunks = 64;
+  static constexpr std::size_t kHugePage = HugePageAllocator<std::byte>::kHugePage;
+  static constexpr std::size_t kSlabChunks = kHugePage / sizeof(Chunk);
+  static_assert(std::is_trivially_destructible_v<Chunk>, "a slab is freed without its chunks");
+  struct SlabFree {
+    std::size_t bytes = 0;
+    void operator()(std::byte* p) const { HugePageAllocator<std::byte>{}.deallocate(p, bytes); }
+  };
+  using Slab = std::unique_ptr<std::byte[], SlabFree>;
+  static std::size_t slab_chunks(std::size_t index) {
+    return index == 0 ? kFirstSlabChunks : kSlabChunks;
+  }
+  // A whole huge page, not just the chunks it holds: the allocator maps pages of its own only
+  // for 2 MiB and more.
+  static std::size_t slab_bytes(std::size_t index) {
+    return index == 0 ? kFirstSlabChunks * sizeof(Chunk) : kHugePage;
+  }
+
+  Chunk* fresh_chunk() {
+    if (!free_.empty()) {
+      Chunk* c = free_.back();
       free_.pop_back();
+      c->next = nullptr;
+      c->count = 0;
+      return c;
     }
-    std::vector<Event>().swap(current_);
+    if (slabs_.empty() || carved_ == slab_chunks(slabs_.size() - 1)) {
+      const std::size_t bytes = slab_bytes(slabs_.size());
+      slabs_.emplace_back(HugePageAllocator<std::byte>{}.allocate(bytes), SlabFree{bytes});
+      carved_ = 0;
+    }
+    return ::new (slabs_.back().get() + carved_++ * sizeof(Chunk)) Chunk;
+  }
+
+  // Once nothing is pending, every chunk is free: a wave's slabs go back to the system, all but
+  // the first (and the gathered bucket's room goes too). The report that follows a run needs
+  // that memory more than the next wave.
+  void release_spare() {
+    slabs_.resize(1);
+    carved_ = 0;  // the first slab is cut anew
+    free_.clear();
+    Events().swap(current_);
     std::vector<Event>().swap(hot_);
     std::vector<Chunk*>().swap(chunks_);  // named chunks just freed or back in the pool
     std::vector<Event>().swap(extra_);
-    std::vector<std::uint64_t>().swap(keys_);
-    std::vector<std::uint64_t>().swap(spare_keys_);
+    Keys().swap(keys_);
+    Keys().swap(spare_keys_);
 #if defined(__GLIBC__)
-    malloc_trim(0);  // the chunks were small blocks: without this the heap keeps their pages
+    malloc_trim(0);  // give back what the vectors' growth left in the heap
 #endif
-  }
-  static void release(Chunk* c) {
-    while (c != nullptr) {
-      Chunk* next = c->next;
-      delete c;
-      c = next;
-    }
   }
 
   void append(Bucket& bucket, Time start, const Event& e) {
@@ -233,15 +263,7 @@ class EventQueue {
     assert(bucket.start == start);
     Chunk* c = bucket.tail;
     if (c == nullptr || c->count == kChunkEvents) {
-      Chunk* fresh;
-      if (free_.empty()) {
-        fresh = new Chunk;
-      } else {
-        fresh = free_.back();
-        free_.pop_back();
-        fresh->next = nullptr;
-        fresh->count = 0;
-      }
+      Chunk* fresh = fresh_chunk();
       (c == nullptr ? bucket.head : c->next) = fresh;
       bucket.tail = c = fresh;
     }
@@ -336,8 +358,10 @@ class EventQueue {
     for (const Event& e : extra_) senders |= e.sender;
     const int sender_bits = std::bit_width(senders);
     // Filled by appending: every event is written once, not first zeroed (a wave's buckets hold
-    // millions of events between them).
-    current_.reserve(n);
+    // millions of events between them). Grown by a quarter at least: a wave's buckets grow a
+    // little each, and growing to each one's size exactly mapped and faulted fresh memory for
+    // nearly every bucket (half of a million-node run's page faults).
+    if (current_.capacity() < n) current_.reserve(std::max(n, current_.capacity() * 5 / 4));
     if (shift_ + sender_bits + index_bits <= 64) {
       keys_.resize(n);
       auto key = [&](std::uint64_t offset, std::uint32_t sender, std::size_t i) {
@@ -434,15 +458,20 @@ class EventQueue {
   int shift_;
   std::size_t mask_ = 0;
   std::vector<Bucket> ring_;            // ring_[b & mask_]: events of bucket b, in push order
-  std::vector<Chunk*> free_;            // chunks in no bucket, owned here
+  std::vector<Slab> slabs_;             // where every chunk is
+  std::size_t carved_ = 0;              // chunks cut from the last slab
+  std::vector<Chunk*> free_;            // chunks cut and in no bucket
   std::vector<std::uint64_t> bits_;     // bit b: ring_[b] is not empty
   std::vector<std::uint64_t> summary_;  // bit w: bits_[w] is not zero
-  std::vector<Event> current_;          // events of bucket cur_, latest first
-  std::vector<Event> hot_;              // min-heap of events pushed into bucket cur_ once gathered
-  std::vector<Chunk*> chunks_;          // the chunks of the bucket being gathered
-  std::vector<Event> extra_;            // far events due in a large bucket being gathered
-  std::vector<std::uint64_t> keys_;     // sort keys of a large gathered bucket
-  std::vector<std::uint64_t> spare_keys_;
+  // A wave's gathered buckets and their sort keys run to megabytes: on huge pages.
+  using Events = HugePageVector<Event>;
+  using Keys = HugePageVector<std::uint64_t>;
+  Events current_;              // events of bucket cur_, latest first
+  std::vector<Event> hot_;      // min-heap of events pushed into bucket cur_ once gathered
+  std::vector<Chunk*> chunks_;  // the chunks of the bucket being gathered
+  std::vector<Event> extra_;    // far events due in a large bucket being gathered
+  Keys keys_;                   // sort keys of a large gathered bucket
+  Keys spare_keys_;
   std::vector<Event> far_;  // min-heap of events beyond the window
   Time cur_ = 0;            // the bucket being drained (time >> shift_)
   Time now_ = 0;            // the last popped event's time

@@ -357,7 +357,7 @@ void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const 
     p.id = hop.id;
     p.origin = index_of(hop.origin);
     p.set_word(hop.ref, small);
-    e.arg = share_payload(p);
+    e.arg = pass_on_payload(p);
   });
 }
 
@@ -840,7 +840,9 @@ bool Network::step() {
         // passed on without a Packet by a rule that decides them by join_hop.
         if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::JoinReq))
           if (JoinHop hop; hop_of_event(ev, hop)) {
+            if (payloads_[ev.arg].refs == 1) hop_payload_ = ev.arg;
             node.on_join_hop_to(now_, ev.conn_id(), hop, acts);
+            hop_payload_ = kNoPayload;
             break;
           }
         // Most of a flood's events are copies of a message the node has seen: noted, not built.
@@ -894,7 +896,10 @@ bool Network::step() {
     said_[ev.arg].clear();
     said_free_.push_back(ev.arg);
   }
-  if (ev.kind == Kind::Packet || ev.kind == Kind::Timer) release_payload(ev.arg);
+  if (hop_payload_taken_)
+    hop_payload_taken_ = false;  // passed on with the hop
+  else if (ev.kind == Kind::Packet || ev.kind == Kind::Timer)
+    release_payload(ev.arg);
   recent_payload_ = kNoPayload;
   if (flood != nullptr) {
     // Re-look it up: the node's effects may have grown floods_.

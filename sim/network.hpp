@@ -338,6 +338,18 @@ class Network {
     }
     return recent_payload_ = hold_payload(p);
   }
+  // The slot for a JOIN_REQ passed on: the handled request's own, rewritten, while no other
+  // event names it and no earlier hop has taken it (its fields were read into the hop before
+  // the node saw it); else as share_payload. A hop then frees no slot and takes none.
+  [[gnu::always_inline]] std::uint32_t pass_on_payload(const Payload& p) {
+    if (hop_payload_ == kNoPayload) return share_payload(p);
+    const std::uint32_t slot = hop_payload_;
+    hop_payload_ = kNoPayload;
+    hop_payload_taken_ = true;
+    payloads_[slot] = p;
+    payloads_[slot].refs = 1;
+    return recent_payload_ = slot;
+  }
   // A new slot holding `p` for one event.
   std::uint32_t hold_payload(const Payload& p) {
     std::uint32_t slot = payloads_free_;
@@ -515,6 +527,10 @@ class Network {
   std::vector<Payload> payloads_;
   std::uint32_t payloads_free_ = kNoPayload;   // a list through the free slots' `refs`
   std::uint32_t recent_payload_ = kNoPayload;  // see share_payload
+  // The handled JOIN_REQ's payload while a hop it passes on may take it over, and whether one has
+  // (see pass_on_payload).
+  std::uint32_t hop_payload_ = kNoPayload;
+  bool hop_payload_taken_ = false;
   std::vector<Packet> parked_;
   std::vector<std::uint32_t> parked_free_;
   std::vector<Timer> parked_timers_;

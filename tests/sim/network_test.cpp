@@ -204,6 +204,41 @@ TYPED_TEST(EventQueueOf, WavesOfManyEventsPerBucketKeepTheOrder) {
   }
 }
 
+// Waves that need many chunks at once, more than a slab of them: a wide one, an event in each of
+// 900 buckets, and a deep one, a bucket of 200,000 events. Each wave is drained empty, which gives
+// back every slab but the first, and the next wave cuts its chunks anew.
+TYPED_TEST(EventQueueOf, WavesOfManySlabsKeepTheOrderWaveAfterWave) {
+  using E = TypeParam;
+  EventQueue<E> q(1 << 16, 6);  // 1,024 buckets of 64 us
+  Rng rng(11);
+  int tag = 0;
+  Time now = 0;
+  for (int wave = 0; wave < 3; ++wave) {
+    const Time start = now + 64;
+    std::vector<E> ref;
+    auto push = [&](Time at) {
+      const E e = make_event<E>(at, static_cast<std::uint32_t>(rng.below(5000)), rng.next(), ++tag);
+      q.push(e);
+      ref.push_back(e);
+    };
+    for (Time b = 0; b < 900; ++b) push(start + b * 64 + static_cast<Time>(rng.below(64)));
+    for (int k = 0; k < 200'000; ++k) push(start + 900 * 64 + static_cast<Time>(rng.below(64)));
+    std::sort(ref.begin(), ref.end(), [](const E& a, const E& b) { return earlier(a, b); });
+    EXPECT_EQ(q.size(), ref.size());
+    std::size_t i = 0;
+    E e;
+    while (!q.empty()) {
+      q.pop(e);
+      ASSERT_LT(i, ref.size());
+      ASSERT_EQ(e.tag, ref[i].tag) << "wave " << wave << ", event " << i;
+      ASSERT_EQ(e.at, ref[i].at);
+      ++i;
+    }
+    EXPECT_EQ(i, ref.size());
+    now = e.at;
+  }
+}
+
 // As the simulator numbers them: each sender counts its own events, so one sender's events in a
 // bucket are pushed in the order of their counters (a large bucket is sorted by time and sender
 // alone, relying on that), with many ties of (time, sender) and the scenario's sender among them.

@@ -35,7 +35,7 @@ TEST(HugePageAllocator, AVectorGrowsAcrossTheThresholdAndKeepsItsElements) {
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % kHuge, 0u);
   for (std::size_t i = 0; i < n; i += 4099) ASSERT_EQ(v[i], i * 3);
   EXPECT_EQ(v.back(), (n - 1) * 3);
-  v.resize(10);
+  v.erase(v.begin() + 10, v.end());
   v.shrink_to_fit();  // back below 2 MiB: the ordinary allocator's again
   EXPECT_EQ(v[9], 27u);
   HugePageVector<std::uint64_t>().swap(v);

@@ -232,6 +232,11 @@ class EventQueue {
       c->count = 0;
       return c;
     }
+    return cut_chunk();
+  }
+  // A chunk never used before, from the last slab or a new one: out of line, so that the push
+  // that reuses a chunk stays small.
+  [[gnu::noinline]] Chunk* cut_chunk() {
     if (slabs_.empty() || carved_ == slab_chunks(slabs_.size() - 1)) {
       const std::size_t bytes = slab_bytes(slabs_.size());
       slabs_.emplace_back(HugePageAllocator<std::byte>{}.allocate(bytes), SlabFree{bytes});

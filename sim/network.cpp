@@ -840,7 +840,7 @@ bool Network::step() {
         // passed on without a Packet by a rule that decides them by join_hop.
         if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::JoinReq))
           if (JoinHop hop; hop_of_event(ev, hop)) {
-            if (payloads_[ev.arg].refs == 1) hop_payload_ = ev.arg;
+            hop_payload_ = ev.arg;
             node.on_join_hop_to(now_, ev.conn_id(), hop, acts);
             hop_payload_ = kNoPayload;
             break;

@@ -339,10 +339,11 @@ class Network {
     return recent_payload_ = hold_payload(p);
   }
   // The slot for a JOIN_REQ passed on: the handled request's own, rewritten, while no other
-  // event names it and no earlier hop has taken it (its fields were read into the hop before
-  // the node saw it); else as share_payload. A hop then frees no slot and takes none.
+  // event names it (a rule may have sent the request on whole first, sharing the slot) and no
+  // earlier hop has taken it (its fields were read into the hop before the node saw it); else as
+  // share_payload. A hop then frees no slot and takes none.
   [[gnu::always_inline]] std::uint32_t pass_on_payload(const Payload& p) {
-    if (hop_payload_ == kNoPayload) return share_payload(p);
+    if (hop_payload_ == kNoPayload || payloads_[hop_payload_].refs != 1) return share_payload(p);
     const std::uint32_t slot = hop_payload_;
     hop_payload_ = kNoPayload;
     hop_payload_taken_ = true;

@@ -3,8 +3,13 @@
 #include "protocol/node.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <stdexcept>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "protocol/join_hop.hpp"
 #include "protocol/node_context.hpp"
@@ -20,6 +25,51 @@ constexpr std::size_t kMaxOutstanding = 64;
 // one dials an origin the request does not prove it came from.
 bool forged_join_request(const Config& config, const Packet& p) {
   return config.auth && !auth::verify_join_request(*config.auth, p);
+}
+
+// The link among `links` (n of them, sorted by key_of) whose key is `want`, or null: a search
+// without branches on the comparisons, which a random connection would mispredict half the time.
+// It narrows to the last link whose key is at most `want` (or the first link), then checks it.
+template <class Key, class KeyOf>
+const Link* search_links(const Link* links, std::size_t n, Key want, KeyOf key_of) {
+  if (n == 0) return nullptr;
+  const Link* base = links;
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = key_of(base[half]) <= want ? base + half : base;
+    n -= half;
+  }
+  return key_of(*base) == want ? base : nullptr;
+}
+
+// The link among the n <= kInline inline `links` with code `code` and, unless `own` (the node's
+// own connection, whose code alone names it: no neighbour's code is below 2^31), peer `peer`, or
+// null. All kInline places are compared at once, with no chain of dependent loads as in a
+// search; the places past the last link hold stale links and are masked off.
+[[gnu::always_inline]] inline const Link* scan_links(const Link* links, std::size_t n,
+                                                     std::uint32_t code, std::uint32_t peer,
+                                                     bool own) {
+  static_assert(sizeof(Link) == 8 && offsetof(Link, code) == 0 && offsetof(Link, peer) == 4);
+  std::uint32_t bits = 0;  // bit 2i: link i's code is `code`; bit 2i + 1: its peer is `peer`
+#if defined(__SSE2__)
+  static_assert(LinkList::kInline % 2 == 0);
+  const __m128i want = _mm_set_epi32(static_cast<int>(peer), static_cast<int>(code),
+                                     static_cast<int>(peer), static_cast<int>(code));
+  for (std::size_t k = 0; k < LinkList::kInline / 2; ++k) {
+    const __m128i two = _mm_loadu_si128(reinterpret_cast<const __m128i*>(links + 2 * k));
+    const int eq = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(two, want)));
+    bits |= static_cast<std::uint32_t>(eq) << (4 * k);
+  }
+#else
+  for (std::size_t i = 0; i < LinkList::kInline; ++i) {
+    bits |= std::uint32_t{links[i].code == code} << (2 * i);
+    bits |= std::uint32_t{links[i].peer == peer} << (2 * i + 1);
+  }
+#endif
+  const std::uint32_t either = std::uint32_t{0} - static_cast<std::uint32_t>(own);
+  const std::uint32_t match =
+      bits & ((bits >> 1) | either) & 0x55555555u & ((std::uint32_t{1} << (2 * n)) - 1);
+  return match == 0 ? nullptr : links + (std::countr_zero(match) >> 1);
 }
 
 }  // namespace
@@ -105,31 +155,25 @@ void Node::on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out) {
 }
 
 const Link* Node::find_link(ConnId conn) const {
-  // Every packet asks this: a search without branches on the comparisons, which a random
-  // connection would mispredict half the time. It narrows to the last link whose key is at most
-  // `want` (or the first link), then checks it. Keys ordered as the ids are: the id itself with
-  // escaped links about; otherwise the code for the node's own connections (every other code is
-  // larger), and peer << 32 | code for a neighbour's (the node's own then count as 0).
-  const auto search = [this](auto want, auto key_of) -> const Link* {
-    std::size_t n = links_.size();
-    if (n == 0) return nullptr;
-    const Link* base = links_.data();
-    while (n > 1) {
-      const std::size_t half = n / 2;
-      base = key_of(base[half]) <= want ? base + half : base;
-      n -= half;
-    }
-    return key_of(*base) == want ? base : nullptr;
-  };
+  // Every packet asks this. Keys ordered as the ids are: the id itself with escaped links about;
+  // otherwise the code for the node's own connections (every other code is larger), and
+  // peer << 32 | code for a neighbour's (the node's own then count as 0).
+  const Link* links = links_.data();
+  const std::size_t n = links_.size();
   if (escaped_) [[unlikely]]
-    return search(conn, [this](const Link& l) { return conn_of(l); });
+    return search_links(links, n, conn, [this](const Link& l) { return conn_of(l); });
   if (!is_driver_conn(conn)) {
     if (conn >= Link::kDriver) return nullptr;  // it would be escaped
-    return search(static_cast<std::uint32_t>(conn), [](const Link& l) { return l.code; });
+    const auto code = static_cast<std::uint32_t>(conn);
+    if (n <= LinkList::kInline) return scan_links(links, n, code, 0, true);
+    return search_links(links, n, code, [](const Link& l) { return l.code; });
   }
   const ConnId rest = conn & ~kDriverConnBit;
   if ((rest & 0xFFFFFFFFu) >= (Link::kEscaped & ~Link::kDriver)) return nullptr;
-  return search(rest | Link::kDriver, [](const Link& l) {
+  if (n <= LinkList::kInline)
+    return scan_links(links, n, Link::kDriver | static_cast<std::uint32_t>(rest),
+                      static_cast<std::uint32_t>(rest >> 32), false);
+  return search_links(links, n, rest | Link::kDriver, [](const Link& l) {
     const std::uint64_t key = (std::uint64_t{l.peer} << 32) | l.code;
     return (l.code & Link::kDriver) != 0 ? key : 0;
   });

@@ -223,15 +223,30 @@ TEST(Node, KeepsItsInlineLinksInItsLastTwoCacheLines) {
   EXPECT_LE(end - self, static_cast<std::ptrdiff_t>(sizeof(Node) - 8));
 }
 
+// A node's first link, over its own connection: it accepts a JOIN_REQ. Returns that id.
+ConnId accept_one(Node& node) {
+  Effects out;
+  node.on_packet(0, kInbound, join_req(addr(2)), out);
+  const auto opened = of_type<Open>(out);
+  EXPECT_EQ(opened.size(), 1u);
+  return opened.empty() ? 0 : opened[0].conn;
+}
+
+// Whether `node` takes a message arriving over `conn` as over a link: delivered, nothing closed.
+bool takes_message_over(Node& node, ConnId conn) {
+  static std::uint64_t id = 1;
+  Effects got;
+  node.on_packet(0, conn, message(addr(40), id++), got);
+  return of_type<Close>(got).empty() && of_type<Deliver>(got).size() == 1;
+}
+
 // Without an escaped link the search runs on the codes: every link is found by its id, and ids
 // close to theirs (another number, another opener, a number too large for a code) are not.
 TEST(Link, FoundByIdWithoutEscapes) {
   Config cfg;
   Node node(addr(1), cfg, 1);
   Effects out;
-  node.on_packet(0, kInbound, join_req(addr(2)), out);  // accepted: the node's own connection
-  ASSERT_EQ(of_type<Open>(out).size(), 1u);
-  std::vector<ConnId> have = {of_type<Open>(out)[0].conn};
+  std::vector<ConnId> have = {accept_one(node)};
   for (std::uint32_t k = 0; k < 20; ++k) {
     const Address from = addr(100 + (k * 7) % 20);
     const ConnId conn = kDriverConnBit | (ConnId{cfg.book->hold(from)} << 32) | (50 - k);
@@ -239,12 +254,7 @@ TEST(Link, FoundByIdWithoutEscapes) {
     have.push_back(conn);
   }
   ASSERT_EQ(node.degree(), have.size());
-  std::uint64_t id = 1;
-  auto found = [&](ConnId conn) {
-    Effects got;
-    node.on_packet(0, conn, message(addr(40), id++), got);
-    return of_type<Close>(got).empty() && of_type<Deliver>(got).size() == 1;
-  };
+  auto found = [&](ConnId conn) { return takes_message_over(node, conn); };
   for (ConnId conn : have) EXPECT_TRUE(found(conn)) << std::hex << conn;
   const ConnId own = have[0], theirs = have[5];
   for (ConnId absent : {own + 1, own | (ConnId{1} << 31), ConnId{0x7FFFFFFF}, theirs + 100,
@@ -252,6 +262,47 @@ TEST(Link, FoundByIdWithoutEscapes) {
                         kDriverConnBit | (ConnId{0x7FFFFFFF} << 32)}) {
     ASSERT_EQ(std::count(have.begin(), have.end(), absent), 0);
     EXPECT_FALSE(found(absent)) << std::hex << absent;
+  }
+}
+
+// Up to the inline room, all of a node's places are compared at once: every link is found by its
+// id; an id with one link's peer and another's number is not; a closed link is not, although
+// its bytes stay in a place past the last link.
+TEST(Link, FoundInsideTheNodeNotInItsStalePlaces) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  Effects out;
+  std::vector<ConnId> have = {accept_one(node)};
+  std::vector<std::uint32_t> peers;
+  for (std::uint32_t k = 0; k + 1 < LinkList::kInline; ++k) {
+    const Address from = addr(200 + (k * 5) % 13);
+    peers.push_back(cfg.book->hold(from));
+    const ConnId conn = kDriverConnBit | (ConnId{peers.back()} << 32) | (30 - 2 * k);
+    node.on_packet(0, conn, ack(from), out);
+    have.push_back(conn);
+  }
+  ASSERT_EQ(node.degree(), LinkList::kInline);
+  auto found = [&](ConnId conn) { return takes_message_over(node, conn); };
+  for (ConnId conn : have) EXPECT_TRUE(found(conn)) << std::hex << conn;
+  const ConnId own = have[0];
+  auto crossed = [&](std::size_t a, std::size_t b) {  // a's opener, b's number
+    return (have[a] & ~ConnId{0xFFFFFFFF}) | (have[b] & 0xFFFFFFFF);
+  };
+  for (ConnId absent : {own + 1, own | kDriverConnBit, crossed(1, 2), crossed(5, 3), crossed(13, 1),
+                        have[4] + 1, kDriverConnBit | (ConnId{0x7FFFFFFF} << 32)}) {
+    ASSERT_EQ(std::count(have.begin(), have.end(), absent), 0);
+    EXPECT_FALSE(found(absent)) << std::hex << absent;
+  }
+  // Closed, from the back and from the middle: the places past the last link keep stale links.
+  std::vector<ConnId> gone;
+  for (int k = 0; k < 4; ++k) {
+    const ConnId conn = node.conn_of(node.links()[k % 2 == 0 ? node.degree() - 1 : 3]);
+    node.on_closed(0, conn, out);
+    gone.push_back(conn);
+    std::erase(have, conn);
+    ASSERT_EQ(node.degree(), have.size());
+    for (ConnId c : have) EXPECT_TRUE(found(c)) << std::hex << c;
+    for (ConnId c : gone) EXPECT_FALSE(found(c)) << std::hex << c;
   }
 }
 

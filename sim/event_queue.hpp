@@ -208,18 +208,15 @@ class EventQueue {
   // own when the bucket is gathered.
   static constexpr std::size_t kFirstSlabChunks = 64;
   static constexpr std::size_t kHugePage = HugePageAllocator<std::byte>::kHugePage;
-  static constexpr std::size_t kSlabChunks = kHugePage / sizeof(Chunk);
   static_assert(std::is_trivially_destructible_v<Chunk>, "a slab is freed without its chunks");
   struct SlabFree {
     std::size_t bytes = 0;
     void operator()(std::byte* p) const { HugePageAllocator<std::byte>{}.deallocate(p, bytes); }
   };
   using Slab = std::unique_ptr<std::byte[], SlabFree>;
-  static std::size_t slab_chunks(std::size_t index) {
-    return index == 0 ? kFirstSlabChunks : kSlabChunks;
-  }
-  // A whole huge page, not just the chunks it holds: the allocator asks for huge pages only for
-  // 2 MiB and more (slabs of 314 chunks, 2 KiB short of it, came from the heap on 4 KiB pages).
+  // The bytes of slab `index`, which holds as many chunks as fit. After the first, a whole huge
+  // page, not just the chunks it holds: the allocator asks for huge pages only for 2 MiB and more
+  // (slabs of 314 chunks, 2 KiB short of it, came from the heap on 4 KiB pages).
   static std::size_t slab_bytes(std::size_t index) {
     return index == 0 ? kFirstSlabChunks * sizeof(Chunk) : kHugePage;
   }
@@ -237,7 +234,7 @@ class EventQueue {
   // A chunk never used before, from the last slab or a new one: out of line, so that the push
   // that reuses a chunk stays small.
   [[gnu::noinline]] Chunk* cut_chunk() {
-    if (slabs_.empty() || carved_ == slab_chunks(slabs_.size() - 1)) {
+    if (slabs_.empty() || carved_ == slab_bytes(slabs_.size() - 1) / sizeof(Chunk)) {
       const std::size_t bytes = slab_bytes(slabs_.size());
       slabs_.emplace_back(HugePageAllocator<std::byte>{}.allocate(bytes), SlabFree{bytes});
       carved_ = 0;
@@ -245,8 +242,9 @@ class EventQueue {
     return ::new (slabs_.back().get() + carved_++ * sizeof(Chunk)) Chunk;
   }
 
-  // Once nothing is pending, every chunk is free: a wave's slabs go back to the system, all but
-  // the first (and the gathered bucket's room goes too). The report that follows a run needs
+  // Once nothing is pending, every chunk is free: a wave's slabs are freed, all but the first
+  // (and the gathered bucket's room goes too). They go back to the heap, which returns large
+  // blocks to the system. The report that follows a run needs
   // that memory more than the next wave.
   void release_spare() {
     slabs_.resize(1);

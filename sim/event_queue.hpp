@@ -244,8 +244,8 @@ class EventQueue {
 
   // Once nothing is pending, every chunk is free: a wave's slabs are freed, all but the first
   // (and the gathered bucket's room goes too). They go back to the heap, which returns large
-  // blocks to the system. The report that follows a run needs
-  // that memory more than the next wave.
+  // blocks to the system. The report that follows a run needs that memory more than the next
+  // wave.
   void release_spare() {
     slabs_.resize(1);
     carved_ = 0;  // the first slab is cut anew

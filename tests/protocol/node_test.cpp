@@ -265,35 +265,38 @@ TEST(Link, FoundByIdWithoutEscapes) {
   }
 }
 
-// Up to the inline room, all of a node's places are compared at once: every link is found by its
-// id; an id with one link's peer and another's number is not; a closed link is not, although
-// its bytes stay in a place past the last link.
-TEST(Link, FoundInsideTheNodeNotInItsStalePlaces) {
+// However many links a node has (inline and compared all at once, or in a block of their own
+// and searched by key), every link is found by its id; an id with one link's peer and another's
+// number is not; a closed link is not, although its bytes stay in a place past the last link.
+class LinkLookup : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(LinkLookup, FindsEveryLinkAndNothingElse) {
+  const std::uint32_t count = GetParam();
   Config cfg;
   Node node(addr(1), cfg, 1);
   Effects out;
   std::vector<ConnId> have = {accept_one(node)};
-  std::vector<std::uint32_t> peers;
-  for (std::uint32_t k = 0; k + 1 < LinkList::kInline; ++k) {
-    const Address from = addr(200 + (k * 5) % 13);
-    peers.push_back(cfg.book->hold(from));
-    const ConnId conn = kDriverConnBit | (ConnId{peers.back()} << 32) | (30 - 2 * k);
+  for (std::uint32_t k = 0; k + 1 < count; ++k) {
+    const Address from = addr(1000 + (k * 37) % 1009);  // peers in no order, each once
+    const ConnId conn = kDriverConnBit | (ConnId{cfg.book->hold(from)} << 32) | (300 - 2 * k);
     node.on_packet(0, conn, ack(from), out);
     have.push_back(conn);
   }
-  ASSERT_EQ(node.degree(), LinkList::kInline);
+  ASSERT_EQ(node.degree(), count);
   auto found = [&](ConnId conn) { return takes_message_over(node, conn); };
   for (ConnId conn : have) EXPECT_TRUE(found(conn)) << std::hex << conn;
   const ConnId own = have[0];
   auto crossed = [&](std::size_t a, std::size_t b) {  // a's opener, b's number
     return (have[a] & ~ConnId{0xFFFFFFFF}) | (have[b] & 0xFFFFFFFF);
   };
-  for (ConnId absent : {own + 1, own | kDriverConnBit, crossed(1, 2), crossed(5, 3), crossed(13, 1),
-                        have[4] + 1, kDriverConnBit | (ConnId{0x7FFFFFFF} << 32)}) {
+  for (ConnId absent :
+       {own + 1, own | kDriverConnBit, crossed(1, 2), crossed(5, 3), crossed(count - 1, 1),
+        have[4] + 1, kDriverConnBit | (ConnId{0x7FFFFFFF} << 32)}) {
     ASSERT_EQ(std::count(have.begin(), have.end(), absent), 0);
     EXPECT_FALSE(found(absent)) << std::hex << absent;
   }
-  // Closed, from the back and from the middle: the places past the last link keep stale links.
+  // Closed, from the back and from the middle: the places past the last link keep stale links,
+  // and a node of fifteen links takes them back inside.
   std::vector<ConnId> gone;
   for (int k = 0; k < 4; ++k) {
     const ConnId conn = node.conn_of(node.links()[k % 2 == 0 ? node.degree() - 1 : 3]);
@@ -305,6 +308,10 @@ TEST(Link, FoundInsideTheNodeNotInItsStalePlaces) {
     for (ConnId c : gone) EXPECT_FALSE(found(c)) << std::hex << c;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Counts, LinkLookup,
+                         ::testing::Values(9u, LinkList::kInline, LinkList::kInline + 1, 17u, 40u,
+                                           130u));
 
 // Links over ids of every form, escaped ones among them, sorted by id, found by id, flooded over
 // and closed by id; an escaped id's slot is freed with its link and used again.

@@ -155,7 +155,8 @@ void Node::on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out) {
 }
 
 const Link* Node::find_link(ConnId conn) const {
-  // Every packet asks this. Keys ordered as the ids are: the id itself with escaped links about;
+  // Every packet asks this. Up to the inline room the links are scanned whole (scan_links); more
+  // are searched by key, ordered as the ids are: the id itself with escaped links about;
   // otherwise the code for the node's own connections (every other code is larger), and
   // peer << 32 | code for a neighbour's (the node's own then count as 0).
   const Link* links = links_.data();

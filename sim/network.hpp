@@ -377,6 +377,8 @@ class Network {
   }
 
   void push(std::uint32_t sender, Time at, Event& e);
+  // step() for a plain JOIN_REQ's hop `hop`, read from the current event.
+  void step_hop(JoinHop& hop);
 
   // Fan-outs. A node that floods a message sends one copy over each of its links but one, in
   // link order, and the copies differ only in their link: so up to kFanMax of them can wait as
@@ -582,7 +584,7 @@ class Network {
 
   // Sharding (shard()): outboxes per rank, floods to announce at the next exchange, and on rank 0
   // after merge_final the links of other ranks' nodes (CSR by node index).
-  void send_away(std::uint32_t sender, Event& e);
+  [[gnu::noinline, gnu::cold]] void send_away(std::uint32_t sender, Event& e);
   std::uint32_t rank_ = 0;
   std::uint32_t ranks_ = 1;
   std::vector<std::vector<Event>> outbox_;

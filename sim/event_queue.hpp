@@ -261,7 +261,7 @@ class EventQueue {
 #endif
   }
 
-  void append(Bucket& bucket, Time start, const Event& e) {
+  [[gnu::always_inline]] void append(Bucket& bucket, Time start, const Event& e) {
     if (bucket.head == nullptr) bucket.start = start;
     assert(bucket.start == start);
     Chunk* c = bucket.tail;

@@ -363,8 +363,8 @@ void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const 
 }
 
 template <class Hold>
-void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
-                         std::uint8_t hops, std::uint64_t id, Hold&& hold) {
+inline void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
+                                std::uint8_t hops, std::uint64_t id, Hold&& hold) {
   const Time latency = options_.latency.between_keyed(latency_key_, from, to);
   const std::uint64_t seq = nodes_[from].send_seq + 1;  // the counter push() will give this packet
   if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
@@ -920,7 +920,7 @@ bool Network::step() {
   return true;
 }
 
-void Network::step_hop(JoinHop& hop) {
+inline void Network::step_hop(JoinHop& hop) {
   // As step() does for this event, less what cannot happen: the event is a packet that is not a
   // chat message, so it belongs to no flood and no fan-out entry watches its node's links.
   const Event& ev = current_;

@@ -378,7 +378,7 @@ class Network {
 
   void push(std::uint32_t sender, Time at, Event& e);
   // step() for a plain JOIN_REQ's hop `hop`, read from the current event.
-  void step_hop(JoinHop& hop);
+  [[gnu::always_inline]] void step_hop(JoinHop& hop);
 
   // Fan-outs. A node that floods a message sends one copy over each of its links but one, in
   // link order, and the copies differ only in their link: so up to kFanMax of them can wait as
@@ -448,7 +448,7 @@ class Network {
   // What both do once the packet is known to go: its latency, loss or cut, then an event whose
   // payload `hold(e)` sets (or parks), queued or held back for a fan-out.
   template <class Hold>
-  void send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
+  [[gnu::always_inline]] void send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
                   std::uint8_t hops, std::uint64_t id, Hold&& hold);
   // The payload of the JOIN_REQ event `e` as the hop it describes, if it is a plain one.
   [[gnu::always_inline]] bool hop_of_event(const Event& e, JoinHop& hop) const;

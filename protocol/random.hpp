@@ -43,16 +43,9 @@ class Rng {
 
   // Uniform integer in [0, n) without modulo bias (Lemire's multiply-and-reject). n > 0.
   std::uint64_t below(std::uint64_t n) {
-    __extension__ using u128 = unsigned __int128;
-    u128 m = static_cast<u128>(next()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-      const std::uint64_t threshold = (0 - n) % n;
-      while (low < threshold) {
-        m = static_cast<u128>(next()) * n;
-        low = static_cast<std::uint64_t>(m);
-      }
-    }
+    const auto m = static_cast<u128>(next()) * n;
+    if (static_cast<std::uint64_t>(m) < n) [[unlikely]]
+      return below_rest(m, n);
     return static_cast<std::uint64_t>(m >> 64);
   }
 
@@ -91,6 +84,16 @@ class Rng {
   std::uint64_t state() const { return state_; }
 
  private:
+  __extension__ using u128 = unsigned __int128;
+
+  // below(n) once the first draw `m` fell where it may be biased: the threshold, and draws again
+  // until one is past it. Out of line, so that the usual draw stays small.
+  [[gnu::noinline]] std::uint64_t below_rest(u128 m, std::uint64_t n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    while (static_cast<std::uint64_t>(m) < threshold) m = static_cast<u128>(next()) * n;
+    return static_cast<std::uint64_t>(m >> 64);
+  }
+
   std::uint64_t state_;
 };
 

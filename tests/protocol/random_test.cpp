@@ -58,6 +58,22 @@ TEST(Rng, BelowIsUniform) {
   }
 }
 
+// For n = 3 * 2^62 a multiply-and-shift alone maps two of every four draws to the multiples of
+// three, so that they come up half the time; with the rejection of the biased draws (about one
+// in four, redrawn) they come up a third of the time, as every residue does.
+TEST(Rng, BelowRedrawsTheBiasedDraws) {
+  Rng rng(11);
+  const std::uint64_t n = std::uint64_t{3} << 62;
+  std::array<int, 3> residues{};
+  const int draws = 30000;
+  for (int i = 0; i < draws; ++i) {
+    const std::uint64_t v = rng.below(n);
+    ASSERT_LT(v, n);
+    ++residues[v % 3];
+  }
+  for (int c : residues) EXPECT_NEAR(c / static_cast<double>(draws), 1.0 / 3, 0.02);
+}
+
 TEST(Rng, UniformMoments) {
   Rng rng(1);
   auto m = sample(kDraws, [&] { return rng.uniform(); });

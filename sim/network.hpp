@@ -448,8 +448,9 @@ class Network {
   // What both do once the packet is known to go: its latency, loss or cut, then an event whose
   // payload `hold(e)` sets (or parks), queued or held back for a fan-out.
   template <class Hold>
-  [[gnu::always_inline]] void send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
-                  std::uint8_t hops, std::uint64_t id, Hold&& hold);
+  [[gnu::always_inline]] void send_event(std::uint32_t from, std::uint32_t to, ConnId conn,
+                                         PacketType type, std::uint8_t hops, std::uint64_t id,
+                                         Hold&& hold);
   // The payload of the JOIN_REQ event `e` as the hop it describes, if it is a plain one.
   [[gnu::always_inline]] bool hop_of_event(const Event& e, JoinHop& hop) const;
   // Carries out a node's effects as the node decides them: the sink Node::handle is given.

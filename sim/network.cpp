@@ -143,8 +143,8 @@ void Network::drop_live(std::uint32_t node) {
   static_cast<Node&>(nodes_[node]) = Node(address_of(node), nodes_[node].config(), 0);
 }
 
-// Inlined where packets are sent: the call, with its register saves, was a measurable part of
-// each hop of a join phase.
+// Inlined into its callers, the sends above all: the call, with its register saves, was a
+// measurable part of each hop of a join phase.
 [[gnu::always_inline]] inline void Network::push(std::uint32_t sender, Time at, Event& e) {
   e.at = at;
   e.sender = sender;
@@ -907,11 +907,7 @@ bool Network::step() {
     said_[ev.arg].clear();
     said_free_.push_back(ev.arg);
   }
-  if (hop_payload_taken_)
-    hop_payload_taken_ = false;  // passed on with the hop
-  else if (ev.kind == Kind::Packet || ev.kind == Kind::Timer)
-    release_payload(ev.arg);
-  recent_payload_ = kNoPayload;
+  done_with_payload(ev);
   if (flood != nullptr) {
     // Re-look it up: the node's effects may have grown floods_.
     flood = flood_mut(flood_id);
@@ -935,11 +931,7 @@ inline void Network::step_hop(JoinHop& hop) {
   if (!fan_.empty()) [[unlikely]]
     after_handling(ev.dest, false);
   if (said_flood_ != kNoFlood && --flood_in_flight_[said_flood_] == 0) finish_flood(said_flood_);
-  if (hop_payload_taken_)
-    hop_payload_taken_ = false;  // passed on with the hop
-  else
-    release_payload(ev.arg);
-  recent_payload_ = kNoPayload;
+  done_with_payload(ev);
 }
 
 void Network::tell_send(std::uint32_t from, std::uint32_t to, const Packet& packet) const {

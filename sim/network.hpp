@@ -371,6 +371,14 @@ class Network {
       payloads_free_ = slot;
     }
   }
+  // The handled event `e` no longer names its payload, unless its hop took the slot over.
+  [[gnu::always_inline]] void done_with_payload(const Event& e) {
+    if (hop_payload_taken_)
+      hop_payload_taken_ = false;  // passed on with the hop
+    else if (e.kind == Kind::Packet || e.kind == Kind::Timer)
+      release_payload(e.arg);
+    recent_payload_ = kNoPayload;
+  }
   // The id of a packet event's packet (Packet or Parked).
   std::uint64_t packet_id(const Event& e) const {
     return e.kind == Kind::Packet ? payloads_[e.arg].id : parked_[e.arg].id;

@@ -16,6 +16,8 @@
 
 namespace p2p {
 
+class Node;
+
 struct Send {  // send over an existing connection; `peer` is its remote listening address
   ConnId conn = 0;
   Address peer;
@@ -107,6 +109,11 @@ class EffectSink {
   virtual void send_hop(ConnId conn, const Address& peer, const JoinHop& hop) {
     send(conn, peer, join_request_of(hop));
   }
+  // Send `packet` over each of `node`'s links, in their order, but the one over `except` (0:
+  // none): the copies of a flood. The same as a send() for each, which is what it does unless a
+  // driver sends them otherwise (the simulator works out once what the copies share). `node` is
+  // the node handling its input.
+  virtual void send_to_links(const Node& node, ConnId except, const Packet& packet);
 
  protected:
   EffectSink() = default;

@@ -39,7 +39,7 @@ void Node::on_say(Time now, const Say& in, EffectSink& out) {
   flood(p, 0, out);
 }
 
-void Node::on_message(Time now, ConnId conn, const Packet& packet, EffectSink& out) {
+void Node::on_message(Time now, ConnId conn, Packet& packet, EffectSink& out) {
   if (config_->auth && !authentic(*config_->auth, seen_, packet, out)) return;
   if (!seen_.insert(packet.id, now, config_->seen)) {
     out.note(NoteKind::DuplicateMessage, packet.origin, packet.id);
@@ -50,11 +50,11 @@ void Node::on_message(Time now, ConnId conn, const Packet& packet, EffectSink& o
   // This copy crossed hops + 1 links; the next would cross one more.
   if (packet.hops + 1 >= config_->message_hops) return;  // delivered, not forwarded further
   if (!config_->rule->traits().relays) return;
-  Packet fwd = packet;
-  if (fwd.hops < 255) ++fwd.hops;
+  // The copies sent on are the packet itself, one hop further: nothing reads it after this.
+  if (packet.hops < 255) ++packet.hops;
   // The seed announces to every connection, the one the message came from included; the other
   // rules spare the neighbour that has it already.
-  flood(fwd, config_->rule->traits().floods_back ? 0 : conn, out);
+  flood(packet, config_->rule->traits().floods_back ? 0 : conn, out);
 }
 
 bool Node::on_seen_message(Time now, ConnId conn, std::uint64_t id, const Address& origin,
@@ -70,9 +70,13 @@ bool Node::on_seen_message(Time now, ConnId conn, std::uint64_t id, const Addres
 }
 
 void Node::flood(const Packet& packet, ConnId except, EffectSink& out) {
-  for (const Link& l : links_)
-    if (const ConnId c = conn_of(l); except == 0 || c != except)
-      out.send(c, peer_address(l), packet);
+  out.send_to_links(*this, except, packet);
+}
+
+void EffectSink::send_to_links(const Node& node, ConnId except, const Packet& packet) {
+  for (const Link& l : node.links())
+    if (const ConnId c = node.conn_of(l); except == 0 || c != except)
+      send(c, node.peer_address(l), packet);
 }
 
 }  // namespace p2p

@@ -227,7 +227,7 @@ class alignas(64) Node {
   bool take_request(std::uint64_t id, bool keep);
   // flood (flood.cpp)
   void on_say(Time now, const Say& in, EffectSink& out);
-  void on_message(Time now, ConnId conn, const Packet& packet, EffectSink& out);
+  void on_message(Time now, ConnId conn, Packet& packet, EffectSink& out);
   void flood(const Packet& packet, ConnId except, EffectSink& out);
 
   const Link* find_link(ConnId conn) const;

@@ -519,6 +519,28 @@ class Network::Acts final : public EffectSink {
     }
     net_.push(from_, std::max(at, net_.now_), ev);
   }
+  // A flood's copies (chat messages): what send() does for each, with the payload they share
+  // worked out once, at the first copy that goes, rather than rebuilt and compared for each.
+  void send_to_links(const Node& node, ConnId except, const Packet& packet) override {
+    if (packet.type != PacketType::Message || !net_.observers_.empty()) [[unlikely]]
+      return EffectSink::send_to_links(node, except, packet);
+    Payload p;
+    enum class Fit : std::uint8_t { Unknown, Yes, No } fit = Fit::Unknown;
+    for (const Link& l : node.links()) {
+      const ConnId c = node.conn_of(l);
+      if (except != 0 && c == except) continue;
+      ++net_.counters_.messages_sent;
+      const auto [to, far_conn] = net_.far_end(from_, c, l.peer);
+      if (to >= net_.nodes_.size()) continue;  // as send_packet: not a simulated node
+      if (fit == Fit::Unknown) fit = net_.fits(packet, p) ? Fit::Yes : Fit::No;
+      if (fit == Fit::No) [[unlikely]] {
+        net_.send_packet(from_, to, far_conn, packet, nullptr);  // parked, as send() would
+        continue;
+      }
+      net_.send_event(from_, to, far_conn, PacketType::Message, packet.hops, packet.id,
+                      [&](Event& e) { e.arg = net_.share_payload(p); });
+    }
+  }
   void send_hop(ConnId conn, const Address& peer, const JoinHop& hop) override {
     send_hop_to(conn, index_of(peer), hop);
   }

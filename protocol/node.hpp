@@ -173,6 +173,8 @@ class alignas(64) Node {
   std::span<const Link> links() const { return {links_.data(), links_.size()}; }
   const Config& config() const { return *config_; }
   const JoinRule& rule() const { return *config_->rule; }
+  // The chat message ids seen (for a driver's prefetches and for statistics).
+  const SeenSet& seen() const { return seen_; }
   bool linked_to(const Address& peer) const;
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }

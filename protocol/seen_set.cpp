@@ -1,109 +1,125 @@
 #include "protocol/seen_set.hpp"
 
+#include <algorithm>
+#include <new>
+
 #include "protocol/random.hpp"
 
 namespace p2p {
 
 std::size_t SeenSet::find_slot(std::uint64_t id) const {
-  const Table& t = *table_;
-  const std::size_t mask = t.slots.size() - 1;
+  const std::uint32_t* s = slots();
+  const Entry* r = ring();
+  const std::size_t mask = word_;
   std::size_t i = mix64(id) & mask;
-  while (t.slots[i] != 0 && t.ring[t.slots[i] - 1].id != id) i = (i + 1) & mask;
+  while (s[i] != 0 && r[s[i] - 1].id != id) i = (i + 1) & mask;
   return i;
 }
 
 bool SeenSet::contains(std::uint64_t id) const {
-  if (!table_) return id != 0 && first_ == id;
-  return table_->slots[find_slot(id)] != 0;
+  if (!block_) return id != 0 && word_ == id;
+  return slots()[find_slot(id)] != 0;
 }
 
 bool SeenSet::refuses(std::uint64_t id, Time now, const SeenPolicy& policy) const {
-  if (!table_) return contains(id);  // the inline id has no time: it is never forgotten
-  const std::uint32_t at = table_->slots[find_slot(id)];
+  if (!block_) return contains(id);  // the inline id has no time: it is never forgotten
+  const std::uint32_t at = slots()[find_slot(id)];
   // insert() first forgets the ids whose time is up, oldest first. The ring is in the order the
   // ids were seen, so it forgets this one exactly when this one's own time is up.
-  return at != 0 && table_->ring[at - 1].seen + policy.ttl > now;
+  return at != 0 && ring()[at - 1].seen + policy.ttl > now;
 }
 
 // Backward-shift deletion keeps every probe chain unbroken without tombstones, so a long-lived
 // set never degrades.
 void SeenSet::erase_slot(std::size_t hole) {
-  Table& t = *table_;
-  const std::size_t mask = t.slots.size() - 1;
+  std::uint32_t* s = slots();
+  const Entry* r = ring();
+  const std::size_t mask = word_;
   std::size_t j = hole;
   for (;;) {
     j = (j + 1) & mask;
-    if (t.slots[j] == 0) break;
-    const std::size_t home = mix64(t.ring[t.slots[j] - 1].id) & mask;
+    if (s[j] == 0) break;
+    const std::size_t home = mix64(r[s[j] - 1].id) & mask;
     // Move j's entry into the hole unless its home lies cyclically in (hole, j].
     const bool home_between = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!home_between) {
-      t.slots[hole] = t.slots[j];
+      s[hole] = s[j];
       hole = j;
     }
   }
-  t.slots[hole] = 0;
+  s[hole] = 0;
 }
 
 void SeenSet::pop_oldest() {
-  Table& t = *table_;
-  erase_slot(find_slot(t.ring[t.head].id));
-  t.head = static_cast<std::uint32_t>((t.head + 1) % t.ring.size());
-  --t.count;
+  Header& h = header();
+  erase_slot(find_slot(ring()[h.head].id));
+  h.head = (h.head + 1) % h.places;
+  --h.count;
 }
 
 // The ring doubles up to the budget (the table stays at most half full, so probes stay short);
-// entries keep their order and are re-indexed.
+// entries keep their order and are re-indexed in a new block.
 void SeenSet::grow(std::uint32_t budget) {
-  if (!table_) table_ = std::make_unique<Table>();
-  Table& t = *table_;
-  const std::size_t places = t.ring.empty() ? 8 : t.ring.size() * 2;
-  std::vector<Entry> ring;
-  ring.reserve(std::min<std::size_t>(places, budget));
-  for (std::uint32_t k = 0; k < t.count; ++k) ring.push_back(t.ring[(t.head + k) % t.ring.size()]);
-  ring.resize(std::min<std::size_t>(places, budget));
-  t.ring.swap(ring);
-  t.head = 0;
+  const std::uint32_t old_places = block_ ? header().places : 0;
+  const auto places = static_cast<std::uint32_t>(
+      std::min<std::size_t>(old_places == 0 ? 8 : 2 * std::size_t{old_places}, budget));
   std::size_t table = 16;
-  while (table < 2 * t.ring.size()) table *= 2;
-  t.slots.assign(table, 0);
-  for (std::uint32_t k = 0; k < t.count; ++k) t.slots[find_slot(t.ring[k].id)] = k + 1;
+  while (table < 2 * std::size_t{places}) table *= 2;
+  auto block = std::make_unique<std::byte[]>(sizeof(Header) + table * sizeof(std::uint32_t) +
+                                             places * sizeof(Entry));  // zeroed: no slot used
+  Header h;
+  h.places = places;
+  if (block_) {
+    const Header& old = header();
+    const Entry* r = ring();
+    h.count = old.count;
+    h.early = old.early;
+    Entry* to =
+        reinterpret_cast<Entry*>(block.get() + sizeof(Header) + table * sizeof(std::uint32_t));
+    for (std::uint32_t k = 0; k < old.count; ++k) to[k] = r[(old.head + k) % old.places];
+  }
+  new (block.get()) Header(h);
+  block_ = std::move(block);
+  word_ = table - 1;
+  std::uint32_t* s = slots();
+  const Entry* r = ring();
+  for (std::uint32_t k = 0; k < h.count; ++k) s[find_slot(r[k].id)] = k + 1;
 }
 
 bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
   // Forget what has lived its time.
-  if (table_)
-    while (table_->count > 0 && table_->ring[table_->head].seen + policy.ttl <= now) pop_oldest();
+  if (block_)
+    while (header().count > 0 && ring()[header().head].seen + policy.ttl <= now) pop_oldest();
   if (contains(id)) return false;
   if (policy.budget == 0) return true;
-  if (!table_) {
-    if (first_ == 0 && id != 0) {
-      first_ = id;
+  if (!block_) {
+    if (word_ == 0 && id != 0) {
+      word_ = id;
       return true;
     }
     // A second id (or an id 0, which cannot be held inline): the inline one, if any, moves into
     // the ring (as seen now), then `id` goes in.
+    const std::uint64_t first = word_;
     grow(policy.budget);
-    if (first_ != 0) {
-      table_->ring[0] = Entry{first_, now};
-      table_->slots[find_slot(first_)] = 1;
-      table_->count = 1;
-      first_ = 0;
+    if (first != 0) {
+      ring()[0] = Entry{first, now};
+      slots()[find_slot(first)] = 1;
+      header().count = 1;
     }
   }
-  Table& t = *table_;
-  if (t.count == t.ring.size()) {
-    if (t.ring.size() < policy.budget) {
+  if (header().count == header().places) {
+    if (header().places < policy.budget) {
       grow(policy.budget);
     } else {
       pop_oldest();  // the budget is full: the oldest goes before its time
-      ++t.early;
+      ++header().early;
     }
   }
-  const auto at = static_cast<std::uint32_t>((t.head + t.count) % t.ring.size());
-  t.ring[at] = Entry{id, now};
-  t.slots[find_slot(id)] = at + 1;
-  ++t.count;
+  Header& h = header();
+  const std::uint32_t at = (h.head + h.count) % h.places;
+  ring()[at] = Entry{id, now};
+  slots()[find_slot(id)] = at + 1;
+  ++h.count;
   return true;
 }
 

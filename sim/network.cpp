@@ -813,11 +813,22 @@ bool Network::step() {
           if (to != kNoNode) prefetch_node(to);
         }
     }
+    // A chat message's receiver looks its id up in its seen set, a block of its own (one a
+    // node that has seen more than one message): the id's slot is fetched two events ahead,
+    // the entry the slot names one event ahead.
+    if (const Event* soon = queue_.peek(kSeenAhead); soon != nullptr && is_message(*soon)) {
+      const std::uint32_t to =
+          soon->conn_form == ConnForm::FanOut ? fan_receiver(*soon) : soon->dest;
+      if (to != kNoNode) nodes_[to].seen().prefetch_slot(payloads_[soon->arg].id);
+    }
     // The receiver's links, which for a node of high degree are a block of their own.
     if (const Event* next = queue_.peek(0)) {
       const std::uint32_t to =
           next->conn_form == ConnForm::FanOut ? fan_receiver(*next) : next->dest;
-      if (to != kNoNode) __builtin_prefetch(nodes_[to].links().data());
+      if (to != kNoNode) {
+        __builtin_prefetch(nodes_[to].links().data());
+        if (is_message(*next)) nodes_[to].seen().prefetch_entry(payloads_[next->arg].id);
+      }
     }
   }
   now_ = current_.at;

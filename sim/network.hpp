@@ -423,6 +423,11 @@ class Network {
   static std::uint32_t target(const EventBody& e) {
     return e.conn_form == ConnForm::FanOut ? e.sender : e.dest;
   }
+  // Whether an event is a copy of a chat message (a fan-out entry's copies all are).
+  static bool is_message(const EventBody& e) {
+    return e.conn_form == ConnForm::FanOut ||
+           (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::Message));
+  }
   // Sends the copies held back so far as plain events.
   void flush_fan();
   // At the end of a node's handling: the copies held back that form a fan-out over the node's
@@ -557,6 +562,9 @@ class Network {
   // links' block one event before it is handled; above, kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
+  // In a flood's wave, how many events ahead the receiver's seen-set slot is fetched (its node
+  // was fetched kFetchAhead ahead; the slot's entry is fetched one event ahead).
+  static constexpr std::size_t kSeenAhead = 2;
   // Nodes fetched at push time go in batches of kPushFetchBatch (see fetch_soon); in a wave,
   // step() fetches for kWaveBatch events at once.
   static constexpr std::size_t kPushFetchBatch = 32;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <initializer_list>
 #include <map>
 #include <set>
@@ -583,6 +584,61 @@ TEST(SeenSet, RefusesWhatInsertWouldRefuse) {
       refused += refuses ? 1 : 0;
     }
     expect_repeats_refused(budget, refused);
+  }
+}
+
+// Against a plain model: a list of (id, time seen) in arrival order, expired ids dropped from the
+// front, the oldest dropped when the budget is full, and the first id held without a time until
+// a second arrives (it is then taken as seen at that moment). Many ids, in slow stretches and
+// bursts, so that the set's block grows while its ring has wrapped, and ids expire and are
+// evicted across the growths.
+TEST(SeenSet, AgreesWithAPlainListOfIdsInArrivalOrder) {
+  for (const std::uint32_t budget : {3u, 100u, 1000u}) {
+    const SeenPolicy policy{20 * kSecond, budget};
+    const std::uint64_t ids = budget * 3 / 2 + 2;
+    SeenSet seen;
+    std::deque<std::pair<std::uint64_t, Time>> model;
+    bool timed = false;  // whether the model's ids have times yet (the set has its block)
+    std::uint64_t early = 0, expired = 0;
+    const auto held = [&](std::uint64_t id) {
+      return std::any_of(model.begin(), model.end(), [&](const auto& e) { return e.first == id; });
+    };
+    const auto insert = [&](std::uint64_t id, Time now) {
+      if (timed)
+        for (; !model.empty() && model.front().second + policy.ttl <= now; ++expired)
+          model.pop_front();
+      if (held(id)) return false;
+      if (!timed && model.empty() && id != 0) {
+        model.emplace_back(id, now);
+        return true;
+      }
+      if (!timed && !model.empty()) model.front().second = now;
+      timed = true;
+      if (model.size() == budget) {
+        model.pop_front();
+        ++early;
+      }
+      model.emplace_back(id, now);
+      return true;
+    };
+    Rng rng(budget);
+    Time now = 0;
+    int repeats = 0;
+    for (int i = 0; i < 20000; ++i) {
+      // Slow stretches (ids expire, the ring's start moves round) and bursts (the set grows).
+      now += static_cast<Time>(rng.below((i / 500) % 2 == 0 ? 3 * kSecond : kSecond / 100));
+      const std::uint64_t id = rng.below(ids);
+      const bool fresh = insert(id, now);
+      repeats += fresh ? 0 : 1;
+      ASSERT_EQ(seen.insert(id, now, policy), fresh) << "budget " << budget << ", step " << i;
+      ASSERT_EQ(seen.size(), model.size()) << "budget " << budget << ", step " << i;
+    }
+    EXPECT_EQ(seen.early_evictions(), early) << "budget " << budget;
+    for (std::uint64_t id = 0; id < ids; ++id)
+      EXPECT_EQ(seen.contains(id), held(id)) << "budget " << budget << ", id " << id;
+    EXPECT_GT(repeats, 1000) << "budget " << budget;
+    // The small budgets fill (ids go early), the large one does not (ids go when their time is up).
+    EXPECT_GT(budget < 1000 ? early : expired, 100u) << "budget " << budget;
   }
 }
 

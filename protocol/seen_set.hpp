@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "protocol/random.hpp"
 #include "protocol/time.hpp"
@@ -21,6 +22,14 @@ struct SeenPolicy {
 
 class SeenSet {
  public:
+  SeenSet() = default;
+  // A set moved from is empty: its word would otherwise read as an id held inline.
+  SeenSet(SeenSet&& o) noexcept : block_(std::move(o.block_)), word_(std::exchange(o.word_, 0)) {}
+  SeenSet& operator=(SeenSet&& o) noexcept {
+    block_ = std::move(o.block_);
+    word_ = std::exchange(o.word_, 0);
+    return *this;
+  }
   // Returns true if `id` was new (and remembers it, seen at `now`), false if it was seen within
   // the time to live. `now` never decreases between calls; `policy` is the same on every call.
   bool insert(std::uint64_t id, Time now, const SeenPolicy& policy);

@@ -642,6 +642,25 @@ TEST(SeenSet, AgreesWithAPlainListOfIdsInArrivalOrder) {
   }
 }
 
+TEST(SeenSet, MovesItsIdsAndLeavesAnEmptySetBehind) {
+  const SeenPolicy policy{600 * kSecond, 64};
+  for (const std::uint64_t count : {1u, 5u}) {  // one id held inline; several in a block
+    SeenSet from;
+    for (std::uint64_t id = 1; id <= count; ++id) from.insert(id, 0, policy);
+    SeenSet to(std::move(from));
+    EXPECT_EQ(to.size(), count);
+    EXPECT_TRUE(to.contains(count));
+    EXPECT_EQ(from.size(),
+              0u);  // NOLINT(bugprone-use-after-move): what a move leaves is part of it
+    for (std::uint64_t id = 0; id < 64; ++id) EXPECT_FALSE(from.contains(id)) << id;
+    SeenSet again;
+    again = std::move(to);
+    EXPECT_EQ(again.size(), count);
+    EXPECT_EQ(to.size(), 0u);                    // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(from.insert(count, 0, policy));  // a set moved from takes ids again
+  }
+}
+
 TEST(SeenSet, IsBoundedAndForgetsTheOldestWhenTheBudgetIsFull) {
   SeenSet seen;
   const SeenPolicy policy{600 * kSecond, 4};

@@ -808,8 +808,7 @@ bool Network::step() {
           prefetch_links_part(far->sender);
       for (std::size_t j = 0; j < kWaveBatch; ++j)
         if (const Event* ahead = queue_.peek(kFetchAhead + j)) {
-          const std::uint32_t to =
-              ahead->conn_form == ConnForm::FanOut ? fan_receiver(*ahead) : ahead->dest;
+          const std::uint32_t to = receiver(*ahead);
           if (to != kNoNode) prefetch_node(to);
         }
     }
@@ -817,14 +816,12 @@ bool Network::step() {
     // node that has seen more than one message): the id's slot is fetched two events ahead,
     // the entry the slot names one event ahead.
     if (const Event* soon = queue_.peek(kSeenAhead); soon != nullptr && is_message(*soon)) {
-      const std::uint32_t to =
-          soon->conn_form == ConnForm::FanOut ? fan_receiver(*soon) : soon->dest;
+      const std::uint32_t to = receiver(*soon);
       if (to != kNoNode) nodes_[to].seen().prefetch_slot(payloads_[soon->arg].id);
     }
     // The receiver's links, which for a node of high degree are a block of their own.
     if (const Event* next = queue_.peek(0)) {
-      const std::uint32_t to =
-          next->conn_form == ConnForm::FanOut ? fan_receiver(*next) : next->dest;
+      const std::uint32_t to = receiver(*next);
       if (to != kNoNode) {
         __builtin_prefetch(nodes_[to].links().data());
         if (is_message(*next)) nodes_[to].seen().prefetch_entry(payloads_[next->arg].id);

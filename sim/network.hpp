@@ -449,6 +449,11 @@ class Network {
   // The node that fan-out entry `e`'s copy goes to, read from its sender's links; kNoNode when
   // those links are kept aside (frozen_), where a look for a fetch is not worth it.
   std::uint32_t fan_receiver(const Event& e) const;
+  // The node an event is delivered to: its destination, or a fan-out entry's next receiver
+  // (kNoNode when not worth the look).
+  std::uint32_t receiver(const Event& e) const {
+    return e.conn_form == ConnForm::FanOut ? fan_receiver(e) : e.dest;
+  }
   // Keeps `links` (a node's, as its waiting entries name them) under the node's current version,
   // and starts a new version.
   void freeze(std::uint32_t node, const Link* links, std::size_t n);

@@ -39,16 +39,22 @@ class SeenSet {
   bool refuses(std::uint64_t id, Time now, const SeenPolicy& policy) const;
   // Ask the processor for the cache lines a lookup of `id` reads: its slot, then (once the slot
   // is in) the ring entry the slot names. For a driver that knows which ids its nodes look up
-  // next, a few events ahead and then one ahead.
-  void prefetch_slot(std::uint64_t id) const {
-    if (block_) __builtin_prefetch(slots() + (mix64(id) & word_));
+  // next, a few events ahead and then one ahead. Always inlined: GCC takes a function whose only
+  // effect is a prefetch for one without effects, and drops the calls it does not inline.
+  [[gnu::always_inline]] void prefetch_slot(std::uint64_t id) const {
+    if (block_) __builtin_prefetch(table() + (mix64(id) & word_) * slot_bytes());
   }
-  void prefetch_entry(std::uint64_t id) const {
+  [[gnu::always_inline]] void prefetch_entry(std::uint64_t id) const {
     if (!block_) return;
-    if (const std::uint32_t at = slots()[mix64(id) & word_]; at != 0)
+    if (const std::uint32_t at = slot(mix64(id) & word_); at != 0)
       __builtin_prefetch(ring() + (at - 1));
   }
   std::size_t size() const { return block_ ? header().count : (word_ != 0 ? 1 : 0); }
+  // The bytes of its block on the heap (0 while it holds at most one id, inline).
+  std::size_t bytes() const {
+    if (!block_) return 0;
+    return sizeof(Header) + (word_ + 1) * slot_bytes() + header().places * sizeof(Entry);
+  }
   // Ids forgotten before their time because the budget was full.
   std::uint64_t early_evictions() const { return block_ ? header().early : 0; }
 
@@ -63,19 +69,33 @@ class SeenSet {
   // lookup finds the slots without reading the header (the table's size is kept in the set), so
   // it reads two cache lines of the block, the slot's and the entry's, where three separately
   // allocated parts cost three dependent misses in a flood over a large network.
+  // A slot takes two bytes while the table has at most kNarrowSlots of them (the ring then has
+  // at most half as many places), four beyond.
   struct Header {
     std::uint32_t head = 0;
     std::uint32_t count = 0;
     std::uint32_t places = 0;
     std::uint64_t early = 0;
   };
+  static constexpr std::size_t kNarrowSlots = std::size_t{1} << 16;
   Header& header() const { return *reinterpret_cast<Header*>(block_.get()); }
-  std::uint32_t* slots() const {
-    return reinterpret_cast<std::uint32_t*>(block_.get() + sizeof(Header));
+  std::byte* table() const { return block_.get() + sizeof(Header); }
+  std::size_t slot_bytes() const { return word_ < kNarrowSlots ? 2 : 4; }
+  std::uint32_t slot(std::size_t i) const {
+    if (word_ < kNarrowSlots) return reinterpret_cast<const std::uint16_t*>(table())[i];
+    return reinterpret_cast<const std::uint32_t*>(table())[i];
   }
-  Entry* ring() const { return reinterpret_cast<Entry*>(slots() + word_ + 1); }
+  void set_slot(std::size_t i, std::uint32_t at) const {
+    if (word_ < kNarrowSlots)
+      reinterpret_cast<std::uint16_t*>(table())[i] = static_cast<std::uint16_t>(at);
+    else
+      reinterpret_cast<std::uint32_t*>(table())[i] = at;
+  }
+  Entry* ring() const { return reinterpret_cast<Entry*>(table() + (word_ + 1) * slot_bytes()); }
   // The slot holding `id`, or the empty slot where it would go.
   std::size_t find_slot(std::uint64_t id) const;
+  template <class Slot>
+  std::size_t find_slot_in(const Slot* slots, std::uint64_t id) const;
   void erase_slot(std::size_t slot);
   void pop_oldest();
   void grow(std::uint32_t budget);

@@ -661,6 +661,35 @@ TEST(SeenSet, MovesItsIdsAndLeavesAnEmptySetBehind) {
   }
 }
 
+// A large set: its ring wraps (the oldest ids expire) while the table still has two-byte slots,
+// then grows while wrapped to a table of four-byte slots, and forgets expired ids from it. Each
+// id is held exactly while its time to live runs, and 20,000 ids cost under 30 bytes each.
+TEST(SeenSet, KeepsItsIdsAsItsSlotsWiden) {
+  const SeenPolicy policy{100 * kSecond, 1u << 20};
+  const auto id_of = [](std::uint64_t k) { return k * 0x9E3779B97F4A7C15ull; };
+  SeenSet seen;
+  const auto at_first = [](std::uint64_t k) {  // k ms, and 40 s later from the 10,001st
+    return static_cast<Time>(k) * kMillisecond + (k > 10000 ? 40 * kSecond : 0);
+  };
+  for (std::uint64_t k = 1; k <= 20000; ++k)
+    ASSERT_TRUE(seen.insert(id_of(k), at_first(k), policy)) << k;
+  EXPECT_EQ(seen.size(), 20000u);
+  EXPECT_LT(seen.bytes(), 30u * 20000);
+  // At 110 s the first 10,000 have lived their time; 80,000 more come within a second (the ring
+  // then has more places than two bytes could number).
+  for (std::uint64_t k = 20001; k <= 100000; ++k)
+    ASSERT_TRUE(seen.insert(id_of(k), 110 * kSecond + static_cast<Time>(k), policy)) << k;
+  EXPECT_EQ(seen.size(), 90000u);
+  EXPECT_EQ(seen.early_evictions(), 0u);
+  for (std::uint64_t k = 1; k <= 100000; ++k) ASSERT_EQ(seen.contains(id_of(k)), k > 10000) << k;
+  EXPECT_TRUE(seen.refuses(id_of(15000), 111 * kSecond, policy));
+  // At 161 s those seen by 60 s have gone too: one insert forgets them, from the wide table.
+  ASSERT_TRUE(seen.insert(id_of(100001), 161 * kSecond, policy));
+  EXPECT_EQ(seen.size(), 80001u);
+  for (std::uint64_t k = 1; k <= 100001; ++k) ASSERT_EQ(seen.contains(id_of(k)), k > 20000) << k;
+  EXPECT_FALSE(seen.insert(id_of(30000), 161 * kSecond, policy));
+}
+
 TEST(SeenSet, IsBoundedAndForgetsTheOldestWhenTheBudgetIsFull) {
   SeenSet seen;
   const SeenPolicy policy{600 * kSecond, 4};

@@ -811,14 +811,16 @@ bool Network::step() {
           const std::uint32_t to = receiver(*ahead);
           if (to != kNoNode) prefetch_node(to);
         }
+      // A chat message's receiver looks its id up in its seen set, a block of its own (once the
+      // node has seen more than one message), on a page of its own: the ids' slots are fetched
+      // in a batch too, for the events whose nodes the last batch fetched.
+      for (std::size_t j = 0; j < kWaveBatch; ++j)
+        if (const Event* soon = queue_.peek(kSeenAhead + j); soon != nullptr && is_message(*soon)) {
+          const std::uint32_t to = receiver(*soon);
+          if (to != kNoNode) nodes_[to].seen().prefetch_slot(payloads_[soon->arg].id);
+        }
     }
-    // A chat message's receiver looks its id up in its seen set, a block of its own (one a
-    // node that has seen more than one message): the id's slot is fetched two events ahead,
-    // the entry the slot names one event ahead.
-    if (const Event* soon = queue_.peek(kSeenAhead); soon != nullptr && is_message(*soon)) {
-      const std::uint32_t to = receiver(*soon);
-      if (to != kNoNode) nodes_[to].seen().prefetch_slot(payloads_[soon->arg].id);
-    }
+    // The entry the slot names is fetched one event ahead.
     // The receiver's links, which for a node of high degree are a block of their own.
     if (const Event* next = queue_.peek(0)) {
       const std::uint32_t to = receiver(*next);

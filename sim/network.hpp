@@ -567,15 +567,16 @@ class Network {
   // links' block one event before it is handled; above, kFetchAhead events before (see step()).
   static constexpr std::size_t kPrefetchOnPushUpTo = std::size_t{1} << 15;
   static constexpr std::size_t kFetchAhead = 8;
-  // In a flood's wave, how many events ahead the receiver's seen-set slot is fetched (its node
-  // was fetched kFetchAhead ahead; the slot's entry is fetched one event ahead).
-  static constexpr std::size_t kSeenAhead = 2;
+  static constexpr std::size_t kWaveBatch = 8;
+  // In a flood's wave, from how many events ahead the receivers' seen-set slots are fetched, a
+  // batch at a time: those whose nodes the batch before fetched (the slot's entry is fetched one
+  // event ahead).
+  static constexpr std::size_t kSeenAhead = kFetchAhead - kWaveBatch;
   // Nodes fetched at push time go in batches of kPushFetchBatch (see fetch_soon); in a wave,
   // step() fetches for kWaveBatch events at once.
   static constexpr std::size_t kPushFetchBatch = 32;
   std::array<std::uint32_t, kPushFetchBatch> push_fetch_{};
   std::size_t push_fetch_count_ = 0;
-  static constexpr std::size_t kWaveBatch = 8;
   static_assert(kFetchAhead % kWaveBatch == 0);
   std::uint64_t wave_fetch_ = 0;
   // Fan-outs (see FanOut): from how many pending events copies are held back (kNoFan: never,

@@ -820,8 +820,8 @@ bool Network::step() {
           if (to != kNoNode) nodes_[to].seen().prefetch_slot(payloads_[soon->arg].id);
         }
     }
-    // The entry the slot names is fetched one event ahead.
-    // The receiver's links, which for a node of high degree are a block of their own.
+    // One event ahead: the receiver's links (for a node of high degree, a block of their own)
+    // and, for a chat message, the seen-set entry its slot names.
     if (const Event* next = queue_.peek(0)) {
       const std::uint32_t to = receiver(*next);
       if (to != kNoNode) {

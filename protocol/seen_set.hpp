@@ -85,7 +85,7 @@ class SeenSet {
     if (word_ < kNarrowSlots) return reinterpret_cast<const std::uint16_t*>(table())[i];
     return reinterpret_cast<const std::uint32_t*>(table())[i];
   }
-  void set_slot(std::size_t i, std::uint32_t at) const {
+  void set_slot(std::size_t i, std::uint32_t at) {
     if (word_ < kNarrowSlots)
       reinterpret_cast<std::uint16_t*>(table())[i] = static_cast<std::uint16_t>(at);
     else

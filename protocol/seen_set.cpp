@@ -60,7 +60,7 @@ void SeenSet::pop_oldest() {
   Header& h = header();
   erase_slot(find_slot(ring()[h.head].id));
   h.head = (h.head + 1) % h.places;
-  --h.count;
+  if (--h.count > 0) h.oldest = ring()[h.head].seen;
 }
 
 // The ring grows by half up to the budget (the table stays at most half full, so probes stay
@@ -83,6 +83,7 @@ void SeenSet::grow(std::uint32_t budget) {
     const Entry* r = ring();
     h.count = old.count;
     h.early = old.early;
+    h.oldest = old.oldest;
     Entry* to = reinterpret_cast<Entry*>(block.get() + sizeof(Header) + slots * slot_size);
     for (std::uint32_t k = 0; k < old.count; ++k) to[k] = r[(old.head + k) % old.places];
   }
@@ -96,7 +97,7 @@ void SeenSet::grow(std::uint32_t budget) {
 bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
   // Forget what has lived its time.
   if (block_)
-    while (header().count > 0 && ring()[header().head].seen + policy.ttl <= now) pop_oldest();
+    while (header().count > 0 && header().oldest + policy.ttl <= now) pop_oldest();
   if (contains(id)) return false;
   if (policy.budget == 0) return true;
   if (!block_) {
@@ -112,6 +113,7 @@ bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
       ring()[0] = Entry{first, now};
       set_slot(find_slot(first), 1);
       header().count = 1;
+      header().oldest = now;
     }
   }
   if (header().count == header().places) {
@@ -126,7 +128,7 @@ bool SeenSet::insert(std::uint64_t id, Time now, const SeenPolicy& policy) {
   const std::uint32_t at = (h.head + h.count) % h.places;
   ring()[at] = Entry{id, now};
   set_slot(find_slot(id), at + 1);
-  ++h.count;
+  if (h.count++ == 0) h.oldest = now;
   return true;
 }
 

@@ -71,11 +71,15 @@ class SeenSet {
   // allocated parts cost three dependent misses in a flood over a large network.
   // A slot takes two bytes while the table has at most kNarrowSlots of them (the ring then has
   // at most half as many places), four beyond.
+  // The header keeps the oldest entry's time as well: every new id first asks whether the oldest
+  // has lived its time, and the answer then needs only the header's line, not also the ring's
+  // head, a miss of its own that could only start once the header had named the head.
   struct Header {
     std::uint32_t head = 0;
     std::uint32_t count = 0;
     std::uint32_t places = 0;
     std::uint64_t early = 0;
+    Time oldest = 0;  // ring()[head].seen while count > 0
   };
   static constexpr std::size_t kNarrowSlots = std::size_t{1} << 16;
   Header& header() const { return *reinterpret_cast<Header*>(block_.get()); }

@@ -685,7 +685,11 @@ void Network::push_fan(std::uint32_t from, std::size_t first, std::size_t last,
 
 void Network::open_fan() {
   Event& e = current_;
-  const std::uint64_t word = fan_word(e);
+  // The entry's words are read one at a time, not as fan_word's 64 bits: pop() has just written
+  // the event as two 16-byte halves, and dest and conn lie on either side of the halves' border.
+  // A load that spans two stores still in flight cannot take its bytes from them and waits until
+  // both are written (a sixth of this function's samples in a flood of a million nodes).
+  const std::uint32_t dest = e.dest, conn_word = e.conn;
   const std::uint32_t from = e.sender;
   SimNode& node = nodes_[from];
   const std::uint64_t key = std::uint64_t{from} << 8 | e.type;
@@ -701,12 +705,12 @@ void Network::open_fan() {
     count = frozen->links.size();
   }
   (void)count;
-  const std::uint64_t skip = word & 15, rest = (word >> 4) & 15, base = (word >> 8) & 63;
-  const std::uint64_t here = (word >> 16) & 15;
+  const std::uint32_t skip = dest & 15, rest = (dest >> 4) & 15, base = (dest >> 8) & 63;
+  const std::uint32_t here = (dest >> 16) & 15;
   assert(base + here < count);
   const auto [to, conn] = copy_over(from, links[base + here]);
   if (rest > 0) {
-    const std::uint64_t next = (word >> 20) & 15;
+    const std::uint32_t next = (dest >> 20) & 15;
     assert(base + next < count);
     const auto rank = [skip](std::uint64_t place) { return place - (place > skip ? 1 : 0); };
     const std::uint32_t next_to = copy_over(from, links[base + next]).first;
@@ -714,9 +718,10 @@ void Network::open_fan() {
     n.seq = e.seq + rank(next) - rank(here);
     const Time sent = e.at - options_.latency.between_keyed(latency_key_, from, to);
     n.at = sent + options_.latency.between_keyed(latency_key_, from, next_to);
-    const std::uint64_t rest_word = (word & 0x3F0F) | (rest - 1) << 4 | (word >> 20) << 16;
-    n.dest = static_cast<std::uint32_t>(rest_word);
-    n.conn = static_cast<std::uint32_t>(rest_word >> 32);
+    // The copies' places shift down by one: (word & 0x3F0F) | (rest - 1) << 4 | (word >> 20) << 16
+    // of the 64-bit word, in its two halves.
+    n.dest = (dest & 0x3F0F) | (rest - 1) << 4 | (dest >> 20) << 16 | conn_word << 28;
+    n.conn = conn_word >> 4;
     queue_.unhide(1);
     // Due within the bucket being drained, it will not be seen ahead: fetch its receiver now.
     if (queue_.due_in_current(n.at)) prefetch_node(next_to);

@@ -59,6 +59,10 @@ void JoinRule::on_join_request(NodeContext& node, ConnId conn, const Link* link,
   node.carry_out(step, std::move(request));
 }
 
+const Link* JoinRule::next_hop_read(const Node&) const {
+  return nullptr;
+}
+
 HopStep JoinRule::join_hop(NodeContext&, ConnId, const Link*, JoinHop&) const {
   return {};
 }

@@ -163,6 +163,12 @@ class JoinRule {
   // most JOIN_REQ events are. Defining join_hop alone is enough; a rule that defines both must
   // make them agree.
   virtual HopStep join_hop(NodeContext& node, ConnId conn, const Link* link, JoinHop& hop) const;
+  // The link join_hop would read at `node` if a plain JOIN_REQ came now (the one it would pass the
+  // request to), worked out on a copy of the node's generator; null if the rule cannot tell. A
+  // driver that knows such a hop is next at a node of high degree fetches that link early: it is
+  // a random place in a block of thousands. Only a hint: nothing changes, and a wrong answer
+  // costs a useless fetch. Default: null.
+  virtual const Link* next_hop_read(const Node& node) const;
   // A JOIN_ACK arrived on a new connection. Default: kept as a link if it answers one of our
   // outstanding requests (or traits().checks_acks is off), from a peer we are not linked to,
   // within the cap; otherwise refused.

@@ -42,6 +42,25 @@ const Link* search_links(const Link* links, std::size_t n, Key want, KeyOf key_o
   return key_of(*base) == want ? base : nullptr;
 }
 
+// The same, for a `want` whose place is known to be at most `last`, and likely at or just
+// before it: looked for from `last` backward, in steps that double, then searched between the
+// last two places read. A hub's links are a block of thousands, and a search's dozen dependent
+// reads of it missed the cache nearly every time; these reads are one or two lines.
+template <class Key, class KeyOf>
+const Link* search_links_back(const Link* links, std::size_t last, Key want, KeyOf key_of) {
+  if (key_of(links[last]) <= want) return key_of(links[last]) == want ? links + last : nullptr;
+  std::size_t hi = last;  // key_of(links[hi]) > want
+  std::size_t lo = 0;     // key_of(links[lo]) <= want, once a read has found such a place
+  for (std::size_t step = 1; step <= hi; step *= 2) {
+    if (key_of(links[hi - step]) <= want) {
+      lo = hi - step;
+      break;
+    }
+    hi -= step;
+  }
+  return search_links(links + lo, hi - lo, want, key_of);
+}
+
 // The link among the n <= kInline inline `links` with code `code` and, unless `own` (the node's
 // own connection, whose code alone names it: no neighbour's code is below 2^31), peer `peer`, or
 // null. All kInline places are compared at once, with no chain of dependent loads as in a
@@ -93,13 +112,14 @@ Link* LinkList::insert(const Link* at, const Link& link) {
     std::copy(links, links + k, moved);
     std::copy(links + k, links + size_, moved + k + 1);
     if (spilled()) delete[] links;
-    set_block({moved, grown});
     moved[k] = link;
+    set_block({moved, grown, moved[0].code});
     ++size_;
     return moved + k;
   }
   std::copy_backward(links + k, links + size_, links + size_ + 1);
   links[k] = link;
+  if (k == 0 && spilled()) set_block({links, capacity, link.code});
   ++size_;
   return links + k;
 }
@@ -114,6 +134,7 @@ void LinkList::erase(const Link* at) {
     delete[] links;
   } else {
     std::copy(links + k + 1, links + size_, links + k);
+    if (k == 0 && spilled()) set_block({links, block().capacity, links[0].code});
   }
   --size_;
 }
@@ -167,14 +188,22 @@ const Link* Node::find_link(ConnId conn) const {
     if (conn >= Link::kDriver) return nullptr;  // it would be escaped
     const auto code = static_cast<std::uint32_t>(conn);
     if (n <= LinkList::kInline) return scan_links(links, n, code, 0, true);
-    return search_links(links, n, code, [](const Link& l) { return l.code; });
+    // The node numbers its connections as it opens them, so the codes of its own links rise by
+    // at least one a place from the first: `code` is at most code - first places in, and where
+    // few of its connections have closed, just there.
+    const std::uint32_t first = links_.first_code();
+    if (code < first) return nullptr;
+    return search_links_back(links, std::min<std::size_t>(code - first, n - 1), code,
+                             [](const Link& l) { return l.code; });
   }
   const ConnId rest = conn & ~kDriverConnBit;
   if ((rest & 0xFFFFFFFFu) >= (Link::kEscaped & ~Link::kDriver)) return nullptr;
   if (n <= LinkList::kInline)
     return scan_links(links, n, Link::kDriver | static_cast<std::uint32_t>(rest),
                       static_cast<std::uint32_t>(rest >> 32), false);
-  return search_links(links, n, rest | Link::kDriver, [](const Link& l) {
+  // Links the neighbours opened come after the node's own: a hub opened nearly all of its own,
+  // so its few others are in its last places.
+  return search_links_back(links, n - 1, rest | Link::kDriver, [](const Link& l) {
     const std::uint64_t key = (std::uint64_t{l.peer} << 32) | l.code;
     return (l.code & Link::kDriver) != 0 ? key : 0;
   });

@@ -97,12 +97,17 @@ class LinkList {
   void erase(const Link* at);
   // Forgets every link and any block of its own.
   void clear();
+  // The first link's code (the list must not be empty), read from inside the node.
+  std::uint32_t first_code() const { return spilled() ? block().first : inline_[0].code; }
 
  private:
-  // Where a spilled list's links are, held in its first inline places.
+  // Where a spilled list's links are, held in its first inline places, with the first link's
+  // code: so that Node::find_link can tell where a link of the node's own is without first
+  // reading the block's first line.
   struct Block {
     Link* links;
     std::uint32_t capacity;
+    std::uint32_t first;
   };
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }
@@ -175,6 +180,17 @@ class alignas(64) Node {
   const JoinRule& rule() const { return *config_->rule; }
   // The chat message ids seen (for a driver's prefetches and for statistics).
   const SeenSet& seen() const { return seen_; }
+  // Where looking up connection `conn` among the links reads first (for a driver's prefetch of
+  // a node whose links are a block of their own; any link for one whose links are inline): the
+  // place a code of the node's own names, else the last place (see find_link).
+  const Link* link_hint(ConnId conn) const {
+    const Link* links = links_.data();
+    const std::size_t n = links_.size();
+    if (n == 0 || is_driver_conn(conn) || conn >= Link::kDriver) return links + (n - (n != 0));
+    const std::uint32_t first = links_.first_code();
+    const auto code = static_cast<std::uint32_t>(conn);
+    return links + (code < first ? 0 : std::min<std::size_t>(code - first, n - 1));
+  }
   bool linked_to(const Address& peer) const;
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }
@@ -191,6 +207,9 @@ class alignas(64) Node {
   }
   // The rule's per-node state, or null if the rule keeps none or has not needed it yet.
   const RuleState* rule_state() const { return rule_state_.get(); }
+  // A copy of the node's generator, for a rule's look ahead (JoinRule::next_hop_read): drawing
+  // from it changes nothing.
+  Rng generator() const { return rng_; }
 
  private:
   friend class NodeContext;

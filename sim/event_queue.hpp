@@ -147,6 +147,9 @@ class EventQueue {
   // Whether an event at `at` would join the bucket being drained (where peek() does not show it).
   bool due_in_current(Time at) const { return (at >> shift_) == cur_; }
 
+  // How many events are gathered (peek() shows them): it grows only when a bucket is gathered.
+  std::size_t gathered() const { return current_.size(); }
+
   // The event `k` places after the earliest if it is already gathered (for prefetching), or null.
   const Event* peek(std::size_t k) const {
     return k < current_.size() ? &current_[current_.size() - 1 - k] : nullptr;

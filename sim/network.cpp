@@ -299,6 +299,20 @@ void Network::prefetch_node(std::uint32_t i) const {
   for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
 }
 
+void Network::fetch_links_read(const Event& e) const {
+  // For a node of high degree these are two random places in a block of thousands of links,
+  // misses a hop would otherwise wait for one after the other: where its connection's lookup
+  // reads first (a fan-out entry's sender reads from the first link), and the link a JOIN_REQ
+  // will be passed to, if the rule can tell. A fetch one event ahead came too late to help;
+  // either one alone gained nothing, the other miss still taking its time.
+  const SimNode& node = nodes_[target(e)];
+  __builtin_prefetch(e.conn_form == ConnForm::FanOut ? node.links().data()
+                                                     : node.link_hint(e.conn_id()));
+  if (node.degree() > LinkList::kInline && e.kind == Kind::Packet &&
+      e.type == static_cast<std::uint8_t>(PacketType::JoinReq))
+    if (const Link* l = node.rule().next_hop_read(node)) __builtin_prefetch(l);
+}
+
 void Network::prefetch_links_part(std::uint32_t i) const {
   // A node's links (inline, or the address of their block) and the simulator's counters are in
   // its last two lines: what looking up a fan-out entry's next copy in its sender reads.
@@ -790,11 +804,16 @@ bool Network::step() {
     return true;
   }
   // Nodes are touched in random order: while few events are pending, every node was fetched
-  // when its event was pushed, so fetch only the links of the next gathered event's node (for a
-  // node of high degree, a block of their own) while this event is handled.
+  // when its event was pushed, so fetch only what an event kHopAhead places on reads among its
+  // node's links (see fetch_links_read); all of a bucket's first ones when it is gathered.
   if (queue_.size() <= kPrefetchOnPushUpTo) {
-    if (const Event* next = queue_.peek(0))
-      __builtin_prefetch(nodes_[target(*next)].links().data());
+    const std::size_t gathered = queue_.gathered();
+    if (gathered > gathered_) {
+      for (std::size_t k = 0; k < kHopAhead; ++k)
+        if (const Event* e = queue_.peek(k)) fetch_links_read(*e);
+    }
+    if (const Event* e = queue_.peek(kHopAhead)) fetch_links_read(*e);
+    gathered_ = gathered;
   } else {
     // A flood's wave: the gathered bucket holds many events and nothing was fetched when they
     // were pushed. Fetch the receiving node kFetchAhead events ahead, and the links of the next

@@ -490,6 +490,8 @@ class Network {
   void fetch_soon(std::uint32_t to);
   // Fetches the part of node `i` that holds its links and the simulator's counters.
   void prefetch_links_part(std::uint32_t i) const;
+  // Fetches what handling event `e` reads among its node's links (the node is in by now).
+  void fetch_links_read(const Event& e) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
   void finish_flood(std::size_t index);
@@ -579,6 +581,9 @@ class Network {
   std::size_t push_fetch_count_ = 0;
   static_assert(kFetchAhead % kWaveBatch == 0);
   std::uint64_t wave_fetch_ = 0;
+  // In a join phase, how many events ahead step() fetches what an event reads among its links.
+  static constexpr std::size_t kHopAhead = 2;
+  std::size_t gathered_ = 0;  // queue_.gathered() after the last step
   // Fan-outs (see FanOut): from how many pending events copies are held back (kNoFan: never,
   // as when sharded or with a service time); the copies the node being handled sent so far, held
   // back while they may form one; the links of

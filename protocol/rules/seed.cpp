@@ -37,6 +37,14 @@ class SeedRule final : public JoinRule {
     ++request.hops;
     return HopStep::pass_on(next);
   }
+  const Link* next_hop_read(const Node& node) const override {
+    // join_hop's draws: whether to accept (not looked at: the request then goes nowhere), then
+    // the link.
+    Rng rng = node.generator();
+    if (node.degree() == 0) return nullptr;
+    rng.next();
+    return &node.links()[rng.below(node.degree())];
+  }
 };
 
 }  // namespace

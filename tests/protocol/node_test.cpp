@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "protocol/join_rule.hpp"
 #include "tests/protocol/packets.hpp"
 
 namespace p2p {
@@ -313,6 +314,59 @@ TEST_P(LinkLookup, FindsEveryLinkAndNothingElse) {
 INSTANTIATE_TEST_SUITE_P(Counts, LinkLookup,
                          ::testing::Values(9u, LinkList::kInline, LinkList::kInline + 1, 17u, 40u,
                                            130u));
+
+// A node's own connections in a block of their own are looked up from where their numbers say
+// they are: every one is found, also when the first came to a block of the neighbours' links,
+// after links before it closed (it then lies earlier than its number says) and after the first
+// link closed; a number below the first, in a gap or past the last is not.
+TEST(Link, OwnLinksInABlockAreFoundWhereTheirNumbersPoint) {
+  Config cfg;
+  cfg.rule = parse_join_rule("fixed:p=1", cfg.max_hops);
+  Node node(addr(1), cfg, 1);
+  std::vector<ConnId> theirs, own;
+  // Links the neighbours opened (answers to requests of the node's): more than fit inline.
+  for (std::uint32_t k = 0; k < LinkList::kInline + 6; ++k) {
+    Effects out;
+    node.join(0, addr(1), out);
+    const auto sent = of_type<SendOnce>(out);
+    ASSERT_FALSE(sent.empty());
+    const Address from = addr(2000 + k);
+    const ConnId conn = kDriverConnBit | (ConnId{cfg.book->hold(from)} << 32) | (7 + k);
+    node.on_packet(0, conn, ack(from, sent[0].packet.id), out);
+    theirs.push_back(conn);
+  }
+  auto found = [&](ConnId conn) { return takes_message_over(node, conn); };
+  auto all_found = [&] {
+    for (ConnId c : own) EXPECT_TRUE(found(c)) << std::hex << c;
+    for (ConnId c : theirs) EXPECT_TRUE(found(c)) << std::hex << c;
+  };
+  // The node's own, accepted; they go before the neighbours' in the block.
+  for (std::uint32_t k = 0; k < 60; ++k) {
+    Effects out;
+    node.on_packet(0, kInbound, join_req(addr(500 + k)), out);
+    const auto opened = of_type<Open>(out);
+    ASSERT_EQ(opened.size(), 1u) << k;
+    own.push_back(opened[0].conn);
+    ASSERT_EQ(node.degree(), theirs.size() + own.size());
+    all_found();
+  }
+  std::vector<ConnId> gone;
+  // Closed: the first own link twice over, then links in the middle and the last own one.
+  for (std::size_t at : {0u, 0u, 10u, 11u, 30u, 54u}) {
+    const ConnId conn = own[at];
+    Effects out;
+    node.on_closed(0, conn, out);
+    gone.push_back(conn);
+    own.erase(own.begin() + static_cast<std::ptrdiff_t>(at));
+    ASSERT_EQ(node.degree(), theirs.size() + own.size());
+    all_found();
+    for (ConnId c : gone) EXPECT_FALSE(found(c)) << std::hex << c;
+  }
+  for (ConnId absent : {own.front() - 1, own.back() + 1, own.back() + 1000, ConnId{0x7FFFFFFF}}) {
+    ASSERT_EQ(std::count(own.begin(), own.end(), absent), 0);
+    EXPECT_FALSE(found(absent)) << std::hex << absent;
+  }
+}
 
 // Links over ids of every form, escaped ones among them, sorted by id, found by id, flooded over
 // and closed by id; an escaped id's slot is freed with its link and used again.

@@ -304,12 +304,13 @@ void Network::fetch_links_read(const Event& e) const {
   // misses a hop would otherwise wait for one after the other: where its connection's lookup
   // reads first (a fan-out entry's sender reads from the first link), and the link a JOIN_REQ
   // will be passed to, if the rule can tell. A fetch one event ahead came too late to help;
-  // either one alone gained nothing, the other miss still taking its time.
+  // either one alone gained nothing, the other miss still taking its time. Links inside the node
+  // came with it when its event was pushed.
   const SimNode& node = nodes_[target(e)];
+  if (node.degree() <= LinkList::kInline) return;
   __builtin_prefetch(e.conn_form == ConnForm::FanOut ? node.links().data()
                                                      : node.link_hint(e.conn_id()));
-  if (node.degree() > LinkList::kInline && e.kind == Kind::Packet &&
-      e.type == static_cast<std::uint8_t>(PacketType::JoinReq))
+  if (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::JoinReq))
     if (const Link* l = node.rule().next_hop_read(node)) __builtin_prefetch(l);
 }
 

@@ -40,8 +40,8 @@ class SeedRule final : public JoinRule {
   const Link* next_hop_read(const Node& node) const override {
     // join_hop's draws: whether to accept (not looked at: the request then goes nowhere), then
     // the link.
-    Rng rng = node.generator();
     if (node.degree() == 0) return nullptr;
+    Rng rng = node.generator();
     rng.next();
     return &node.links()[rng.below(node.degree())];
   }

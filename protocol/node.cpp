@@ -188,12 +188,8 @@ const Link* Node::find_link(ConnId conn) const {
     if (conn >= Link::kDriver) return nullptr;  // it would be escaped
     const auto code = static_cast<std::uint32_t>(conn);
     if (n <= LinkList::kInline) return scan_links(links, n, code, 0, true);
-    // The node numbers its connections as it opens them, so the codes of its own links rise by
-    // at least one a place from the first: `code` is at most code - first places in, and where
-    // few of its connections have closed, just there.
-    const std::uint32_t first = links_.first_code();
-    if (code < first) return nullptr;
-    return search_links_back(links, std::min<std::size_t>(code - first, n - 1), code,
+    if (code < links_.first_code()) return nullptr;
+    return search_links_back(links, own_place_bound(code), code,
                              [](const Link& l) { return l.code; });
   }
   const ConnId rest = conn & ~kDriverConnBit;

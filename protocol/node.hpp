@@ -187,9 +187,8 @@ class alignas(64) Node {
     const Link* links = links_.data();
     const std::size_t n = links_.size();
     if (n == 0 || is_driver_conn(conn) || conn >= Link::kDriver) return links + (n - (n != 0));
-    const std::uint32_t first = links_.first_code();
     const auto code = static_cast<std::uint32_t>(conn);
-    return links + (code < first ? 0 : std::min<std::size_t>(code - first, n - 1));
+    return links + (code < links_.first_code() ? 0 : own_place_bound(code));
   }
   bool linked_to(const Address& peer) const;
   // The listening address of `link`'s neighbour (`link` one of links()).
@@ -252,6 +251,12 @@ class alignas(64) Node {
   void flood(const Packet& packet, ConnId except, EffectSink& out);
 
   const Link* find_link(ConnId conn) const;
+  // The last place own code `code` (not below the first link's) can be at: the node numbers its
+  // connections as it opens them, so its own links' codes rise by at least one a place from the
+  // first, and where few of its connections have closed the link is just there.
+  std::size_t own_place_bound(std::uint32_t code) const {
+    return std::min<std::size_t>(code - links_.first_code(), links_.size() - 1);
+  }
   const Link* find_peer(const Address& peer) const;
   void add_link(Time now, ConnId conn, const Address& peer, EffectSink& out);
   void drop_link(const Link* link, EffectSink& out);

@@ -111,15 +111,32 @@ Link* LinkList::insert(const Link* at, const Link& link) {
     Link* moved = new Link[grown];
     std::copy(links, links + k, moved);
     std::copy(links + k, links + size_, moved + k + 1);
-    if (spilled()) delete[] links;
+    if (spilled()) {
+      // The peers' order is made again, for the new room, when next asked.
+      const Block old = block();
+      delete[] old.links;
+      delete[] old.peers;
+    }
     moved[k] = link;
-    set_block({moved, grown, moved[0].code});
+    set_block({moved, grown, moved[0].code, nullptr});
     ++size_;
     return moved + k;
   }
   std::copy_backward(links + k, links + size_, links + size_ + 1);
   links[k] = link;
-  if (k == 0 && spilled()) set_block({links, capacity, link.code});
+  if (spilled()) {
+    Block b = block();
+    if (b.peers != nullptr) {
+      PeerId* end = b.peers + size_;
+      PeerId* place = std::upper_bound(b.peers, end, link.peer);
+      std::copy_backward(place, end, end + 1);
+      *place = link.peer;
+    }
+    if (k == 0) {
+      b.first = link.code;
+      set_block(b);
+    }
+  }
   ++size_;
   return links + k;
 }
@@ -129,14 +146,44 @@ void LinkList::erase(const Link* at) {
   const std::size_t k = static_cast<std::size_t>(at - links);
   if (size_ == kInline + 1) {
     // The rest fit inside the node again: they move back, and the block goes.
+    const Block b = block();  // before the links overwrite it
     std::copy(links, links + k, inline_);
     std::copy(links + k + 1, links + size_, inline_ + k);
-    delete[] links;
+    delete[] b.links;
+    delete[] b.peers;
   } else {
+    if (spilled()) {
+      Block b = block();
+      if (b.peers != nullptr) {
+        PeerId* end = b.peers + size_;
+        PeerId* place = std::lower_bound(b.peers, end, at->peer);
+        std::copy(place + 1, end, place);
+      }
+      if (k == 0) {
+        b.first = links[1].code;
+        set_block(b);
+      }
+    }
     std::copy(links + k + 1, links + size_, links + k);
-    if (k == 0 && spilled()) set_block({links, block().capacity, links[0].code});
   }
   --size_;
+}
+
+std::size_t LinkList::count_peer(PeerId peer) {
+  if (!spilled()) {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < size_; ++i) k += inline_[i].peer == peer ? 1 : 0;
+    return k;
+  }
+  Block b = block();
+  if (b.peers == nullptr) {
+    b.peers = new PeerId[b.capacity];
+    for (std::size_t i = 0; i < size_; ++i) b.peers[i] = b.links[i].peer;
+    std::sort(b.peers, b.peers + size_);
+    set_block(b);
+  }
+  const auto [lo, hi] = std::equal_range(b.peers, b.peers + size_, peer);
+  return static_cast<std::size_t>(hi - lo);
 }
 
 void LinkList::clear() {
@@ -205,16 +252,9 @@ const Link* Node::find_link(ConnId conn) const {
   });
 }
 
-const Link* Node::find_peer(const Address& peer) const {
+bool Node::linked_to(const Address& peer) {
   const PeerId id = config_->book->find(peer);
-  if (id == kNoPeer) return nullptr;
-  for (const Link& l : links_)
-    if (l.peer == id) return &l;
-  return nullptr;
-}
-
-bool Node::linked_to(const Address& peer) const {
-  return find_peer(peer) != nullptr;
+  return id != kNoPeer && links_.count_peer(id) > 0;
 }
 
 bool Node::below_cap() const {
@@ -272,11 +312,9 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   const Link* const links = links_.data();
   if (skip_conn == 0) {
     // No connection to avoid (a link's id is never 0): only links to `skip` are unusable. A walk
-    // asks this twice a hop, at hubs of hundreds of links, so the count is a plain pass over the
-    // peers and the pick is direct when nothing is skipped.
-    std::size_t k = 0;
-    if (skip != kNoPeer)
-      for (std::size_t i = 0; i < size; ++i) k += links[i].peer == skip ? 1 : 0;
+    // asks this twice a hop, at hubs of thousands of links, so the links are counted without a
+    // pass over them, and the pick is direct when nothing is skipped.
+    const std::size_t k = skip == kNoPeer ? 0 : links_.count_peer(skip);
     if (k == size) return nullptr;
     std::size_t pick = rng_.below(size - k);
     if (k == 0) return links + pick;

@@ -99,15 +99,22 @@ class LinkList {
   void clear();
   // The first link's code (the list must not be empty), read from inside the node.
   std::uint32_t first_code() const { return spilled() ? block().first : inline_[0].code; }
+  // How many links name `peer`. Links inside the node are compared one by one. A block's are
+  // not: a walk asks this three times a hop, and at a hub of thousands of links the passes were
+  // most of a walk's time. A block keeps its links' peers sorted beside it from the first time
+  // it is asked, so the answer is a binary search; a block never asked keeps none.
+  std::size_t count_peer(PeerId peer);
 
  private:
   // Where a spilled list's links are, held in its first inline places, with the first link's
-  // code: so that Node::find_link can tell where a link of the node's own is without first
-  // reading the block's first line.
+  // code (so that Node::find_link can tell where a link of the node's own is without first
+  // reading the block's first line) and the sorted peers of its links, once count_peer has
+  // been asked (else null; room for `capacity` of them).
   struct Block {
     Link* links;
     std::uint32_t capacity;
     std::uint32_t first;
+    PeerId* peers;
   };
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }
@@ -118,7 +125,11 @@ class LinkList {
   }
   void set_block(const Block& b) { std::memcpy(static_cast<void*>(inline_), &b, sizeof b); }
   void release() {
-    if (spilled()) delete[] block().links;
+    if (spilled()) {
+      const Block b = block();
+      delete[] b.links;
+      delete[] b.peers;
+    }
     size_ = 0;
   }
   void take(LinkList& other);
@@ -190,7 +201,9 @@ class alignas(64) Node {
     const auto code = static_cast<std::uint32_t>(conn);
     return links + (code < links_.first_code() ? 0 : own_place_bound(code));
   }
-  bool linked_to(const Address& peer) const;
+  // Whether a link names `peer` (not const: the first ask at a node whose links are a block sorts
+  // their peers beside them; see LinkList::count_peer).
+  bool linked_to(const Address& peer);
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }
   // The id of `link`'s connection (`link` one of links()).
@@ -257,7 +270,6 @@ class alignas(64) Node {
   std::size_t own_place_bound(std::uint32_t code) const {
     return std::min<std::size_t>(code - links_.first_code(), links_.size() - 1);
   }
-  const Link* find_peer(const Address& peer) const;
   void add_link(Time now, ConnId conn, const Address& peer, EffectSink& out);
   void drop_link(const Link* link, EffectSink& out);
   // Removes `link` from links_, with its escape slot and its hold on the peer's id.

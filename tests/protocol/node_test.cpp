@@ -368,6 +368,72 @@ TEST(Link, OwnLinksInABlockAreFoundWhereTheirNumbersPoint) {
   }
 }
 
+// The count of links to a peer, against a plain list kept beside: links with repeated peers go
+// in and out at random places, the list moves to a block, grows there, and moves back inside
+// the node several times, and it is asked at random moments, so a block's sorted peers are made
+// at different sizes and then kept through inserts, erases and growth.
+TEST(Link, PeersAreCountedInsideTheNodeAndInABlock) {
+  LinkList list;
+  std::vector<Link> model;
+  Rng rng(7);
+  constexpr PeerId kPeers = 23;  // few enough that peers repeat
+  std::uint32_t code = 0;
+  auto check_all = [&](int step) {
+    ASSERT_EQ(list.size(), model.size()) << step;
+    ASSERT_TRUE(std::equal(model.begin(), model.end(), list.begin(), [](Link a, Link b) {
+      return a.code == b.code && a.peer == b.peer;
+    })) << step;
+    for (PeerId p = 0; p <= kPeers; ++p) {
+      const auto want =
+          std::count_if(model.begin(), model.end(), [p](Link l) { return l.peer == p; });
+      ASSERT_EQ(list.count_peer(p), static_cast<std::size_t>(want))
+          << "peer " << p << " step " << step;
+    }
+  };
+  bool grow = true;
+  for (int step = 0; step < 6000; ++step) {
+    // Up to 150 links and down to 5, three times over.
+    if (model.size() >= 150) grow = false;
+    if (model.size() <= 5) grow = true;
+    const bool add = model.empty() || rng.below(100) < (grow ? 70u : 30u);
+    if (add) {
+      const std::size_t at = rng.below(model.size() + 1);
+      const Link l{++code, static_cast<PeerId>(rng.below(kPeers))};
+      const Link* placed = list.insert(list.begin() + at, l);
+      EXPECT_EQ(placed, list.begin() + at);
+      model.insert(model.begin() + static_cast<std::ptrdiff_t>(at), l);
+    } else {
+      const std::size_t at = rng.below(model.size());
+      list.erase(list.begin() + at);
+      model.erase(model.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    if (!model.empty()) ASSERT_EQ(list.first_code(), model.front().code) << step;
+    if (rng.below(100) < 3) check_all(step);
+  }
+  check_all(-1);
+  LinkList moved(std::move(list));
+  EXPECT_EQ(list.size(), 0u);
+  for (PeerId p = 0; p < kPeers; ++p)
+    EXPECT_EQ(moved.count_peer(p),
+              static_cast<std::size_t>(
+                  std::count_if(model.begin(), model.end(), [p](Link l) { return l.peer == p; })));
+}
+
+// A node with its links in a block knows whom it is linked to, before and after links close.
+TEST(Link, AHubKnowsItsNeighbours) {
+  Config cfg;
+  Node node(addr(1), cfg, 1);
+  give_links(node, 60);
+  auto neighbour = [](std::uint32_t k) { return addr(0x0a000000 + 100 + k); };
+  for (std::uint32_t k = 0; k < 60; ++k) EXPECT_TRUE(node.linked_to(neighbour(k))) << k;
+  EXPECT_FALSE(node.linked_to(neighbour(60)));
+  EXPECT_FALSE(node.linked_to(addr(77)));
+  Effects out;
+  for (std::uint32_t k = 0; k < 60; k += 3) node.on_closed(0, kDriverConnBit | (100 + k), out);
+  ASSERT_EQ(node.degree(), 40u);
+  for (std::uint32_t k = 0; k < 60; ++k) EXPECT_EQ(node.linked_to(neighbour(k)), k % 3 != 0) << k;
+}
+
 // Links over ids of every form, escaped ones among them, sorted by id, found by id, flooded over
 // and closed by id; an escaped id's slot is freed with its link and used again.
 TEST(Link, EveryFormOfIdIsKeptSortedAndFound) {

@@ -118,7 +118,7 @@ Link* LinkList::insert(const Link* at, const Link& link) {
       delete[] old.peers;
     }
     moved[k] = link;
-    set_block({moved, grown, moved[0].code, nullptr});
+    set_block({moved, grown, moved[0].code, nullptr, kNoPeer, 0});
     ++size_;
     return moved + k;
   }
@@ -131,11 +131,10 @@ Link* LinkList::insert(const Link* at, const Link& link) {
       PeerId* place = std::upper_bound(b.peers, end, link.peer);
       std::copy_backward(place, end, end + 1);
       *place = link.peer;
+      b.asked = kNoPeer;
     }
-    if (k == 0) {
-      b.first = link.code;
-      set_block(b);
-    }
+    if (k == 0) b.first = link.code;
+    set_block(b);
   }
   ++size_;
   return links + k;
@@ -158,11 +157,10 @@ void LinkList::erase(const Link* at) {
         PeerId* end = b.peers + size_;
         PeerId* place = std::lower_bound(b.peers, end, at->peer);
         std::copy(place + 1, end, place);
+        b.asked = kNoPeer;
       }
-      if (k == 0) {
-        b.first = links[1].code;
-        set_block(b);
-      }
+      if (k == 0) b.first = links[1].code;
+      set_block(b);
     }
     std::copy(links + k + 1, links + size_, links + k);
   }
@@ -180,10 +178,19 @@ std::size_t LinkList::count_peer(PeerId peer) {
     b.peers = new PeerId[b.capacity];
     for (std::size_t i = 0; i < size_; ++i) b.peers[i] = b.links[i].peer;
     std::sort(b.peers, b.peers + size_);
-    set_block(b);
+  } else if (b.asked == peer) {
+    return b.count;
   }
-  const auto [lo, hi] = std::equal_range(b.peers, b.peers + size_, peer);
-  return static_cast<std::size_t>(hi - lo);
+  // Usually none or one: a search for the first, then a step past each.
+  const PeerId* const begin = b.peers;
+  const PeerId* const end = begin + size_;
+  const PeerId* p = std::lower_bound(begin, end, peer);
+  std::uint32_t count = 0;
+  for (; p != end && *p == peer; ++p) ++count;
+  b.asked = peer;
+  b.count = count;
+  set_block(b);
+  return count;
 }
 
 void LinkList::clear() {

@@ -109,12 +109,15 @@ class LinkList {
   // Where a spilled list's links are, held in its first inline places, with the first link's
   // code (so that Node::find_link can tell where a link of the node's own is without first
   // reading the block's first line) and the sorted peers of its links, once count_peer has
-  // been asked (else null; room for `capacity` of them).
+  // been asked (else null; room for `capacity` of them), with the last answer it gave: a walk's
+  // hop asks about one peer three times.
   struct Block {
     Link* links;
     std::uint32_t capacity;
     std::uint32_t first;
     PeerId* peers;
+    PeerId asked;         // kNoPeer: no answer kept
+    std::uint32_t count;  // of links to `asked`
   };
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }

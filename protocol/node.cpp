@@ -112,13 +112,13 @@ Link* LinkList::insert(const Link* at, const Link& link) {
     std::copy(links, links + k, moved);
     std::copy(links + k, links + size_, moved + k + 1);
     if (spilled()) {
-      // The peers' order is made again, for the new room, when next asked.
+      // The peers' table is made again, for the new room, when next asked.
       const Block old = block();
       delete[] old.links;
       delete[] old.peers;
     }
     moved[k] = link;
-    set_block({moved, grown, moved[0].code, nullptr, kNoPeer, 0});
+    set_block({moved, grown, moved[0].code, nullptr, 0});
     ++size_;
     return moved + k;
   }
@@ -126,15 +126,11 @@ Link* LinkList::insert(const Link* at, const Link& link) {
   links[k] = link;
   if (spilled()) {
     Block b = block();
-    if (b.peers != nullptr) {
-      PeerId* end = b.peers + size_;
-      PeerId* place = std::upper_bound(b.peers, end, link.peer);
-      std::copy_backward(place, end, end + 1);
-      *place = link.peer;
-      b.asked = kNoPeer;
+    if (b.peers != nullptr) add_peer(b, link.peer);
+    if (k == 0) {
+      b.first = link.code;
+      set_block(b);
     }
-    if (k == 0) b.first = link.code;
-    set_block(b);
   }
   ++size_;
   return links + k;
@@ -153,18 +149,37 @@ void LinkList::erase(const Link* at) {
   } else {
     if (spilled()) {
       Block b = block();
-      if (b.peers != nullptr) {
-        PeerId* end = b.peers + size_;
-        PeerId* place = std::lower_bound(b.peers, end, at->peer);
-        std::copy(place + 1, end, place);
-        b.asked = kNoPeer;
+      if (b.peers != nullptr) remove_peer(b, at->peer);
+      if (k == 0) {
+        b.first = links[1].code;
+        set_block(b);
       }
-      if (k == 0) b.first = links[1].code;
-      set_block(b);
     }
     std::copy(links + k + 1, links + size_, links + k);
   }
   --size_;
+}
+
+void LinkList::add_peer(const Block& b, PeerId peer) {
+  std::uint32_t i = peer_home(peer, b.peer_mask);
+  while (b.peers[i] != kNoPeer) i = (i + 1) & b.peer_mask;
+  b.peers[i] = peer;
+}
+
+void LinkList::remove_peer(const Block& b, PeerId peer) {
+  const std::uint32_t mask = b.peer_mask;
+  std::uint32_t hole = peer_home(peer, mask);
+  while (b.peers[hole] != peer) hole = (hole + 1) & mask;
+  // Later slots of the same run move back into the hole unless their home lies after it (as the
+  // run wraps): then a search for them would no longer pass the hole's empty slot.
+  for (std::uint32_t j = (hole + 1) & mask; b.peers[j] != kNoPeer; j = (j + 1) & mask) {
+    const std::uint32_t home = peer_home(b.peers[j], mask);
+    const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (stays) continue;
+    b.peers[hole] = b.peers[j];
+    hole = j;
+  }
+  b.peers[hole] = kNoPeer;
 }
 
 std::size_t LinkList::count_peer(PeerId peer) {
@@ -175,21 +190,17 @@ std::size_t LinkList::count_peer(PeerId peer) {
   }
   Block b = block();
   if (b.peers == nullptr) {
-    b.peers = new PeerId[b.capacity];
-    for (std::size_t i = 0; i < size_; ++i) b.peers[i] = b.links[i].peer;
-    std::sort(b.peers, b.peers + size_);
-  } else if (b.asked == peer) {
-    return b.count;
+    const std::uint32_t slots = std::bit_ceil(2 * b.capacity);
+    b.peers = new PeerId[slots];
+    b.peer_mask = slots - 1;
+    std::fill_n(b.peers, slots, kNoPeer);
+    for (std::size_t i = 0; i < size_; ++i) add_peer(b, b.links[i].peer);
+    set_block(b);
   }
-  // Usually none or one: a search for the first, then a step past each.
-  const PeerId* const begin = b.peers;
-  const PeerId* const end = begin + size_;
-  const PeerId* p = std::lower_bound(begin, end, peer);
   std::uint32_t count = 0;
-  for (; p != end && *p == peer; ++p) ++count;
-  b.asked = peer;
-  b.count = count;
-  set_block(b);
+  for (std::uint32_t i = peer_home(peer, b.peer_mask); b.peers[i] != kNoPeer;
+       i = (i + 1) & b.peer_mask)
+    count += b.peers[i] == peer ? 1 : 0;
   return count;
 }
 

@@ -101,24 +101,36 @@ class LinkList {
   std::uint32_t first_code() const { return spilled() ? block().first : inline_[0].code; }
   // How many links name `peer`. Links inside the node are compared one by one. A block's are
   // not: a walk asks this three times a hop, and at a hub of thousands of links the passes were
-  // most of a walk's time. A block keeps its links' peers sorted beside it from the first time
-  // it is asked, so the answer is a binary search; a block never asked keeps none.
+  // most of a walk's time. A block keeps a hash table of its links' peers beside it from the
+  // first time it is asked, so the answer usually reads one slot of it; a block never asked
+  // keeps none.
   std::size_t count_peer(PeerId peer);
+  // The slot of that table where count_peer(peer) reads first (for a driver's prefetch), or
+  // null when there is no table.
+  const PeerId* peer_slot(PeerId peer) const {
+    if (!spilled()) return nullptr;
+    const Block b = block();
+    return b.peers == nullptr ? nullptr : b.peers + peer_home(peer, b.peer_mask);
+  }
 
  private:
   // Where a spilled list's links are, held in its first inline places, with the first link's
   // code (so that Node::find_link can tell where a link of the node's own is without first
-  // reading the block's first line) and the sorted peers of its links, once count_peer has
-  // been asked (else null; room for `capacity` of them), with the last answer it gave: a walk's
-  // hop asks about one peer three times.
+  // reading the block's first line) and, once count_peer has been asked, its links' peers in an
+  // open-addressing table of peer_mask + 1 slots (at least twice the block's capacity; kNoPeer
+  // marks an empty slot, and a peer with several links has a slot for each), else null.
   struct Block {
     Link* links;
     std::uint32_t capacity;
     std::uint32_t first;
     PeerId* peers;
-    PeerId asked;         // kNoPeer: no answer kept
-    std::uint32_t count;  // of links to `asked`
+    std::uint32_t peer_mask;
   };
+  static std::uint32_t peer_home(PeerId peer, std::uint32_t mask) {
+    return static_cast<std::uint32_t>((std::uint64_t{peer} * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+  }
+  void add_peer(const Block& b, PeerId peer);
+  void remove_peer(const Block& b, PeerId peer);
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }
   Block block() const {
@@ -204,8 +216,12 @@ class alignas(64) Node {
     const auto code = static_cast<std::uint32_t>(conn);
     return links + (code < links_.first_code() ? 0 : own_place_bound(code));
   }
-  // Whether a link names `peer` (not const: the first ask at a node whose links are a block sorts
-  // their peers beside them; see LinkList::count_peer).
+  // Where asking whether a link names peer `id` reads first, for a driver's prefetch of a node
+  // whose links are a block of their own, once such a question has been asked there; else null
+  // (see LinkList::peer_slot).
+  const PeerId* peer_hint(PeerId id) const { return links_.peer_slot(id); }
+  // Whether a link names `peer` (not const: the first ask at a node whose links are a block makes
+  // a table of their peers beside them; see LinkList::count_peer).
   bool linked_to(const Address& peer);
   // The listening address of `link`'s neighbour (`link` one of links()).
   Address peer_address(const Link& link) const { return config_->book->address(link.peer); }

@@ -300,18 +300,21 @@ void Network::prefetch_node(std::uint32_t i) const {
 }
 
 void Network::fetch_links_read(const Event& e) const {
-  // For a node of high degree these are two random places in a block of thousands of links,
-  // misses a hop would otherwise wait for one after the other: where its connection's lookup
-  // reads first (a fan-out entry's sender reads from the first link), and the link a JOIN_REQ
-  // will be passed to, if the rule can tell. A fetch one event ahead came too late to help;
+  // For a node of high degree these are random places in a block of thousands of links, misses
+  // a hop would otherwise wait for one after the other: where its connection's lookup reads
+  // first (a fan-out entry's sender reads from the first link), the link a JOIN_REQ will be
+  // passed to, if the rule can tell, and the slot of the newcomer in the table of the links'
+  // peers, for a rule that asks about it. A fetch one event ahead came too late to help;
   // either one alone gained nothing, the other miss still taking its time. Links inside the node
   // came with it when its event was pushed.
   const SimNode& node = nodes_[target(e)];
   if (node.degree() <= LinkList::kInline) return;
   __builtin_prefetch(e.conn_form == ConnForm::FanOut ? node.links().data()
                                                      : node.link_hint(e.conn_id()));
-  if (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::JoinReq))
+  if (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) {
     if (const Link* l = node.rule().next_hop_read(node)) __builtin_prefetch(l);
+    if (const PeerId* slot = node.peer_hint(payloads_[e.arg].origin)) __builtin_prefetch(slot);
+  }
 }
 
 void Network::prefetch_links_part(std::uint32_t i) const {

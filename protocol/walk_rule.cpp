@@ -29,4 +29,13 @@ HopStep WalkRule::join_hop(NodeContext& node, ConnId, const Link*, JoinHop& requ
   return HopStep::drop(NoteKind::JoinDroppedNoLink);
 }
 
+const Link* WalkRule::next_hop_read(const Node& node) const {
+  const std::size_t degree = node.degree();
+  if (degree == 0) return nullptr;
+  Rng rng = node.generator();
+  rng.below(degree);
+  for (int i = accept_draws(); i > 0; --i) rng.next();
+  return &node.links()[rng.below(degree)];
+}
+
 }  // namespace p2p

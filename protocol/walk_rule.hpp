@@ -19,6 +19,13 @@ class WalkRule : public JoinRule {
   // The walk, decided from the request's fields (so the simulator builds no packet for a hop).
   HopStep join_hop(NodeContext& node, ConnId conn, const Link* link,
                    JoinHop& request) const override;
+  // The link join_hop would pass the next request to when its newcomer is not among the links
+  // (the usual case at a node of high degree): its draws, on a copy of the generator, are the
+  // dead-end check's pick, accept_draws() for accepts(), then the link.
+  const Link* next_hop_read(const Node& node) const override;
+  // How many draws accepts() makes from the generator, for next_hop_read (only a hint: a wrong
+  // count costs a useless fetch, no output). Default: none.
+  virtual int accept_draws() const { return 0; }
 
   // The "warmup" parameter: hops a request walks before any node may accept it, so the entry
   // is not the first asked every time.

@@ -8,6 +8,7 @@ namespace {
 class Fixed final : public WalkRule {
  public:
   explicit Fixed(const RuleParams& params) : WalkRule(params), p_(params.real("p")) {}
+  int accept_draws() const override { return 1; }  // the uniform draw, always made
   bool accepts(NodeContext& node, const JoinHop& request) const override {
     const double u = node.rng().uniform();
     return eligible(node, request) && u < p_;

@@ -10,6 +10,7 @@ namespace {
 class InverseDegree final : public WalkRule {
  public:
   using WalkRule::WalkRule;
+  int accept_draws() const override { return 1; }  // the uniform draw, always made
   bool accepts(NodeContext& node, const JoinHop& request) const override {
     const double u = node.rng().uniform();
     return eligible(node, request) && u < 1.0 / static_cast<double>(node.degree() + 1);

@@ -20,6 +20,10 @@ class MetropolisWalk final : public WalkRule {
     return eligible(node, request) && request.hops >= length_;
   }
 
+  // Whether a move draws first depends on the request (its hops, flags and the link it came
+  // over): no hint.
+  const Link* next_hop_read(const Node&) const override { return nullptr; }
+
   HopStep join_hop(NodeContext& node, ConnId conn, const Link* link,
                    JoinHop& request) const override {
     // A request at the hop limit is never sent on, not even back.

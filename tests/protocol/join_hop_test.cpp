@@ -105,39 +105,48 @@ INSTANTIATE_TEST_SUITE_P(Rules, JoinHopPath,
                            return name;
                          });
 
-// The seed rule names, before a hop, the link its join_hop passes the request to (for a
-// driver's early fetch): at a node of many links, every request passed on goes over the link
-// named just before; a rule without the hook names none.
-TEST(JoinHop, TheSeedRuleNamesTheLinkItWillPassARequestTo) {
-  const Config cfg = with_rule("seed");
-  Node node(addr(2), cfg, 42);
-  give_links(node, 40);
-  ASSERT_EQ(node.degree(), 40u);
-  Rng pick(11);
-  int passed = 0;
-  for (int i = 0; i < 300; ++i) {
-    const Link* named = cfg.rule->next_hop_read(node);
-    ASSERT_NE(named, nullptr);
-    ASSERT_GE(named, node.links().data());
-    ASSERT_LT(named, node.links().data() + node.degree());
-    const ConnId want = node.conn_of(*named);
-    JoinHop hop;
-    hop.origin = addr(3000 + static_cast<std::uint32_t>(i));
-    hop.id = pick.next() | 1;
-    hop.hops = 1;
-    const auto links = node.links();
-    const ConnId conn = node.conn_of(links[pick.below(links.size())]);
-    Effects out;
-    EffectList sink(out);
-    node.on_join_hop(i, conn, hop, sink);
-    for (const Send& s : of_type<Send>(out)) {
-      EXPECT_EQ(s.conn, want) << "request " << i;
-      ++passed;
+// The seed rule and the walks name, before a hop, the link their join_hop passes the request
+// to (for a driver's early fetch): at a node of many links, not linked to the newcomer, every
+// request passed on goes over the link named just before; a rule whose draws depend on the
+// request (mh_walk), or without the hook, names none.
+TEST(JoinHop, RulesNameTheLinkTheyWillPassARequestTo) {
+  // Each rule, and how many of 300 requests at least go on (the rest are taken).
+  for (const auto& [spec, at_least] :
+       {std::pair{"seed", 250}, std::pair{"inverse_degree", 250}, std::pair{"fixed:p=0.1", 220},
+        std::pair{"random_walk", 300}, std::pair{"degree_capped:d=20", 300}}) {
+    SCOPED_TRACE(spec);
+    const Config cfg = with_rule(spec);
+    Node node(addr(2), cfg, 42);
+    give_links(node, 40);
+    Rng pick(11);
+    int passed = 0;
+    for (int i = 0; i < 300; ++i) {
+      const Link* named = cfg.rule->next_hop_read(node);
+      ASSERT_NE(named, nullptr);
+      ASSERT_GE(named, node.links().data());
+      ASSERT_LT(named, node.links().data() + node.degree());
+      const ConnId want = node.conn_of(*named);
+      JoinHop hop;
+      hop.origin = addr(3000 + static_cast<std::uint32_t>(i));
+      hop.id = pick.next() | 1;
+      hop.hops = 1;
+      const auto links = node.links();
+      const ConnId conn = node.conn_of(links[pick.below(links.size())]);
+      Effects out;
+      EffectList sink(out);
+      node.on_join_hop(i, conn, hop, sink);
+      for (const Send& s : of_type<Send>(out)) {
+        EXPECT_EQ(s.conn, want) << "request " << i;
+        ++passed;
+      }
     }
+    EXPECT_GE(passed, at_least);
   }
-  // Most requests went on (a node of 40 links takes one in 41).
-  EXPECT_GT(passed, 250);
-  EXPECT_EQ(with_rule("inverse_degree").rule->next_hop_read(node), nullptr);
+  const Config plain = with_rule("seed");
+  Node node(addr(2), plain, 42);
+  give_links(node, 40);
+  EXPECT_EQ(with_rule("mh_walk").rule->next_hop_read(node), nullptr);
+  EXPECT_EQ(with_rule("hyparview").rule->next_hop_read(node), nullptr);
 }
 
 // A rule that decides hops by join_hop only: each request goes on over the first link until

@@ -183,12 +183,12 @@ void LinkList::remove_peer(const Block& b, PeerId peer) {
 }
 
 std::size_t LinkList::count_peer(PeerId peer) {
-  if (!spilled()) {
+  Block b = spilled() ? block() : Block{};
+  if (size_ <= kPeerTableFrom && b.peers == nullptr) {
     std::size_t k = 0;
-    for (std::size_t i = 0; i < size_; ++i) k += inline_[i].peer == peer ? 1 : 0;
+    for (const Link& l : *this) k += l.peer == peer ? 1 : 0;
     return k;
   }
-  Block b = block();
   if (b.peers == nullptr) {
     const std::uint32_t slots = std::bit_ceil(2 * b.capacity);
     b.peers = new PeerId[slots];

@@ -99,12 +99,15 @@ class LinkList {
   void clear();
   // The first link's code (the list must not be empty), read from inside the node.
   std::uint32_t first_code() const { return spilled() ? block().first : inline_[0].code; }
-  // How many links name `peer`. Links inside the node are compared one by one. A block's are
+  // How many links name `peer`. Up to kPeerTableFrom links are compared one by one. More are
   // not: a walk asks this three times a hop, and at a hub of thousands of links the passes were
-  // most of a walk's time. A block keeps a hash table of its links' peers beside it from the
-  // first time it is asked, so the answer usually reads one slot of it; a block never asked
+  // most of a walk's time. Such a block keeps a hash table of its links' peers beside it from
+  // the first time it is asked, so the answer usually reads one slot of it; a block never asked
   // keeps none.
   std::size_t count_peer(PeerId peer);
+  // Four lines of links: a pass over them costs less than a table's memory (at a million nodes
+  // a walk's network has some 85,000 blocks, fewer than 4,000 of them larger).
+  static constexpr std::uint32_t kPeerTableFrom = 32;
   // The slot of that table where count_peer(peer) reads first (for a driver's prefetch), or
   // null when there is no table.
   const PeerId* peer_slot(PeerId peer) const {

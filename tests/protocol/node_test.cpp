@@ -437,6 +437,29 @@ TEST(Link, PeersAreCountedInsideTheNodeAndInABlock) {
                   std::count_if(model.begin(), model.end(), [p](Link l) { return l.peer == p; })));
 }
 
+// A block keeps a table of its links' peers only once it holds more than kPeerTableFrom links
+// and is asked; the table then stays while links go, until they fit inside the node again.
+TEST(Link, OnlyALargeBlockKeepsATableOfPeers) {
+  LinkList list;
+  auto add = [&](PeerId peer) {
+    list.insert(list.end(), Link{static_cast<std::uint32_t>(list.size() + 1), peer});
+  };
+  for (PeerId p = 0; p < LinkList::kPeerTableFrom; ++p) add(p);
+  EXPECT_EQ(list.count_peer(3), 1u);
+  EXPECT_EQ(list.peer_slot(3), nullptr) << "a pass over the links is enough";
+  add(3);
+  EXPECT_EQ(list.peer_slot(3), nullptr) << "not asked yet";
+  EXPECT_EQ(list.count_peer(3), 2u);
+  ASSERT_NE(list.peer_slot(3), nullptr);
+  while (list.size() > LinkList::kInline + 1) list.erase(list.end() - 1);
+  EXPECT_NE(list.peer_slot(3), nullptr);
+  EXPECT_EQ(list.count_peer(3), 1u);
+  EXPECT_EQ(list.count_peer(LinkList::kInline + 5), 0u);
+  list.erase(list.end() - 1);
+  EXPECT_EQ(list.peer_slot(3), nullptr) << "back inside the node";
+  EXPECT_EQ(list.count_peer(3), 1u);
+}
+
 // A node with its links in a block knows whom it is linked to, before and after links close.
 TEST(Link, AHubKnowsItsNeighbours) {
   Config cfg;

@@ -7,6 +7,7 @@
 // parts every rule shares: the links, the flood of chat messages (flood.cpp) and the
 // minimum-connections retries (node.cpp). The rule's own per-node state is allocated only for
 // nodes whose rule keeps one, so a node costs little more than its links.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -84,8 +85,10 @@ class LinkList {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  Link* data() { return spilled() ? block().links : inline_; }
-  const Link* data() const { return spilled() ? block().links : inline_; }
+  Link* data() { return spilled() ? block_field<Link*>(offsetof(Block, links)) : inline_; }
+  const Link* data() const {
+    return spilled() ? block_field<Link*>(offsetof(Block, links)) : inline_;
+  }
   Link* begin() { return data(); }
   Link* end() { return data() + size_; }
   const Link* begin() const { return data(); }
@@ -98,7 +101,9 @@ class LinkList {
   // Forgets every link and any block of its own.
   void clear();
   // The first link's code (the list must not be empty), read from inside the node.
-  std::uint32_t first_code() const { return spilled() ? block().first : inline_[0].code; }
+  std::uint32_t first_code() const {
+    return spilled() ? block_field<std::uint32_t>(offsetof(Block, first)) : inline_[0].code;
+  }
   // How many links name `peer`. Up to kPeerTableFrom links are compared one by one. More are
   // not: a walk asks this three times a hop, and at a hub of thousands of links the passes were
   // most of a walk's time. Such a block keeps a hash table of its links' peers beside it from
@@ -111,9 +116,13 @@ class LinkList {
   // The slot of that table where count_peer(peer) reads first (for a driver's prefetch), or
   // null when there is no table.
   const PeerId* peer_slot(PeerId peer) const {
-    if (!spilled()) return nullptr;
+    if (!has_peer_table()) return nullptr;
     const Block b = block();
-    return b.peers == nullptr ? nullptr : b.peers + peer_home(peer, b.peer_mask);
+    return b.peers + peer_home(peer, b.peer_mask);
+  }
+  // Whether the list keeps that table (reads one word inside the node).
+  bool has_peer_table() const {
+    return spilled() && block_field<PeerId*>(offsetof(Block, peers)) != nullptr;
   }
 
  private:
@@ -136,6 +145,13 @@ class LinkList {
   void remove_peer(const Block& b, PeerId peer);
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }
+  // One field of the block's record, read alone: the whole record is five words.
+  template <class T>
+  T block_field(std::size_t offset) const {
+    T value;
+    std::memcpy(&value, reinterpret_cast<const char*>(inline_) + offset, sizeof value);
+    return value;
+  }
   Block block() const {
     Block b;
     std::memcpy(&b, inline_, sizeof b);
@@ -223,6 +239,7 @@ class alignas(64) Node {
   // whose links are a block of their own, once such a question has been asked there; else null
   // (see LinkList::peer_slot).
   const PeerId* peer_hint(PeerId id) const { return links_.peer_slot(id); }
+  bool has_peer_table() const { return links_.has_peer_table(); }
   // Whether a link names `peer` (not const: the first ask at a node whose links are a block makes
   // a table of their peers beside them; see LinkList::count_peer).
   bool linked_to(const Address& peer);

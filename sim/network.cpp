@@ -313,7 +313,7 @@ void Network::fetch_links_read(const Event& e) const {
                                                      : node.link_hint(e.conn_id()));
   if (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) {
     if (const Link* l = node.rule().next_hop_read(node)) __builtin_prefetch(l);
-    if (const PeerId* slot = node.peer_hint(payloads_[e.arg].origin)) __builtin_prefetch(slot);
+    if (node.has_peer_table()) __builtin_prefetch(node.peer_hint(payloads_[e.arg].origin));
   }
 }
 

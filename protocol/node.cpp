@@ -115,7 +115,7 @@ Link* LinkList::insert(const Link* at, const Link& link) {
       // The peers' table is made again, for the new room, when next asked.
       const Block old = block();
       delete[] old.links;
-      delete[] old.peers;
+      delete[] old.by_peer;
     }
     moved[k] = link;
     set_block({moved, grown, moved[0].code, nullptr, 0});
@@ -126,7 +126,7 @@ Link* LinkList::insert(const Link* at, const Link& link) {
   links[k] = link;
   if (spilled()) {
     Block b = block();
-    if (b.peers != nullptr) add_peer(b, link.peer);
+    if (b.by_peer != nullptr) add_peer(b, link);
     if (k == 0) {
       b.first = link.code;
       set_block(b);
@@ -145,11 +145,11 @@ void LinkList::erase(const Link* at) {
     std::copy(links, links + k, inline_);
     std::copy(links + k + 1, links + size_, inline_ + k);
     delete[] b.links;
-    delete[] b.peers;
+    delete[] b.by_peer;
   } else {
     if (spilled()) {
       Block b = block();
-      if (b.peers != nullptr) remove_peer(b, at->peer);
+      if (b.by_peer != nullptr) remove_peer(b, *at);
       if (k == 0) {
         b.first = links[1].code;
         set_block(b);
@@ -160,47 +160,51 @@ void LinkList::erase(const Link* at) {
   --size_;
 }
 
-void LinkList::add_peer(const Block& b, PeerId peer) {
-  std::uint32_t i = peer_home(peer, b.peer_mask);
-  while (b.peers[i] != kNoPeer) i = (i + 1) & b.peer_mask;
-  b.peers[i] = peer;
+void LinkList::add_peer(const Block& b, const Link& link) {
+  std::uint32_t i = peer_home(link.peer, b.by_peer_mask);
+  while (b.by_peer[i].peer != kNoPeer) i = (i + 1) & b.by_peer_mask;
+  b.by_peer[i] = link;
 }
 
-void LinkList::remove_peer(const Block& b, PeerId peer) {
-  const std::uint32_t mask = b.peer_mask;
-  std::uint32_t hole = peer_home(peer, mask);
-  while (b.peers[hole] != peer) hole = (hole + 1) & mask;
+void LinkList::remove_peer(const Block& b, const Link& link) {
+  const std::uint32_t mask = b.by_peer_mask;
+  Link* const slots = b.by_peer;
+  std::uint32_t hole = peer_home(link.peer, mask);
+  while (slots[hole].peer != link.peer || slots[hole].code != link.code) hole = (hole + 1) & mask;
   // Later slots of the same run move back into the hole unless their home lies after it (as the
   // run wraps): then a search for them would no longer pass the hole's empty slot.
-  for (std::uint32_t j = (hole + 1) & mask; b.peers[j] != kNoPeer; j = (j + 1) & mask) {
-    const std::uint32_t home = peer_home(b.peers[j], mask);
+  for (std::uint32_t j = (hole + 1) & mask; slots[j].peer != kNoPeer; j = (j + 1) & mask) {
+    const std::uint32_t home = peer_home(slots[j].peer, mask);
     const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (stays) continue;
-    b.peers[hole] = b.peers[j];
+    slots[hole] = slots[j];
     hole = j;
   }
-  b.peers[hole] = kNoPeer;
+  slots[hole] = Link{};
 }
 
-std::size_t LinkList::count_peer(PeerId peer) {
+std::size_t LinkList::codes_of(PeerId peer, std::uint32_t* codes, std::size_t max) {
+  std::size_t count = 0;
+  auto note = [&](const Link& l) {
+    if (l.peer != peer) return;
+    if (count < max) codes[count] = l.code;
+    ++count;
+  };
   Block b = spilled() ? block() : Block{};
-  if (size_ <= kPeerTableFrom && b.peers == nullptr) {
-    std::size_t k = 0;
-    for (const Link& l : *this) k += l.peer == peer ? 1 : 0;
-    return k;
+  if (size_ <= kPeerTableFrom && b.by_peer == nullptr) {
+    for (const Link& l : *this) note(l);
+    return count;
   }
-  if (b.peers == nullptr) {
+  if (b.by_peer == nullptr) {
     const std::uint32_t slots = std::bit_ceil(2 * b.capacity);
-    b.peers = new PeerId[slots];
-    b.peer_mask = slots - 1;
-    std::fill_n(b.peers, slots, kNoPeer);
-    for (std::size_t i = 0; i < size_; ++i) add_peer(b, b.links[i].peer);
+    b.by_peer = new Link[slots];  // every slot empty: a Link's peer starts as kNoPeer
+    b.by_peer_mask = slots - 1;
+    for (std::size_t i = 0; i < size_; ++i) add_peer(b, b.links[i]);
     set_block(b);
   }
-  std::uint32_t count = 0;
-  for (std::uint32_t i = peer_home(peer, b.peer_mask); b.peers[i] != kNoPeer;
-       i = (i + 1) & b.peer_mask)
-    count += b.peers[i] == peer ? 1 : 0;
+  for (std::uint32_t i = peer_home(peer, b.by_peer_mask); b.by_peer[i].peer != kNoPeer;
+       i = (i + 1) & b.by_peer_mask)
+    note(b.by_peer[i]);
   return count;
 }
 
@@ -328,29 +332,37 @@ const Link* Node::random_link(const Address* skip_peer, ConnId skip_conn) {
   const PeerId skip = skip_peer == nullptr ? kNoPeer : config_->book->find(*skip_peer);
   const std::size_t size = links_.size();
   const Link* const links = links_.data();
-  if (skip_conn == 0) {
-    // No connection to avoid (a link's id is never 0): only links to `skip` are unusable. A walk
-    // asks this twice a hop, at hubs of thousands of links, so the links are counted without a
-    // pass over them, and the pick is direct when nothing is skipped.
-    const std::size_t k = skip == kNoPeer ? 0 : links_.count_peer(skip);
-    if (k == size) return nullptr;
-    std::size_t pick = rng_.below(size - k);
-    if (k == 0) return links + pick;
-    for (std::size_t i = 0;; ++i)
-      if (links[i].peer != skip && pick-- == 0) return links + i;
-  }
   auto usable = [&](const Link& l) {
-    return conn_of(l) != skip_conn && (skip == kNoPeer || l.peer != skip);
+    return (skip_conn == 0 || conn_of(l) != skip_conn) && (skip == kNoPeer || l.peer != skip);
   };
-  // One pass notes where the unusable links are (usually none or one: the link a request came
-  // over); the chosen usable link's place then follows from them without a second pass.
+  // Where the unusable links are (usually none or one: the link a request came over, or one to
+  // the request's newcomer), ascending: the chosen usable link's place follows from them.
   constexpr std::size_t kNoted = 4;
   std::size_t skipped[kNoted];
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (usable(links[i])) continue;
-    if (k < kNoted) skipped[k] = i;
-    ++k;
+  std::size_t k = 0;  // how many links are unusable
+  bool noted = skip == kNoPeer && skip_conn == 0;
+  if (!noted && size > LinkList::kPeerTableFrom) {
+    // A hub's links are not passed over: a walk asks this twice a hop, and every walk starts at
+    // the entry. The block's table names the links to `skip`, and a search finds each of them,
+    // as it finds the link over `skip_conn`.
+    std::uint32_t codes[kNoted];
+    const std::size_t to_skip = skip == kNoPeer ? 0 : links_.codes_of(skip, codes, kNoted);
+    const Link* over = skip_conn == 0 ? nullptr : find_link(skip_conn);
+    if (over != nullptr && over->peer == skip) over = nullptr;  // counted among those to `skip`
+    if (to_skip + (over != nullptr ? 1 : 0) <= kNoted) {
+      for (; k < to_skip; ++k)
+        skipped[k] = static_cast<std::size_t>(find_link(conn_of(Link{codes[k], skip})) - links);
+      if (over != nullptr) skipped[k++] = static_cast<std::size_t>(over - links);
+      std::sort(skipped, skipped + k);
+      noted = true;
+    }
+  }
+  if (!noted) {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (usable(links[i])) continue;
+      if (k < kNoted) skipped[k] = i;
+      ++k;
+    }
   }
   if (k == size) return nullptr;
   std::size_t pick = rng_.below(size - k);

@@ -106,43 +106,46 @@ class LinkList {
   }
   // How many links name `peer`. Up to kPeerTableFrom links are compared one by one. More are
   // not: a walk asks this three times a hop, and at a hub of thousands of links the passes were
-  // most of a walk's time. Such a block keeps a hash table of its links' peers beside it from
+  // most of a walk's time. Such a block keeps a hash table of its links by peer beside it from
   // the first time it is asked, so the answer usually reads one slot of it; a block never asked
   // keeps none.
-  std::size_t count_peer(PeerId peer);
+  std::size_t count_peer(PeerId peer) { return codes_of(peer, nullptr, 0); }
+  // The same count; the codes of the first `max` of those links go to `codes`, in no order.
+  std::size_t codes_of(PeerId peer, std::uint32_t* codes, std::size_t max);
   // Four lines of links: a pass over them costs less than a table's memory (at a million nodes
   // a walk's network has some 85,000 blocks, fewer than 4,000 of them larger).
   static constexpr std::uint32_t kPeerTableFrom = 32;
   // The slot of that table where count_peer(peer) reads first (for a driver's prefetch), or
   // null when there is no table.
-  const PeerId* peer_slot(PeerId peer) const {
+  const Link* peer_slot(PeerId peer) const {
     if (!has_peer_table()) return nullptr;
     const Block b = block();
-    return b.peers + peer_home(peer, b.peer_mask);
+    return b.by_peer + peer_home(peer, b.by_peer_mask);
   }
   // Whether the list keeps that table (reads one word inside the node).
   bool has_peer_table() const {
-    return spilled() && block_field<PeerId*>(offsetof(Block, peers)) != nullptr;
+    return spilled() && block_field<Link*>(offsetof(Block, by_peer)) != nullptr;
   }
 
  private:
   // Where a spilled list's links are, held in its first inline places, with the first link's
   // code (so that Node::find_link can tell where a link of the node's own is without first
-  // reading the block's first line) and, once count_peer has been asked, its links' peers in an
-  // open-addressing table of peer_mask + 1 slots (at least twice the block's capacity; kNoPeer
-  // marks an empty slot, and a peer with several links has a slot for each), else null.
+  // reading the block's first line) and, once count_peer has been asked, a copy of its links
+  // in an open-addressing table of by_peer_mask + 1 slots placed by peer (at least twice the
+  // block's capacity; kNoPeer marks an empty slot), else null. A copy holds the link's code, so
+  // that Node::random_link finds where a peer's links are without a pass over the block.
   struct Block {
     Link* links;
     std::uint32_t capacity;
     std::uint32_t first;
-    PeerId* peers;
-    std::uint32_t peer_mask;
+    Link* by_peer;
+    std::uint32_t by_peer_mask;
   };
   static std::uint32_t peer_home(PeerId peer, std::uint32_t mask) {
     return static_cast<std::uint32_t>((std::uint64_t{peer} * 0x9E3779B97F4A7C15ull) >> 32) & mask;
   }
-  void add_peer(const Block& b, PeerId peer);
-  void remove_peer(const Block& b, PeerId peer);
+  static void add_peer(const Block& b, const Link& link);
+  static void remove_peer(const Block& b, const Link& link);
   static_assert(sizeof(Block) <= sizeof(Link) * kInline);
   bool spilled() const { return size_ > kInline; }
   // One field of the block's record, read alone: the whole record is five words.
@@ -162,7 +165,7 @@ class LinkList {
     if (spilled()) {
       const Block b = block();
       delete[] b.links;
-      delete[] b.peers;
+      delete[] b.by_peer;
     }
     size_ = 0;
   }
@@ -238,7 +241,7 @@ class alignas(64) Node {
   // Where asking whether a link names peer `id` reads first, for a driver's prefetch of a node
   // whose links are a block of their own, once such a question has been asked there; else null
   // (see LinkList::peer_slot).
-  const PeerId* peer_hint(PeerId id) const { return links_.peer_slot(id); }
+  const Link* peer_hint(PeerId id) const { return links_.peer_slot(id); }
   bool has_peer_table() const { return links_.has_peer_table(); }
   // Whether a link names `peer` (not const: the first ask at a node whose links are a block makes
   // a table of their peers beside them; see LinkList::count_peer).

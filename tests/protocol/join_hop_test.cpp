@@ -2,12 +2,14 @@
 // as a packet, for every rule: those that decide hops by join_hop and those that read the packet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "protocol/join_rule.hpp"
 #include "protocol/node.hpp"
@@ -238,6 +240,73 @@ TEST(RandomLink, UniformOverTheUsableLinksOnly) {
   const Rng before = lone_ctx.rng();
   EXPECT_EQ(lone_ctx.random_link(&only), nullptr);
   EXPECT_EQ(lone_ctx.rng().state(), before.state());
+}
+
+// At a hub (links in a block of its own, whose table of links by peer finds the unusable ones)
+// the pick is the one a pass over the links would make: the usable link whose rank among them
+// is the generator's next draw below their number. Some peers hold several links, some more than
+// the four a hub notes, and links of all three kinds of code are asked for; links close between
+// rounds, so the table loses some.
+TEST(RandomLink, AHubPicksAsAPassOverItsLinksWould) {
+  Config cfg;
+  Node node(addr(2), cfg, 9);
+  Effects out;
+  // 155 links to 40 peers: peer j holds j % 7 + 1 of them. Their ids are the driver's form for
+  // the node's own links, the simulator's form with another opener's name (escaped), and small
+  // numbers.
+  std::uint32_t k = 0;
+  for (std::uint32_t j = 0; j < 40; ++j) {
+    for (std::uint32_t c = 0; c <= j % 7; ++c, ++k) {
+      const ConnId conn = k % 3 == 0   ? ConnId{k + 1}
+                          : k % 3 == 1 ? kDriverConnBit | (ConnId{77} << 32) | k
+                                       : kDriverConnBit | k;
+      node.on_packet(0, conn, ack(addr(5000 + j)), out);
+    }
+  }
+  ASSERT_EQ(node.degree(), 155u);
+  auto held_by = [&](std::uint32_t j) {
+    return std::count_if(node.links().begin(), node.links().end(),
+                         [&](const Link& l) { return node.peer_address(l) == addr(5000 + j); });
+  };
+  ASSERT_EQ(held_by(6), 7);
+  ASSERT_EQ(held_by(13), 7);
+  ASSERT_EQ(held_by(5), 6);
+  EffectList sink(out);
+  NodeContext ctx(node, sink, 0);
+  const Address stranger = addr(9999);
+  for (int round = 0; round < 3; ++round) {
+    const auto links = node.links();
+    std::vector<const Address*> skips{nullptr, &stranger};
+    std::vector<Address> linked;
+    for (std::uint32_t j : {0u, 1u, 3u, 5u, 6u, 13u}) linked.push_back(addr(5000 + j));
+    for (const Address& a : linked) skips.push_back(&a);
+    std::vector<ConnId> conns{0, ConnId{123456}};
+    for (std::size_t i : {std::size_t{0}, links.size() / 2, links.size() - 1, std::size_t{6}})
+      conns.push_back(node.conn_of(links[i]));
+    for (const Link& l : links)  // a link of each skipped peer's: to skip on both counts
+      if (std::find(linked.begin(), linked.end(), node.peer_address(l)) != linked.end())
+        conns.push_back(node.conn_of(l));
+    int asked = 0;
+    for (const Address* skip : skips) {
+      for (ConnId conn : conns) {
+        std::vector<const Link*> usable;
+        for (const Link& l : links)
+          if ((skip == nullptr || node.peer_address(l) != *skip) &&
+              (conn == 0 || node.conn_of(l) != conn))
+            usable.push_back(&l);
+        for (int again = 0; again < 3; ++again, ++asked) {
+          Rng draw = ctx.rng();
+          const Link* want = usable.empty() ? nullptr : usable[draw.below(usable.size())];
+          ASSERT_EQ(ctx.random_link(skip, conn), want) << round << " " << asked;
+          EXPECT_EQ(ctx.rng().state(), draw.state());
+        }
+      }
+    }
+    // Close a fifth of the links, from all over, for the next round.
+    for (std::size_t i = node.degree(); i-- > 0;)
+      if (i % 5 == static_cast<std::size_t>(round)) ctx.drop_link(&node.links()[i]);
+    ASSERT_GT(node.degree(), LinkList::kPeerTableFrom);
+  }
 }
 
 // A rule that defines neither hook cannot decide a request: a programming error, said as one.

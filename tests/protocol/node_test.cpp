@@ -394,6 +394,21 @@ TEST(Link, PeersAreCountedInsideTheNodeAndInABlock) {
           std::count_if(model.begin(), model.end(), [p](Link l) { return l.peer == p; });
       ASSERT_EQ(list.count_peer(p), static_cast<std::size_t>(want))
           << "peer " << p << " step " << step;
+      // The codes of its links: all of them when they fit, else as many, each one of them.
+      std::vector<std::uint32_t> codes_want;
+      for (Link l : model)
+        if (l.peer == p) codes_want.push_back(l.code);
+      std::sort(codes_want.begin(), codes_want.end());
+      std::uint32_t codes[8];
+      const std::size_t n = list.codes_of(p, codes, 8);
+      ASSERT_EQ(n, codes_want.size()) << "peer " << p << " step " << step;
+      std::sort(codes, codes + std::min<std::size_t>(n, 8));
+      if (n <= 8) {
+        EXPECT_TRUE(std::equal(codes, codes + n, codes_want.begin())) << step;
+      } else {
+        for (std::uint32_t c : codes)
+          EXPECT_TRUE(std::binary_search(codes_want.begin(), codes_want.end(), c)) << step;
+      }
     }
     EXPECT_EQ(list.count_peer(kNoPeer - 1), 0u);
   };

@@ -20,7 +20,16 @@ struct Address {
       std::endian::native == std::endian::little ? 0xFFFF0000u : 0x0000FFFFu;
 
   friend auto operator<=>(const Address&, const Address&) = default;
-  friend bool operator==(const Address&, const Address&) = default;
+  // Two words and the port, inline: the defaulted form calls memcmp for the 16 bytes, and rules
+  // that keep addresses in lists (HyParView's passive view) compare them by the dozen.
+  friend bool operator==(const Address& a, const Address& b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.ip.data(), 8);
+    std::memcpy(&a1, a.ip.data() + 8, 8);
+    std::memcpy(&b0, b.ip.data(), 8);
+    std::memcpy(&b1, b.ip.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.port == b.port;
+  }
 
   // ::ffff:a.b.c.d. Read as two words: every JOIN_REQ's hop asks.
   bool is_v4_mapped() const {

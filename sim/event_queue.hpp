@@ -278,9 +278,12 @@ class EventQueue {
     ++bucket.size;
   }
 
-  static bool later_first(const Event& a, const Event& b) {
-    return earlier(b, a);
-  }
+  // An object, not a function: the heaps and sorts given a function's address called it through
+  // the pointer for every comparison (7% of a HyParView run, whose timers wait in the far heap).
+  struct LaterFirst {
+    bool operator()(const Event& a, const Event& b) const { return earlier(b, a); }
+  };
+  static constexpr LaterFirst later_first{};
 
   // The ring slot of the first non-empty bucket after the current one, or kNone.
   std::size_t next_bucket() const {

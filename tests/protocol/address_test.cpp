@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <compare>
+#include <cstdint>
+
 namespace p2p {
 namespace {
 
@@ -71,6 +74,29 @@ TEST(Address, DialableNeedsAPortAndAHost) {
       EXPECT_EQ(a.is_v4_mapped(), mapped_by_bytes(a)) << i << prefix;
       EXPECT_EQ(a.dialable(), dialable_by_bytes(a)) << i << prefix;
     }
+}
+
+// Equal exactly when all sixteen bytes and the port are: a difference in any one byte (high or
+// low in either word) or in either byte of the port makes two addresses differ, and equality
+// agrees with the ordering.
+TEST(Address, EqualWhenEveryByteAndThePortAre) {
+  Address base = Address::v4(0x0a000001, 55555);
+  EXPECT_EQ(base, Address::v4(0x0a000001, 55555));
+  for (std::size_t i = 0; i < 16; ++i)
+    for (std::uint8_t flip : {std::uint8_t{0x01}, std::uint8_t{0x80}}) {
+      Address other = base;
+      other.ip[i] ^= flip;
+      EXPECT_NE(base, other) << i << " " << int{flip};
+      EXPECT_NE(base <=> other, std::strong_ordering::equal) << i;
+      other.ip[i] ^= flip;
+      EXPECT_EQ(base, other) << i;
+    }
+  for (std::uint16_t flip : {std::uint16_t{0x0001}, std::uint16_t{0x0100}}) {
+    Address other = base;
+    other.port ^= flip;
+    EXPECT_NE(base, other) << flip;
+    EXPECT_FALSE(base == other);
+  }
 }
 
 TEST(Address, OrdersByIpThenPort) {

@@ -196,7 +196,9 @@ std::size_t LinkList::codes_of(PeerId peer, std::uint32_t* codes, std::size_t ma
     return count;
   }
   if (b.by_peer == nullptr) {
-    const std::uint32_t slots = std::bit_ceil(2 * b.capacity);
+    // At most two thirds full, so a run of probes stays short (twice the places cost a walk's
+    // network of a million nodes 7 MiB more, for 0.17% fewer instructions).
+    const std::uint32_t slots = std::bit_ceil(b.capacity + b.capacity / 2);
     b.by_peer = new Link[slots];  // every slot empty: a Link's peer starts as kNoPeer
     b.by_peer_mask = slots - 1;
     for (std::size_t i = 0; i < size_; ++i) add_peer(b, b.links[i]);

@@ -132,8 +132,9 @@ class LinkList {
   // code (so that Node::find_link can tell where a link of the node's own is without first
   // reading the block's first line) and, once count_peer has been asked, a copy of its links
   // in an open-addressing table of by_peer_mask + 1 slots placed by peer (at least half again
-  // the block's capacity, so at most two thirds full; kNoPeer marks an empty slot), else null. A copy holds the link's code, so
-  // that Node::random_link finds where a peer's links are without a pass over the block.
+  // the block's capacity, so at most two thirds full; kNoPeer marks an empty slot), else null.
+  // A copy holds the link's code, so that Node::random_link finds where a peer's links are
+  // without a pass over the block.
   struct Block {
     Link* links;
     std::uint32_t capacity;

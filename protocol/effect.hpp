@@ -109,6 +109,15 @@ class EffectSink {
   virtual void send_hop(ConnId conn, const Address& peer, const JoinHop& hop) {
     send(conn, peer, join_request_of(hop));
   }
+  // The same for send_once(): a newcomer's own JOIN_REQ, `hop`, to its entry `to`.
+  virtual void send_hop_once(const Address& to, const JoinHop& hop) {
+    send_once(to, join_request_of(hop));
+  }
+  // The same for open(): a connection `conn` to `to` whose first packet is the plain JOIN_ACK
+  // with `ack`'s fields (join_ack_of).
+  virtual void open_with_ack(ConnId conn, const Address& to, const JoinHop& ack) {
+    open(conn, to, join_ack_of(ack));
+  }
   // Send `packet` over each of `node`'s links, in their order, but the one over `except` (0:
   // none): the copies of a flood. The same as a send() for each, which is what it does unless a
   // driver sends them otherwise (the simulator works out once what the copies share). `node` is

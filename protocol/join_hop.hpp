@@ -35,11 +35,9 @@ void Node::on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out) {
     case HopStep::Act::Drop:
       out.note(step.dropped, hop.origin, hop.id);
       break;
-    case HopStep::Act::Accept: {
-      Packet request = join_request_of(hop);
-      ctx.accept(request);
+    case HopStep::Act::Accept:
+      ctx.accept_unsigned(hop.origin, hop.id);  // signed requests took the packet's path
       break;
-    }
     case HopStep::Act::Packet: {
       Packet request = join_request_of(hop);  // as it came: the rule has not changed it
       rule.on_join_request(ctx, conn, link, request);

@@ -524,7 +524,14 @@ void NodeContext::connect(const Address& entry, int requests) {
   for (int k = 0; k < requests; ++k) {
     const std::uint64_t id = node_.rng_.next();
     if (remember) node_.remember_request(id);
-    out_.send_once(entry, join_request(id));
+    if (node_.config_->auth) {
+      out_.send_once(entry, join_request(id));
+    } else {
+      JoinHop request;  // join_request(id) as its fields
+      request.origin = node_.self();
+      request.id = id;
+      out_.send_hop_once(entry, request);
+    }
   }
   if (!node_.config_->rule->traits().keeps_asking) return;
   ++node_.shortfall_;
@@ -543,6 +550,7 @@ Packet NodeContext::join_request(std::uint64_t id) const {
 }
 
 void NodeContext::accept(const Packet& request) {
+  if (!node_.config_->auth) return accept_unsigned(request.origin, request.id);
   const ConnId c = node_.allocate_conn();
   note(NoteKind::JoinAccepted, request.origin, request.id);
   Packet ack;
@@ -558,6 +566,18 @@ void NodeContext::accept(const Packet& request) {
   }
   out_.open(c, request.origin, std::move(ack));
   add_link(c, request.origin);
+}
+
+void NodeContext::accept_unsigned(const Address& origin, std::uint64_t id) {
+  // As accept() does, in the same order, without a packet: the answer's fields go to the sink.
+  const ConnId c = node_.allocate_conn();
+  note(NoteKind::JoinAccepted, origin, id);
+  JoinHop ack;
+  ack.origin = node_.self();
+  ack.id = node_.rng_.next();
+  ack.ref = id;  // the newcomer takes only an answer to a request of its own
+  out_.open_with_ack(c, origin, ack);
+  add_link(c, origin);
 }
 
 void NodeContext::carry_out(const HopStep& step, Packet&& request) {

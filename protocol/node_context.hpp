@@ -105,6 +105,11 @@ class NodeContext {
   RuleState* state_if_any() { return node_.rule_state_.get(); }
 
  private:
+  friend class Node;
+  // accept() for an unsigned request read as its fields (Node::on_join_hop_to): its answer goes
+  // to the sink as fields too. A signed answer needs the request's packet, which names its key.
+  void accept_unsigned(const Address& origin, std::uint64_t id);
+
   Node& node_;
   EffectSink& out_;
   Time now_;

@@ -84,5 +84,13 @@ inline Packet join_request_of(const JoinHop& hop) {
   write_hop(hop, p);
   return p;
 }
+// The plain JOIN_ACK with `ack`'s fields: an answer names its sender (origin), its own id and the
+// request it answers (ref); the other fields are zero.
+inline Packet join_ack_of(const JoinHop& ack) {
+  Packet p;
+  p.type = PacketType::JoinAck;
+  write_hop(ack, p);
+  return p;
+}
 
 }  // namespace p2p

@@ -144,6 +144,20 @@ class EventQueue {
     return t;
   }
 
+  // Whether the earliest pending event is at or before `t` (next_time() <= t); the queue must not
+  // be empty. A bucket that ends by `t` is not looked into: a run up to the next arrival asked
+  // this before each event, and at each bucket's start that meant a pass over its events (2% of
+  // a join phase's instructions).
+  bool due_by(Time t) const {
+    if (hot_.empty() && current_.empty()) {
+      if (!far_.empty() && far_.front().at <= t) return true;
+      const std::size_t b = next_bucket();
+      if (b != kNone && ring_[b].head != nullptr && ring_[b].start + ((Time{1} << shift_) - 1) <= t)
+        return true;
+    }
+    return next_time() <= t;
+  }
+
   // Whether an event at `at` would join the bucket being drained (where peek() does not show it).
   bool due_in_current(Time at) const { return (at >> shift_) == cur_; }
 

@@ -299,16 +299,14 @@ void Network::prefetch_node(std::uint32_t i) const {
   for (std::size_t off = 0; off < sizeof(SimNode); off += 64) __builtin_prefetch(p + off);
 }
 
-void Network::fetch_links_read(const Event& e) const {
+void Network::fetch_block_read(const Event& e) const {
   // For a node of high degree these are random places in a block of thousands of links, misses
   // a hop would otherwise wait for one after the other: where its connection's lookup reads
   // first (a fan-out entry's sender reads from the first link), the link a JOIN_REQ will be
   // passed to, if the rule can tell, and the slot of the newcomer in the table of the links'
   // peers, for a rule that asks about it. A fetch one event ahead came too late to help;
-  // either one alone gained nothing, the other miss still taking its time. Links inside the node
-  // came with it when its event was pushed.
+  // either one alone gained nothing, the other miss still taking its time.
   const SimNode& node = nodes_[target(e)];
-  if (node.degree() <= LinkList::kInline) return;
   __builtin_prefetch(e.conn_form == ConnForm::FanOut ? node.links().data()
                                                      : node.link_hint(e.conn_id()));
   if (e.kind == Kind::Packet && e.type == static_cast<std::uint8_t>(PacketType::JoinReq)) {
@@ -363,21 +361,37 @@ void Network::send_packet(std::uint32_t from, std::uint32_t to, ConnId conn, con
 }
 
 void Network::send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& hop) {
+  send_fields<PacketType::JoinReq, true>(from, to, conn, hop);
+}
+
+void Network::send_request(std::uint32_t from, std::uint32_t to, const JoinHop& hop) {
+  send_fields<PacketType::JoinReq, false>(from, to, kOneShotConn, hop);
+}
+
+void Network::send_ack(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& ack) {
+  send_fields<PacketType::JoinAck, false>(from, to, conn, ack);
+}
+
+template <PacketType kType, bool kPassOn>
+inline void Network::send_fields(std::uint32_t from, std::uint32_t to, ConnId conn,
+                                 const JoinHop& f) {
+  static_assert(kType == PacketType::JoinReq || (kType == PacketType::JoinAck && !kPassOn));
   if (to >= nodes_.size()) return;
-  // What fits() finds for the packet the hop describes: a payload holds a ref or else the
+  // What fits() finds for the packet the fields describe: a payload holds a ref or else the
   // degree and flags, and names a simulated origin.
-  const std::uint64_t small = Payload::small_word(hop.degree, hop.flags, 0);
-  if (!observers_.empty() || !is_sim_address(hop.origin) || (hop.ref != 0 && small != 0))
-      [[unlikely]] {
-    Packet packet = join_request_of(hop);
+  const std::uint64_t small = Payload::small_word(f.degree, f.flags, 0);
+  if (!observers_.empty() || !is_sim_address(f.origin) || (f.ref != 0 && small != 0)) [[unlikely]] {
+    Packet packet = kType == PacketType::JoinReq ? join_request_of(f) : join_ack_of(f);
     return send_packet(from, to, conn, packet, &packet);
   }
-  send_event(from, to, conn, PacketType::JoinReq, hop.hops, hop.id, [&](Event& e) {
+  send_event(from, to, conn, kType, f.hops, f.id, [&](Event& e) {
     Payload p;
-    p.id = hop.id;
-    p.origin = index_of(hop.origin);
-    p.set_word(hop.ref, small);
-    e.arg = pass_on_payload(p);
+    p.id = f.id;
+    p.origin = index_of(f.origin);
+    p.set_word(f.ref, small);
+    // A request passed on may take over the handled request's slot; anything else gets one as
+    // send_packet would give it.
+    e.arg = kPassOn ? pass_on_payload(p) : share_payload(p);
   });
 }
 
@@ -491,9 +505,15 @@ class Network::Acts final : public EffectSink {
     if (packet.type == PacketType::JoinReq) ++net_.counters_.join_requests_sent;
     net_.send_packet(from_, index_of(to), kOneShotConn, packet, &packet);
   }
+  void send_hop_once(const Address& to, const JoinHop& hop) override {
+    ++net_.counters_.join_requests_sent;
+    net_.send_request(from_, index_of(to), hop);
+  }
   void open(ConnId conn, const Address& to, Packet&& packet) override {
-    const ConnId opened = kDriverConnBit | (ConnId{from_} << 32) | conn;
-    net_.send_packet(from_, index_of(to), opened, packet, &packet);
+    net_.send_packet(from_, index_of(to), opened(conn), packet, &packet);
+  }
+  void open_with_ack(ConnId conn, const Address& to, const JoinHop& ack) override {
+    net_.send_ack(from_, index_of(to), opened(conn), ack);
   }
   void close(ConnId conn, const Address& peer) override {
     if (conn == kOneShotConn) return;
@@ -580,6 +600,8 @@ class Network::Acts final : public EffectSink {
   }
 
  private:
+  // The id the far end knows a connection this node opens as.
+  ConnId opened(ConnId conn) const { return kDriverConnBit | (ConnId{from_} << 32) | conn; }
   void send_over(ConnId conn, const Address& peer, const Packet& packet, Packet* movable) {
     const auto [to, far_conn] = net_.far_end(from_, conn, peer);
     if (packet.type == PacketType::Message) {
@@ -1011,7 +1033,7 @@ void Network::sampled(const TimeSample& sample) {
 }
 
 void Network::run_until(Time t) {
-  while (!queue_.empty() && queue_.next_time() <= t) step();
+  while (!queue_.empty() && queue_.due_by(t)) step();
   if (t > now_) now_ = t;
 }
 

@@ -146,6 +146,9 @@ class Network {
   std::uint64_t fanned_copies() const { return fanned_copies_; }
   // Time of the earliest pending event; pending() must be non-zero.
   Time next_event_time() const { return queue_.next_time(); }
+  // Whether the earliest pending event is at or before `t` (next_event_time() <= t, cheaper);
+  // pending() must be non-zero.
+  bool due_by(Time t) const { return queue_.due_by(t); }
 
   // The links between live nodes as (i, j) with i < j, one entry per link (a doubled link appears
   // twice), sorted.
@@ -463,6 +466,14 @@ class Network {
                    Packet* movable);
   // The same for the plain JOIN_REQ `hop`, held as a payload without a Packet when it fits one.
   void send_hop(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& hop);
+  // The same for a newcomer's own JOIN_REQ `hop`, sent once.
+  void send_request(std::uint32_t from, std::uint32_t to, const JoinHop& hop);
+  // The same for the JOIN_ACK with `ack`'s fields (join_ack_of), opening connection `conn`.
+  void send_ack(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& ack);
+  // The three: a packet of type kType with fields `f`, as send_packet would send it; a request
+  // passed on (kPassOn) may take over the slot of the request being handled.
+  template <PacketType kType, bool kPassOn>
+  void send_fields(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& f);
   // What both do once the packet is known to go: its latency, loss or cut, then an event whose
   // payload `hold(e)` sets (or parks), queued or held back for a fan-out.
   template <class Hold>
@@ -490,8 +501,14 @@ class Network {
   void fetch_soon(std::uint32_t to);
   // Fetches the part of node `i` that holds its links and the simulator's counters.
   void prefetch_links_part(std::uint32_t i) const;
-  // Fetches what handling event `e` reads among its node's links (the node is in by now).
-  void fetch_links_read(const Event& e) const;
+  // Fetches what handling event `e` reads among its node's links (the node is in by now). Links
+  // inside the node came with it: most nodes are asked about here, and the call for them alone
+  // was 1% of a join phase's instructions.
+  void fetch_links_read(const Event& e) const {
+    if (nodes_[target(e)].degree() > LinkList::kInline) fetch_block_read(e);
+  }
+  // The same for a node whose links are in a block of their own.
+  void fetch_block_read(const Event& e) const;
   std::uint16_t intern(const std::string& text);
   FloodStats* flood_mut(std::uint64_t id);
   void finish_flood(std::size_t index);

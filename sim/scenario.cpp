@@ -307,7 +307,7 @@ class Driver {
   // Runs the network's events up to `t` (all of them for the largest time), reporting progress.
   void advance_to(Time t) {
     if (shard_ != nullptr) return advance_sharded(t);
-    while (net_.pending() > 0 && net_.next_event_time() <= t) {
+    while (net_.pending() > 0 && net_.due_by(t)) {
       net_.step();
       if ((++steps_ & 0xFFFF) == 0 && obs_.progress) obs_.progress(net_);
     }

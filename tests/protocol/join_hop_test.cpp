@@ -315,6 +315,97 @@ class Undecided final : public JoinRule {
   Undecided() : JoinRule(RuleParams{}) {}
 };
 
+// Passes every effect to an EffectList as the defaults would, and keeps the fields of the typed
+// sends: a newcomer's requests and an accepted request's answer.
+class FieldsSink final : public EffectSink {
+ public:
+  explicit FieldsSink(Effects& out) : list_(out) {}
+  void send(ConnId c, const Address& to, const Packet& p) override { list_.send(c, to, p); }
+  void send(ConnId c, const Address& to, Packet&& p) override { list_.send(c, to, std::move(p)); }
+  void send_once(const Address& to, Packet&& p) override { list_.send_once(to, std::move(p)); }
+  void open(ConnId c, const Address& to, Packet&& p) override { list_.open(c, to, std::move(p)); }
+  void close(ConnId c, const Address& peer) override { list_.close(c, peer); }
+  void deliver(Deliver&& d) override { list_.deliver(std::move(d)); }
+  void wake_at(Time at, const Timer& t) override { list_.wake_at(at, t); }
+  void note(NoteKind k, const Address& peer, std::uint64_t id) override { list_.note(k, peer, id); }
+  void send_hop_once(const Address& to, const JoinHop& hop) override {
+    requests.push_back(hop);
+    EffectSink::send_hop_once(to, hop);
+  }
+  void open_with_ack(ConnId c, const Address& to, const JoinHop& ack) override {
+    acks.push_back(ack);
+    EffectSink::open_with_ack(c, to, ack);
+  }
+  std::vector<JoinHop> requests, acks;
+
+ private:
+  EffectList list_;
+};
+
+// An unsigned newcomer's requests and an unsigned answer go to the sink as their fields (the
+// simulator holds them without building packets): the fields are the node's, drawn from its
+// generator in order, and the defaults turn them into the packets a transport sends.
+TEST(JoinHop, RequestsAndAnswersGoAsTheirFields) {
+  const Config cfg = with_rule("seed");
+  Node newcomer(addr(9), cfg, 5);
+  Rng draws = newcomer.generator();
+  Effects out;
+  FieldsSink sink(out);
+  newcomer.handle(0, Join{addr(2)}, sink);
+  ASSERT_EQ(sink.requests.size(), 4u);
+  const auto sent = of_type<SendOnce>(out);
+  ASSERT_EQ(sent.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    const JoinHop& r = sink.requests[k];
+    EXPECT_EQ(r.origin, addr(9));
+    EXPECT_EQ(r.id, draws.next());
+    EXPECT_EQ(r.ref, 0u);
+    EXPECT_EQ(r.hops, 0);
+    EXPECT_EQ(r.degree, 0u);
+    EXPECT_EQ(r.flags, 0);
+    EXPECT_EQ(sent[k].to, addr(2));
+    EXPECT_EQ(sent[k].packet, join_request_of(r));
+  }
+
+  // A node without links accepts: the answer names it, a fresh draw, and the request (the
+  // newcomer's own id, `ref`, once the request has been passed on). By hop and by packet alike.
+  for (const std::uint64_t ref : {std::uint64_t{0}, std::uint64_t{555}}) {
+    JoinHop hop;
+    hop.origin = addr(9);
+    hop.id = 77;
+    hop.ref = ref;
+    hop.hops = 3;
+    for (const bool by_packet : {false, true}) {
+      Node entry(addr(2), cfg, 11);
+      Rng rng = entry.generator();
+      rng.next();  // whether to accept
+      Effects got;
+      FieldsSink answers(got);
+      if (by_packet) {
+        entry.handle(0, PacketIn{kDriverConnBit | 3, join_request_of(hop)}, answers);
+      } else {
+        JoinHop h = hop;
+        entry.on_join_hop(0, kDriverConnBit | 3, h, answers);
+      }
+      ASSERT_EQ(answers.acks.size(), 1u) << by_packet;
+      const JoinHop& a = answers.acks[0];
+      EXPECT_EQ(a.origin, addr(2));
+      EXPECT_EQ(a.id, rng.next());
+      EXPECT_EQ(a.ref, ref != 0 ? ref : 77u);
+      EXPECT_EQ(a.hops, 0);
+      EXPECT_EQ(a.degree, 0u);
+      EXPECT_EQ(a.flags, 0);
+      const auto opened = of_type<Open>(got);
+      ASSERT_EQ(opened.size(), 1u);
+      EXPECT_EQ(opened[0].to, addr(9));
+      EXPECT_EQ(opened[0].packet, join_ack_of(a));
+      EXPECT_EQ(opened[0].packet.type, PacketType::JoinAck);
+      ASSERT_EQ(entry.degree(), 1u);
+      EXPECT_EQ(entry.conn_of(entry.links()[0]), opened[0].conn);
+    }
+  }
+}
+
 TEST(JoinHop, ARuleWithNeitherHookIsAnError) {
   Config cfg;
   cfg.rule = std::make_shared<Undecided>();

@@ -102,6 +102,7 @@ void check_against_reference(int shift) {
   EventQueue<E> q(4096, shift);
   std::vector<E> ref;
   Rng rng(42 + shift);
+  Rng probe(7 + shift);  // the times due_by is asked about
   Time now = 0;
   int tag = 0;
   std::vector<int> got, want;
@@ -128,6 +129,11 @@ void check_against_reference(int shift) {
           std::min_element(ref.begin(), ref.end(), [](auto& a, auto& b) { return earlier(a, b); });
       want.push_back(it->tag);
       ASSERT_EQ(q.next_time(), it->at);
+      // due_by(t) is next_time() <= t, also for a time inside or past the next bucket.
+      const Time next = it->at;
+      for (const Time t : {next - 1, next, next + static_cast<Time>(probe.below(Time{4} << shift)),
+                           now + static_cast<Time>(probe.below(4000)), next - (Time{1} << shift)})
+        ASSERT_EQ(q.due_by(t), next <= t) << "t " << t << ", next " << next;
       now = it->at;
       const Time at = it->at;
       ref.erase(it);

@@ -550,33 +550,31 @@ Packet NodeContext::join_request(std::uint64_t id) const {
 }
 
 void NodeContext::accept(const Packet& request) {
-  if (!node_.config_->auth) return accept_unsigned(request.origin, request.id);
-  const ConnId c = node_.allocate_conn();
-  note(NoteKind::JoinAccepted, request.origin, request.id);
-  Packet ack;
-  ack.type = PacketType::JoinAck;
-  const Address self = node_.self();
-  ack.origin = self;
-  ack.id = node_.rng_.next();
-  ack.ref = request.id;  // the newcomer takes only an answer to a request of its own
-  if (const AuthPtr& a = node_.config_->auth) {
-    PublicKey newcomer{};
-    auth::author_key(request, newcomer);
-    auth::sign_join_ack(*a, self, newcomer, ack);
-  }
-  out_.open(c, request.origin, std::move(ack));
-  add_link(c, request.origin);
+  answer(request.origin, request.id, &request);
 }
 
 void NodeContext::accept_unsigned(const Address& origin, std::uint64_t id) {
-  // As accept() does, in the same order, without a packet: the answer's fields go to the sink.
+  answer(origin, id, nullptr);
+}
+
+void NodeContext::answer(const Address& origin, std::uint64_t id, const Packet* request) {
   const ConnId c = node_.allocate_conn();
   note(NoteKind::JoinAccepted, origin, id);
   JoinHop ack;
   ack.origin = node_.self();
   ack.id = node_.rng_.next();
   ack.ref = id;  // the newcomer takes only an answer to a request of its own
-  out_.open_with_ack(c, origin, ack);
+  if (const AuthPtr& a = node_.config_->auth) {
+    // A signed answer names the newcomer's key, which only the request's packet carries.
+    if (request == nullptr) throw std::logic_error("a signing node answers a request's packet");
+    Packet signed_ack = join_ack_of(ack);
+    PublicKey newcomer{};
+    auth::author_key(*request, newcomer);
+    auth::sign_join_ack(*a, ack.origin, newcomer, signed_ack);
+    out_.open(c, origin, std::move(signed_ack));
+  } else {
+    out_.open_with_ack(c, origin, ack);
+  }
   add_link(c, origin);
 }
 

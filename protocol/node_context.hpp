@@ -109,6 +109,9 @@ class NodeContext {
   // accept() for an unsigned request read as its fields (Node::on_join_hop_to): its answer goes
   // to the sink as fields too. A signed answer needs the request's packet, which names its key.
   void accept_unsigned(const Address& origin, std::uint64_t id);
+  // Both: a new connection to `origin` opened with a JOIN_ACK naming request `id`, signed (from
+  // `request`, which must then be given) when the node signs, and recorded as a link.
+  void answer(const Address& origin, std::uint64_t id, const Packet* request);
 
   Node& node_;
   EffectSink& out_;

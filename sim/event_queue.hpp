@@ -117,8 +117,9 @@ class EventQueue {
       }
     } else if (static_cast<std::uint64_t>(eb - cur_) <= mask_) {
       const std::size_t b = static_cast<std::size_t>(eb) & mask_;
-      append(ring_[b], eb << shift_, e);
-      set_bit(b);
+      Bucket& bucket = ring_[b];
+      if (bucket.head == nullptr) set_bit(b);  // its bits are set while it holds events
+      append(bucket, eb << shift_, e);
     } else {
       far_.push_back(e);
       std::push_heap(far_.begin(), far_.end(), later_first);
@@ -149,7 +150,9 @@ class EventQueue {
   // this before each event, and at each bucket's start that meant a pass over its events (2% of
   // a join phase's instructions).
   bool due_by(Time t) const {
-    if (hot_.empty() && current_.empty()) {
+    if (hot_.empty()) [[likely]] {
+      // Asked before every event: a gathered bucket's earliest is the queue's (next_time()).
+      if (!current_.empty()) return current_.back().at <= t;
       if (!far_.empty() && far_.front().at <= t) return true;
       const std::size_t b = next_bucket();
       if (b != kNone && ring_[b].head != nullptr && ring_[b].start + ((Time{1} << shift_) - 1) <= t)

@@ -399,8 +399,9 @@ template <class Hold>
 inline void Network::send_event(std::uint32_t from, std::uint32_t to, ConnId conn, PacketType type,
                                 std::uint8_t hops, std::uint64_t id, Hold&& hold) {
   const Time latency = options_.latency.between_keyed(latency_key_, from, to);
-  const std::uint64_t seq = nodes_[from].send_seq + 1;  // the counter push() will give this packet
-  if (options_.loss > 0 && hashed_uniform(options_.seed ^ 0x1055, from, seq) < options_.loss) {
+  // A loss is drawn from the counter push() would give the packet.
+  if (options_.loss > 0 &&
+      hashed_uniform(options_.seed ^ 0x1055, from, nodes_[from].send_seq + 1) < options_.loss) {
     ++nodes_[from].send_seq;  // the lost packet still used its turn
     ++counters_.packets_lost;
     return;
@@ -1033,8 +1034,14 @@ void Network::sampled(const TimeSample& sample) {
 }
 
 void Network::run_until(Time t) {
-  while (!queue_.empty() && queue_.due_by(t)) step();
+  run_due(t, std::numeric_limits<std::uint64_t>::max());
   if (t > now_) now_ = t;
+}
+
+std::uint64_t Network::run_due(Time t, std::uint64_t most) {
+  std::uint64_t n = 0;
+  for (; n < most && !queue_.empty() && queue_.due_by(t); ++n) step();
+  return n;
 }
 
 void Network::drain() {

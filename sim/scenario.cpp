@@ -307,9 +307,13 @@ class Driver {
   // Runs the network's events up to `t` (all of them for the largest time), reporting progress.
   void advance_to(Time t) {
     if (shard_ != nullptr) return advance_sharded(t);
-    while (net_.pending() > 0 && net_.due_by(t)) {
-      net_.step();
-      if ((++steps_ & 0xFFFF) == 0 && obs_.progress) obs_.progress(net_);
+    constexpr std::uint64_t kReportEvery = 0x10000;  // events between progress reports
+    for (;;) {
+      const std::uint64_t most = kReportEvery - (steps_ & (kReportEvery - 1));
+      const std::uint64_t n = net_.run_due(t, most);
+      steps_ += n;
+      if (n < most) break;
+      if (obs_.progress) obs_.progress(net_);
     }
     if (t != std::numeric_limits<Time>::max()) net_.run_until(t);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <queue>
 #include <set>
 
@@ -494,6 +495,43 @@ TEST(Network, EventsForDepartedNodesAreCountedAndDropped) {
   net.drain();
   EXPECT_EQ(net.counters().events_to_departed, static_cast<std::uint64_t>(cfg.join_requests));
   EXPECT_EQ(net.node(1).degree(), 0u);
+}
+
+// run_due handles the events due by a time, at most as many as asked, earliest first: in steps
+// of seven it leaves the network as one run_until does, and each call but the last handles
+// exactly seven.
+TEST(Network, RunDueHandlesAtMostWhatIsAskedAndStopsAtTheTime) {
+  const Time until = 2 * kSecond;
+  auto joining = [] {
+    Config cfg;
+    auto net = std::make_unique<Network>(cfg, NetworkOptions{3, {}});
+    net->add_node();
+    for (std::uint32_t i = 1; i <= 150; ++i)
+      net->schedule_join(Time{i} * 20 * kMillisecond, net->add_node(), 0);
+    return net;
+  };
+  auto whole = joining();
+  whole->run_until(until);
+  auto steps = joining();
+  EXPECT_EQ(steps->run_due(until, 0), 0u);
+  EXPECT_EQ(steps->counters().events, 0u);
+  std::uint64_t handled = 0, calls = 0;
+  for (;;) {
+    const std::uint64_t n = steps->run_due(until, 7);
+    ASSERT_LE(n, 7u);
+    handled += n;
+    ++calls;
+    if (n < 7) break;
+    EXPECT_LE(steps->now(), until);
+  }
+  EXPECT_GT(calls, 10u);
+  EXPECT_EQ(handled, whole->counters().events);
+  EXPECT_EQ(steps->counters().events, whole->counters().events);
+  EXPECT_EQ(steps->links(), whole->links());
+  ASSERT_GT(steps->pending(), 0u) << "the joins go on past the time asked";
+  EXPECT_GT(steps->next_event_time(), until);
+  EXPECT_EQ(steps->pending(), whole->pending());
+  EXPECT_EQ(steps->run_due(until, 7), 0u);
 }
 
 // Tallies what it is fed, by packet type and note kind.

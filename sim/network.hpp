@@ -138,8 +138,8 @@ class Network {
   bool step();
   // Handles every event up to and including time `t`, then sets the clock to `t`.
   void run_until(Time t);
-  // Handles events due by `t`, at most `most` of them, in one loop (a driver's loop around
-  // step() cost a join phase 4% of its instructions); returns how many. The clock stays at the
+  // Handles events due by `t`, at most `most` of them, in one loop (a driver that reports its
+  // progress every so many events asks for that many); returns how many. The clock stays at the
   // last one handled.
   std::uint64_t run_due(Time t, std::uint64_t most);
   // Handles events until none is pending.

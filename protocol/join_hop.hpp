@@ -9,7 +9,7 @@
 namespace p2p {
 
 template <class Sink>
-void Node::on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out) {
+inline void Node::on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out) {
   static_assert(std::is_base_of_v<EffectSink, Sink>, "a node's effects go to an EffectSink");
   // Signed requests are checked, and an undialable origin answered, on the packet's path.
   if (config_->auth || !hop.origin.dialable()) {

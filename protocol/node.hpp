@@ -204,7 +204,7 @@ class alignas(64) Node {
   // neighbour's id rather than its address. Inlined into the driver's loop: the call, with its
   // register saves, was about 20 instructions of a hop's 800 in the simulator.
   template <class Sink>
-  [[gnu::always_inline]] void on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out);
+  [[gnu::always_inline]] inline void on_join_hop_to(Time now, ConnId conn, JoinHop& hop, Sink& out);
   // A chat message `id` from `origin` arrived on `conn`. When handling it as a PacketIn would do
   // no more than note it as a duplicate (nothing is signed, it came over a link, and its id is
   // still in the seen set), does just that and returns true; otherwise changes nothing and

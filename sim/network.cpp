@@ -589,11 +589,13 @@ class Network::Acts final : public EffectSink {
     ++net_.counters_.join_requests_passed;
     net_.send_hop(from_, to, far_conn, hop);
   }
-  void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
+  // Inlined where the node knows its sink is this one (a hop's note, its kind a constant, is then
+  // a count): as a call it was about 25 instructions of a hop's 800.
+  [[gnu::always_inline]] void note(NoteKind kind, const Address& peer, std::uint64_t id) override {
     if (!net_.observers_.empty()) [[unlikely]]
       net_.tell_note(from_, Note{kind, peer, id});
     ++net_.counters_.notes[static_cast<std::size_t>(kind)];
-    if (kind == NoteKind::MessageOriginated) {
+    if (kind == NoteKind::MessageOriginated) [[unlikely]] {
       originated(id);
     } else if (kind == NoteKind::DuplicateMessage) {
       if (FloodStats* f = net_.flood_mut(id)) ++f->duplicates;

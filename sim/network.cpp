@@ -87,6 +87,8 @@ Network::Network(const Config& config, NetworkOptions options)
 void Network::reserve(std::size_t n) {
   nodes_.reserve(n);
   alive_.reserve((n + 63) / 64);
+  prefault_.start(nodes_.data() + nodes_.size(),
+                  (nodes_.capacity() - nodes_.size()) * sizeof(SimNode));
 }
 
 void Network::set_groups(std::vector<NodeGroup> groups) {
@@ -112,6 +114,7 @@ void Network::set_groups(std::vector<NodeGroup> groups) {
 std::uint32_t Network::add_node() {
   const auto i = static_cast<std::uint32_t>(nodes_.size());
   if (i >= 0x7FFFFFFFu) throw std::length_error("too many simulated nodes");
+  if (i == nodes_.capacity()) prefault_.stop();  // the array moves: its old room is freed
   std::uint8_t group = 0;
   const Config* config = config_;
   if (!groups_.empty()) {

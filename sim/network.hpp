@@ -23,6 +23,7 @@
 #include "sim/latency.hpp"
 #include "sim/live_nodes.hpp"
 #include "sim/observer.hpp"
+#include "sim/prefault.hpp"
 
 namespace p2p::sim {
 
@@ -543,6 +544,9 @@ class Network {
   };
   static_assert(sizeof(SimNode) == sizeof(Node), "the simulator's part fits the node's padding");
   HugePageVector<SimNode> nodes_;
+  // Faults in the room reserve() made for nodes on another core; declared after nodes_, so it
+  // stops before their memory goes.
+  Prefault prefault_;
   std::vector<std::uint64_t> alive_;          // a bit per node: small enough to stay in cache
   std::vector<std::uint64_t> live_by_group_;  // with groups: live nodes in each
   LiveNodes live_;

@@ -87,8 +87,8 @@ Network::Network(const Config& config, NetworkOptions options)
 void Network::reserve(std::size_t n) {
   nodes_.reserve(n);
   alive_.reserve((n + 63) / 64);
-  prefault_.start(nodes_.data() + nodes_.size(),
-                  (nodes_.capacity() - nodes_.size()) * sizeof(SimNode));
+  prefault_.start(nodes_.data(), nodes_.capacity() * sizeof(SimNode));
+  prefault_.written(nodes_.size() * sizeof(SimNode));
 }
 
 void Network::set_groups(std::vector<NodeGroup> groups) {
@@ -127,6 +127,7 @@ std::uint32_t Network::add_node() {
   nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0)).group = group;
   if ((i & 63) == 0) alive_.push_back(0);
   alive_[i >> 6] |= std::uint64_t{1} << (i & 63);
+  prefault_.written(nodes_.size() * sizeof(SimNode));
   live_.add(i);
   if (!groups_.empty()) ++live_by_group_[group];
   if (options_.service_time > 0) busy_until_.push_back(0);

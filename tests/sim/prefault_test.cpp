@@ -16,7 +16,7 @@
 namespace p2p::sim {
 namespace {
 
-constexpr std::size_t kBytes = std::size_t{32} << 20;
+constexpr std::size_t kBytes = 3 * Prefault::kLead;
 
 // A fresh anonymous mapping: its pages are not in memory until something faults them in.
 struct Mapping {
@@ -25,54 +25,61 @@ struct Mapping {
   ~Mapping() {
     if (data != MAP_FAILED) munmap(data, kBytes);
   }
-  std::size_t resident_pages() const {
-    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    std::vector<unsigned char> in((kBytes + page - 1) / page);
-    if (mincore(data, kBytes, in.data()) != 0) return 0;
+  static std::size_t page() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
+  // How many of the pages in the first `bytes` are in memory.
+  std::size_t resident_pages(std::size_t bytes = kBytes) const {
+    std::vector<unsigned char> in((bytes + page() - 1) / page());
+    if (mincore(data, bytes, in.data()) != 0) return 0;
     std::size_t n = 0;
     for (unsigned char c : in) n += c & 1;
     return n;
   }
-  std::size_t pages() const { return kBytes / static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
   void* data;
 };
 
-// Waits up to ten seconds for the helper to map every page of `m`.
-bool all_resident_soon(const Mapping& m) {
+// Waits up to ten seconds for the first `bytes` of `m` to be in memory.
+bool resident_soon(const Mapping& m, std::size_t bytes) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < until) {
-    if (m.resident_pages() == m.pages()) return true;
+    if (m.resident_pages(bytes) == bytes / Mapping::page()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
 }
 
-TEST(Prefault, MapsAFreshRangeWithoutChangingWhatItHolds) {
+TEST(Prefault, MapsPagesAheadOfWhatIsWrittenWithoutChangingThem) {
   if (!Prefault::more_than_one_core()) GTEST_SKIP() << "the helper runs only with a second core";
   Mapping m;
   ASSERT_NE(m.data, MAP_FAILED);
-  // Some of the range already written, as the first nodes are when the helper starts.
+  // The first megabyte already written, as the first nodes are when the helper starts.
+  const std::size_t mb = std::size_t{1} << 20;
   auto* bytes = static_cast<unsigned char*>(m.data);
-  for (std::size_t i = 0; i < (std::size_t{1} << 20); ++i)
-    bytes[i] = static_cast<unsigned char>(i * 7 + 3);
-  ASSERT_LT(m.resident_pages(), m.pages());
+  for (std::size_t i = 0; i < mb; ++i) bytes[i] = static_cast<unsigned char>(i * 7 + 3);
+  ASSERT_LT(m.resident_pages(), kBytes / Mapping::page());
   Prefault p;
   p.start(m.data, kBytes);
   ASSERT_TRUE(p.running());
-  EXPECT_TRUE(all_resident_soon(m));
+  p.written(mb);
+  // It maps the lead beyond what was written, and (give or take a huge page) no further.
+  EXPECT_TRUE(resident_soon(m, mb + Prefault::kLead));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_LE(m.resident_pages(), (mb + Prefault::kLead + 2 * mb) / Mapping::page());
+  // Told of more written, it maps the rest.
+  p.written(kBytes - Prefault::kLead);
+  EXPECT_TRUE(resident_soon(m, kBytes));
   p.stop();
   EXPECT_FALSE(p.running());
-  for (std::size_t i = 0; i < (std::size_t{1} << 20); ++i)
+  for (std::size_t i = 0; i < mb; ++i)
     ASSERT_EQ(bytes[i], static_cast<unsigned char>(i * 7 + 3)) << i;
   // The pages it mapped read as zero, as fresh pages do.
-  for (std::size_t i = std::size_t{1} << 20; i < kBytes; i += 4093) ASSERT_EQ(bytes[i], 0) << i;
+  for (std::size_t i = mb; i < kBytes; i += 4093) ASSERT_EQ(bytes[i], 0) << i;
 }
 
 TEST(Prefault, LeavesSmallRangesAlone) {
   Mapping m;
   ASSERT_NE(m.data, MAP_FAILED);
   Prefault p;
-  p.start(m.data, std::size_t{1} << 20);
+  p.start(m.data, Prefault::kLead - 1);
   EXPECT_FALSE(p.running());
   EXPECT_EQ(m.resident_pages(), 0u);
 }

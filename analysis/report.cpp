@@ -48,20 +48,66 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
     if (options.progress) options.progress(name);
   };
 
-  // The per-node passes are independent: run them side by side, each into its own result, and
-  // add their rows afterwards in a fixed order.
+  // The passes are independent but for two: the shortest paths and the spectrum are defined on
+  // one connected piece, the largest component, which the bridges' search finds. They follow it
+  // as soon as it is done, ahead of the passes not yet started, so that no core waits for the
+  // slowest pass of a first round (on a million-node graph the bridges' search took twice as long
+  // as the rest of such a round). Each pass writes its own result; the rows are added afterwards
+  // in a fixed order.
   phase("degrees, clustering, components, cuts, cores");
   DegreeStats degrees;
   std::optional<double> assortativity;
   Clustering triangles;
   Cuts cut;
-  run_tasks({[&] { triangles = clustering(g); }, [&] { cut = cuts(g); },
-             [&] { r.core_number = core_numbers(g); },
-             [&] {
-               degrees = degree_stats(g);
-               assortativity = degree_assortativity(g);
-             }},
-            options.threads);
+  ResilienceOrders orders(g, options.seed, options.resilience_runs);
+  std::optional<PathStats> paths;
+  std::optional<double> lambda2;
+  std::vector<NodeId> members;
+  Graph core;
+  std::vector<std::function<void(FollowUps&)>> tasks;
+  tasks.emplace_back([&](FollowUps& follow) {
+    cut = cuts(g);
+    phase("shortest paths, resilience");  // what is left once the components are known
+    const Components& components = cut.components;
+    const bool connected_piece = n > 0 && components.size[components.largest] >= 2;
+    const bool spectral = connected_piece && options.spectral;
+    const bool spectral_fits =
+        spectral && components.size[components.largest] <= options.spectral_limit;
+    if (connected_piece && (options.paths || spectral_fits)) {
+      members = components.members(components.largest);
+    }
+    // The spectrum works on its own copy of the piece (at most spectral_limit nodes); the paths
+    // search the piece inside g (on a graph of a million nodes the copy cost about as much as a
+    // batch of searches).
+    if (spectral_fits && members.size() < n) core = induced_subgraph(g, members);
+    if (connected_piece && options.paths) {
+      follow.emplace_back([&] {
+        paths =
+            path_stats(g, members, options.exact_path_limit, options.path_samples, options.seed, 1);
+      });
+    }
+    if (spectral_fits) {
+      follow.emplace_back(
+          [&] { lambda2 = algebraic_connectivity(members.size() == n ? g : core); });
+    } else if (spectral) {
+      const std::size_t largest = components.size[components.largest];
+      r.skipped.push_back({"algebraic_connectivity",
+                           "the largest component has " + std::to_string(largest) +
+                               " nodes, above the limit of " +
+                               std::to_string(options.spectral_limit),
+                           "--spectral-up-to " + std::to_string(largest)});
+    }
+  });
+  tasks.emplace_back([&](FollowUps&) { triangles = clustering(g); });
+  tasks.emplace_back([&](FollowUps&) { r.core_number = core_numbers(g); });
+  tasks.emplace_back([&](FollowUps&) {
+    degrees = degree_stats(g);
+    assortativity = degree_assortativity(g);
+  });
+  for (std::size_t i = 0; i < orders.count(); ++i) {
+    tasks.emplace_back([&orders, i](FollowUps&) { orders.compute(i); });
+  }
+  run_tasks_with_follow_ups(tasks, options.threads);
 
   add("nodes", static_cast<double>(n));
   add("edges", static_cast<double>(g.edge_count()));
@@ -95,48 +141,6 @@ Report compute_report(const Graph& g, const ReportOptions& options) {
         static_cast<double>(*std::max_element(r.core_number.begin(), r.core_number.end())));
   }
   if (assortativity) add("degree_assortativity", *assortativity);
-
-  // The resilience orders, shortest paths and the spectrum are independent: one task each.
-  // Distances and the spectrum are defined on one connected piece: the largest component.
-  phase("shortest paths, resilience");
-  ResilienceOrders orders(g, options.seed, options.resilience_runs);
-  std::vector<std::function<void()>> tasks;
-  std::optional<PathStats> paths;
-  std::optional<double> lambda2;
-  std::vector<NodeId> members;
-  Graph core;
-  const bool connected_piece = n > 0 && components.size[components.largest] >= 2;
-  const bool spectral = connected_piece && options.spectral;
-  const bool spectral_fits =
-      spectral && components.size[components.largest] <= options.spectral_limit;
-  if (connected_piece && (options.paths || spectral_fits)) {
-    members = components.members(components.largest);
-  }
-  // The spectrum works on its own copy of the piece (at most spectral_limit nodes); the paths
-  // search the piece inside g (on a graph of a million nodes the copy cost about as much as a
-  // batch of searches).
-  if (spectral_fits && members.size() < n) core = induced_subgraph(g, members);
-  const Graph& lcc = members.size() == n ? g : core;
-  if (connected_piece && options.paths) {
-    tasks.emplace_back([&] {
-      paths =
-          path_stats(g, members, options.exact_path_limit, options.path_samples, options.seed, 1);
-    });
-  }
-  if (spectral_fits) {
-    tasks.emplace_back([&] { lambda2 = algebraic_connectivity(lcc); });
-  } else if (spectral) {
-    const std::size_t largest = components.size[components.largest];
-    r.skipped.push_back({"algebraic_connectivity",
-                         "the largest component has " + std::to_string(largest) +
-                             " nodes, above the limit of " + std::to_string(options.spectral_limit),
-                         "--spectral-up-to " + std::to_string(largest)});
-  }
-  for (std::size_t i = 0; i < orders.count(); ++i) {
-    tasks.emplace_back([&orders, i] { orders.compute(i); });
-  }
-  run_tasks(tasks, options.threads);
-
   if (paths) {
     add("mean_shortest_path", paths->mean_distance);
     add("diameter", static_cast<double>(paths->diameter));

@@ -32,8 +32,8 @@ struct ReportOptions {
   // Threads for the report's independent passes (resilience orders, path batches, the per-node
   // metrics); 0 means one per hardware thread. The report is the same for every value.
   unsigned threads = 0;
-  // Called from the calling thread as each phase starts, with the phase's name (for a progress
-  // line); may be empty.
+  // Called as each phase starts, with the phase's name (for a progress line); may be empty. The
+  // calls come one at a time, but the second from whichever thread finished the components.
   std::function<void(const std::string& phase)> progress;
 };
 

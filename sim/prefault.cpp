@@ -60,7 +60,8 @@ void Prefault::start(void* data, std::size_t bytes) {
           std::min(end, base + state->written.load(std::memory_order_relaxed) + kLead);
       const std::uintptr_t ahead = (upto + page - 1) / page * page;
       if (at >= ahead) {
-        // Far enough ahead: a node array grows by about 50 MB a second at most.
+        // Far enough ahead. The default scenario writes about 50 MB of nodes a second at a
+        // million nodes; where nodes come faster the simulation faults some pages in itself.
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }

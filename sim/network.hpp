@@ -544,9 +544,6 @@ class Network {
   };
   static_assert(sizeof(SimNode) == sizeof(Node), "the simulator's part fits the node's padding");
   HugePageVector<SimNode> nodes_;
-  // Faults in the room reserve() made for nodes on another core; declared after nodes_, so it
-  // stops before their memory goes.
-  Prefault prefault_;
   std::vector<std::uint64_t> alive_;          // a bit per node: small enough to stay in cache
   std::vector<std::uint64_t> live_by_group_;  // with groups: live nodes in each
   LiveNodes live_;
@@ -649,6 +646,10 @@ class Network {
   std::uint64_t crossed_ = 0;
   std::vector<std::uint64_t> gathered_start_;
   std::vector<std::uint32_t> gathered_peers_;
+  // Faults in the room reserve() made for nodes on another core. Declared after nodes_, so it
+  // stops before their memory goes, and last, so that it moves none of the fields every event
+  // reads to another cache line.
+  Prefault prefault_;
 };
 
 }  // namespace p2p::sim

@@ -14,42 +14,17 @@
 
 namespace p2p::analysis {
 
-// Runs every task once on up to `threads` threads (0: one per hardware thread), each thread taking
-// the next task not yet started, and returns when all are done. Tasks must write only their own
-// results, so what they compute never depends on the thread count or on which thread ran them.
-// If tasks throw, the exception of the first such task in the list is rethrown.
-inline void run_tasks(const std::vector<std::function<void()>>& tasks, unsigned threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, tasks.size()));
-  std::vector<std::exception_ptr> errors(tasks.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < tasks.size(); i = next++) {
-      try {
-        tasks[i]();
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-  }
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
-
 // Tasks that can start only once another has run, for they need its result: a task adds them to
 // the list it is given, and they start, in that order, before any task not yet started.
 using FollowUps = std::vector<std::function<void()>>;
 
-// As run_tasks, for tasks that may add follow-ups: a thread with nothing to start waits while a
-// running task may still add some. If tasks throw, the exception of the first such task in the
-// list is rethrown, a follow-up counting as the task that added it, after that task's own; a task
-// that throws adds no follow-ups.
+// Runs every task once on up to `threads` threads (0: one per hardware thread), each thread taking
+// the next task or follow-up not yet started, and returns when all are done; a thread with
+// nothing to start waits while a running task may still add follow-ups. Tasks must write only
+// their own results, so what they compute never depends on the thread count or on which thread ran
+// them. If tasks throw, the exception of the first such task in the list is rethrown, a follow-up
+// counting as the task that added it, after that task's own; a task that throws adds no
+// follow-ups.
 inline void run_tasks_with_follow_ups(const std::vector<std::function<void(FollowUps&)>>& tasks,
                                       unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -100,6 +75,17 @@ inline void run_tasks_with_follow_ups(const std::vector<std::function<void(Follo
     work();
   }
   if (error) std::rethrow_exception(error);
+}
+
+// The same for tasks that add no follow-ups; no more threads start than there are tasks.
+inline void run_tasks(const std::vector<std::function<void()>>& tasks, unsigned threads) {
+  if (tasks.empty()) return;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, tasks.size()));
+  std::vector<std::function<void(FollowUps&)>> plain;
+  plain.reserve(tasks.size());
+  for (const auto& task : tasks) plain.emplace_back([&task](FollowUps&) { task(); });
+  run_tasks_with_follow_ups(plain, threads);
 }
 
 }  // namespace p2p::analysis

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -102,6 +103,40 @@ TEST(Tasks, AThrowingTaskAddsNoFollowUps) {
   });
   EXPECT_THROW(run_tasks_with_follow_ups(tasks, 2), std::runtime_error);
   EXPECT_EQ(ran, 0);
+}
+
+// Tasks without follow-ups: each runs once, whatever the thread count, and the first listed
+// task's error is the one rethrown, though a later one may fail first.
+TEST(Tasks, PlainTasksRunOnceAndRethrowTheFirstListedError) {
+  run_tasks({}, 4);  // nothing to run: returns
+  for (unsigned threads : {0u, 1u, 2u, 5u}) {
+    std::vector<std::atomic<int>> runs(12);
+    std::vector<std::function<void()>> tasks;
+    for (std::size_t i = 0; i < runs.size(); ++i) tasks.emplace_back([&runs, i] { ++runs[i]; });
+    run_tasks(tasks, threads);
+    for (std::size_t i = 0; i < runs.size(); ++i) EXPECT_EQ(runs[i], 1) << i << " " << threads;
+    // With two threads or more, the second task fails before the first does.
+    const bool side_by_side =
+        threads != 1 && (threads > 1 || std::thread::hardware_concurrency() > 1);
+    std::atomic<bool> second_failed{false};
+    tasks.clear();
+    tasks.emplace_back([&] {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (side_by_side && !second_failed && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      throw std::runtime_error("first");
+    });
+    tasks.emplace_back([&] {
+      second_failed = true;
+      throw std::runtime_error("second");
+    });
+    try {
+      run_tasks(tasks, threads);
+      ADD_FAILURE() << "no error rethrown with " << threads << " threads";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "first") << threads;
+    }
+  }
 }
 
 }  // namespace

@@ -91,6 +91,7 @@ TEST(Prefault, StopsAtOnceWhenAsked) {
     Mapping m;
     ASSERT_NE(m.data, MAP_FAILED);
     p.start(m.data, kBytes);
+    ASSERT_TRUE(p.running());
     p.stop();  // before the mapping goes
     EXPECT_FALSE(p.running());
   }

@@ -57,8 +57,8 @@ void Node::on_message(Time now, ConnId conn, Packet& packet, EffectSink& out) {
   flood(packet, config_->rule->traits().floods_back ? 0 : conn, out);
 }
 
-bool Node::on_seen_message(Time now, ConnId conn, std::uint64_t id, const Address& origin,
-                           EffectSink& out) {
+[[gnu::hot]] bool Node::on_seen_message(Time now, ConnId conn, std::uint64_t id,
+                                        const Address& origin, EffectSink& out) {
   // The path of on_packet_in and on_message, up to the duplicate's note.
   if (config_->auth || !seen_.refuses(id, now, config_->seen) || find_link(conn) == nullptr)
     return false;

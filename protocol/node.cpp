@@ -100,7 +100,7 @@ void LinkList::take(LinkList& other) {
   other.size_ = 0;
 }
 
-Link* LinkList::insert(const Link* at, const Link& link) {
+[[gnu::hot]] Link* LinkList::insert(const Link* at, const Link& link) {
   Link* links = data();
   const std::size_t k = static_cast<std::size_t>(at - links);
   const std::uint32_t capacity = spilled() ? block().capacity : kInline;
@@ -246,7 +246,7 @@ void Node::on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out) {
   on_join_hop_to(now, conn, hop, out);
 }
 
-const Link* Node::find_link(ConnId conn) const {
+[[gnu::hot]] const Link* Node::find_link(ConnId conn) const {
   // Every packet asks this. Up to the inline room the links are scanned whole (scan_links); more
   // are searched by key, ordered as the ids are: the id itself with escaped links about;
   // otherwise the code for the node's own connections (every other code is larger), and
@@ -286,7 +286,7 @@ bool Node::below_cap() const {
   return cap == 0 || links_.size() < cap;
 }
 
-void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out) {
+[[gnu::hot]] void Node::add_link(Time now, ConnId conn, const Address& peer, EffectSink& out) {
   auto it = std::lower_bound(links_.begin(), links_.end(), conn,
                              [this](const Link& l, ConnId c) { return conn_of(l) < c; });
   Link link{0, config_->book->hold(peer)};
@@ -513,7 +513,7 @@ void Node::on_leave(Time now, EffectSink& out) {
 
 // NodeContext's helpers that compose several steps.
 
-void NodeContext::connect(const Address& entry, int requests) {
+[[gnu::hot]] void NodeContext::connect(const Address& entry, int requests) {
   const bool remember = node_.config_->rule->traits().checks_acks;
   PeerBook& book = *node_.config_->book;
   const PeerId held = book.hold(entry);
@@ -557,7 +557,8 @@ void NodeContext::accept_unsigned(const Address& origin, std::uint64_t id) {
   answer(origin, id, nullptr);
 }
 
-void NodeContext::answer(const Address& origin, std::uint64_t id, const Packet* request) {
+[[gnu::hot]] void NodeContext::answer(const Address& origin, std::uint64_t id,
+                                      const Packet* request) {
   const ConnId c = node_.allocate_conn();
   note(NoteKind::JoinAccepted, origin, id);
   JoinHop ack;

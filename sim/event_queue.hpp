@@ -311,7 +311,7 @@ class EventQueue {
   }
 
   // Moves to the next bucket with events and gathers them, sorted, into `current_`.
-  void advance() {
+  [[gnu::hot]] void advance() {
     // The next bucket with events: the ring's next, or the far heap's earliest if that is sooner.
     const std::size_t next = next_bucket();
     Time tb = next == kNone ? kNever : ring_[next].start >> shift_;
@@ -371,7 +371,7 @@ class EventQueue {
   // sends them; the simulator holds a node's copies of a message back until the node is done). An
   // insertion pass over neighbours then orders (time, sender, counter) exactly. Keys too wide for
   // one word fall back to the three-field sort.
-  void sort_by_keys(Time start, std::size_t in_chunks) {
+  [[gnu::hot]] void sort_by_keys(Time start, std::size_t in_chunks) {
     const std::size_t n = in_chunks + extra_.size();
     auto event = [&](std::size_t i) -> Event {
       return i < in_chunks ? load(*chunks_[i / kChunkEvents], i % kChunkEvents, start)

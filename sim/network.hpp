@@ -478,7 +478,8 @@ class Network {
   // The three: a packet of type kType with fields `f`, as send_packet would send it; a request
   // passed on (kPassOn) may take over the slot of the request being handled.
   template <PacketType kType, bool kPassOn>
-  void send_fields(std::uint32_t from, std::uint32_t to, ConnId conn, const JoinHop& f);
+  [[gnu::hot]] void send_fields(std::uint32_t from, std::uint32_t to, ConnId conn,
+                                const JoinHop& f);
   // What both do once the packet is known to go: its latency, loss or cut, then an event whose
   // payload `hold(e)` sets (or parks), queued or held back for a fan-out.
   template <class Hold>

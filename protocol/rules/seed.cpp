@@ -20,7 +20,8 @@ class SeedRule final : public JoinRule {
   std::size_t link_cap(const Config&) const override { return 0; }
   int min_links(const Config&) const override { return 0; }
 
-  HopStep join_hop(NodeContext& node, ConnId, const Link*, JoinHop& request) const override {
+  [[gnu::hot]] HopStep join_hop(NodeContext& node, ConnId, const Link*,
+                                JoinHop& request) const override {
     const bool accepting = node.rng().uniform() < 1.0 / static_cast<double>(node.degree() + 1) &&
                            request.origin != node.self();
     if (accepting) {
@@ -37,7 +38,7 @@ class SeedRule final : public JoinRule {
     ++request.hops;
     return HopStep::pass_on(next);
   }
-  const Link* next_hop_read(const Node& node) const override {
+  [[gnu::hot]] const Link* next_hop_read(const Node& node) const override {
     // join_hop's draws: whether to accept (not looked at: the request then goes nowhere), then
     // the link.
     if (node.degree() == 0) return nullptr;

@@ -1,7 +1,6 @@
 #pragma once
 // Independent passes of a report shared among a few threads.
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>

@@ -320,15 +320,17 @@ class EventQueue {
     Bucket& bucket = ring_[b];
     assert(current_.empty());
     std::size_t in_chunks = 0;
-    chunks_.clear();
+    Chunk* head = nullptr;
     if (bucket.head != nullptr && bucket.start == (tb << shift_)) {
       in_chunks = bucket.size;
-      for (Chunk* c = bucket.head; c != nullptr; c = c->next) chunks_.push_back(c);
+      head = bucket.head;
       bucket = Bucket{};
       clear_bit(b);
     }
     cur_ = tb;
     if (in_chunks >= kKeyedSortFrom) {
+      chunks_.clear();
+      for (Chunk* c = head; c != nullptr; c = c->next) chunks_.push_back(c);
       // A large bucket (a flood's wave) is sorted by key from its chunks, far events due in it
       // placed after the chunks' events.
       extra_.clear();
@@ -338,13 +340,20 @@ class EventQueue {
         far_.pop_back();
       }
       sort_by_keys(tb << shift_, in_chunks);
+      for (Chunk* c : chunks_) free_.push_back(c);
     } else {
       // A small one (a join phase's bucket holds about five events) is gathered straight into
-      // place, by insertion: std::sort's set-up cost more than the sorting of so few.
+      // place, by insertion: std::sort's set-up cost more than the sorting of so few. Its chunks
+      // are read down their chain and go back to the pool as they are read, with no list of
+      // them made (1% of a join phase's instructions).
       const Time start = tb << shift_;
       current_.reserve(in_chunks);
-      for (Chunk* c : chunks_)
+      for (Chunk* c = head; c != nullptr;) {
         for (std::size_t i = 0; i < c->count; ++i) current_.push_back(load(*c, i, start));
+        Chunk* next = c->next;
+        free_.push_back(c);
+        c = next;
+      }
       while (!far_.empty() && (far_.front().at >> shift_) == tb) {
         std::pop_heap(far_.begin(), far_.end(), later_first);
         current_.push_back(far_.back());
@@ -361,7 +370,6 @@ class EventQueue {
         std::sort(current_.begin(), current_.end(), later_first);
       }
     }
-    for (Chunk* c : chunks_) free_.push_back(c);
   }
 
   // Puts the events of `chunks_` (the first `in_chunks` places, every chunk full but the last)

@@ -502,7 +502,7 @@ class EventQueue {
   using Keys = HugePageVector<std::uint64_t>;
   Events current_;              // events of bucket cur_, latest first
   std::vector<Event> hot_;      // min-heap of events pushed into bucket cur_ once gathered
-  std::vector<Chunk*> chunks_;  // the chunks of the bucket being gathered
+  std::vector<Chunk*> chunks_;  // the chunks of a large bucket being gathered
   std::vector<Event> extra_;    // far events due in a large bucket being gathered
   Keys keys_;                   // sort keys of a large gathered bucket
   Keys spare_keys_;

@@ -255,19 +255,30 @@ void Node::on_join_hop(Time now, ConnId conn, JoinHop& hop, EffectSink& out) {
   const std::size_t n = links_.size();
   if (escaped_) [[unlikely]]
     return search_links(links, n, conn, [this](const Link& l) { return conn_of(l); });
+  if (n <= LinkList::kInline) {
+    // Whether the id is the node's own or a neighbour's is a coin toss along a JOIN_REQ's path:
+    // the code and peer to scan for are worked out with masks, not jumps. Own: the id is the
+    // code (below kDriver, else it would be escaped), any peer. A neighbour's: kDriver | its low
+    // half (below the escaped codes), peer its high half.
+    const std::uint64_t driver = std::uint64_t{0} - is_driver_conn(conn);
+    const ConnId rest = conn & ~kDriverConnBit;
+    const std::uint64_t low = rest & 0xFFFFFFFFu;
+    const std::uint64_t checked = (conn & ~driver) | (low & driver);
+    const std::uint64_t limit =
+        (Link::kDriver & ~driver) | ((Link::kEscaped & ~Link::kDriver) & driver);
+    if (checked >= limit) return nullptr;  // it would be escaped
+    return scan_links(links, n, static_cast<std::uint32_t>(low | (Link::kDriver & driver)),
+                      static_cast<std::uint32_t>((rest >> 32) & driver), driver == 0);
+  }
   if (!is_driver_conn(conn)) {
     if (conn >= Link::kDriver) return nullptr;  // it would be escaped
     const auto code = static_cast<std::uint32_t>(conn);
-    if (n <= LinkList::kInline) return scan_links(links, n, code, 0, true);
     if (code < links_.first_code()) return nullptr;
     return search_links_back(links, own_place_bound(code), code,
                              [](const Link& l) { return l.code; });
   }
   const ConnId rest = conn & ~kDriverConnBit;
   if ((rest & 0xFFFFFFFFu) >= (Link::kEscaped & ~Link::kDriver)) return nullptr;
-  if (n <= LinkList::kInline)
-    return scan_links(links, n, Link::kDriver | static_cast<std::uint32_t>(rest),
-                      static_cast<std::uint32_t>(rest >> 32), false);
   // Links the neighbours opened come after the node's own: a hub opened nearly all of its own,
   // so its few others are in its last places.
   return search_links_back(links, n - 1, rest | Link::kDriver, [](const Link& l) {

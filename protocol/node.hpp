@@ -85,9 +85,15 @@ class LinkList {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  Link* data() { return spilled() ? block_field<Link*>(offsetof(Block, links)) : inline_; }
+  Link* data() { return const_cast<Link*>(std::as_const(*this).data()); }
   const Link* data() const {
-    return spilled() ? block_field<Link*>(offsetof(Block, links)) : inline_;
+    // Chosen by a mask, not a jump: a JOIN_REQ's path alternates at random between hubs, whose
+    // links are spilled, and the rest. The block's address is read either way (inline places
+    // hold it, or links that are not used as one).
+    const auto block = reinterpret_cast<std::uintptr_t>(block_field<Link*>(offsetof(Block, links)));
+    const auto here = reinterpret_cast<std::uintptr_t>(inline_);
+    const std::uintptr_t spill = std::uintptr_t{0} - spilled();
+    return reinterpret_cast<const Link*>((block & spill) | (here & ~spill));
   }
   Link* begin() { return data(); }
   Link* end() { return data() + size_; }

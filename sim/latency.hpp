@@ -43,7 +43,10 @@ struct LatencyModel {
   // The same with `key` = seed_key(seed), worked out once by a caller that asks for every packet.
   [[gnu::always_inline]] Time between_keyed(std::uint64_t key, std::uint32_t a,
                                             std::uint32_t b) const {
-    const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
+    // The pair in order without a jump: which end sends is a coin toss along a JOIN_REQ's path.
+    const std::uint64_t x = a, y = b;
+    const std::uint64_t swap = (x ^ y) & (std::uint64_t{0} - (x > y));
+    const std::uint64_t lo = x ^ swap, hi = y ^ swap;
     Rng rng(derive_keyed(key, (hi << 32) | lo, 2));
     if (kind == LatencyKind::Uniform) [[likely]]
       return rng.between(min, max);

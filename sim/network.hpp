@@ -327,10 +327,12 @@ class Network {
       aux_small = ref == 0 ? 1 : 0;
       aux = ref == 0 ? small : ref;
     }
-    std::uint64_t ref() const { return aux_small ? 0 : aux; }
-    std::uint32_t degree() const { return aux_small ? static_cast<std::uint32_t>(aux) : 0; }
-    std::uint8_t flags() const { return aux_small ? static_cast<std::uint8_t>(aux >> 32) : 0; }
-    std::uint16_t text() const { return aux_small ? static_cast<std::uint16_t>(aux >> 40) : 0; }
+    // Read through a mask, not a jump: a join phase's requests carry a ref or not at random.
+    std::uint64_t small_mask() const { return std::uint64_t{0} - aux_small; }
+    std::uint64_t ref() const { return aux & ~small_mask(); }
+    std::uint32_t degree() const { return static_cast<std::uint32_t>(aux & small_mask()); }
+    std::uint8_t flags() const { return static_cast<std::uint8_t>((aux & small_mask()) >> 32); }
+    std::uint16_t text() const { return static_cast<std::uint16_t>((aux & small_mask()) >> 40); }
 
     bool same(const Payload& o) const {
       return id == o.id && aux == o.aux && origin == o.origin && aux_small == o.aux_small;

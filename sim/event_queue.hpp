@@ -389,13 +389,13 @@ class EventQueue {
 
   // Puts the `n` events of chunk `c` (at most kRankSortUpTo, all at or after `start`) in
   // `current_`, latest first by time alone, and says whether two of them share a time. Each
-  // event's place is counted from its time's comparisons with all the others at once, and every
-  // loop runs kRankSortUpTo times, with no jump that depends on the times or on `n`: a join
-  // phase's bucket holds about five events in random order, and an insertion sort missed about
-  // one jump for each event it placed. The keys are the time within the bucket (below 2^16, as a
-  // chunk keeps it) above the place in the chunk, so that no two are equal; the places past `n`
-  // get a key above all of them. A chunk has room for far more than kRankSortUpTo events, so
-  // those places can be read (and what they hold is never used).
+  // event's place is counted from its time's comparisons with all the others at once, and the
+  // loops here run kRankSortUpTo times (only the vector's resize runs `n`), with no jump that
+  // depends on the times: a join phase's bucket holds about five events in random order, and an
+  // insertion sort missed about one jump for each event it placed. The keys are the time within the
+  // bucket (below 2^16, as a chunk keeps it) above the place in the chunk, so that no two are
+  // equal; the places past `n` get a key above all of them. A chunk has room for far more than
+  // kRankSortUpTo events, so those places can be read (and what they hold is never used).
   bool rank_place(const Chunk& c, std::size_t n, Time start) {
     static_assert(kChunkEvents >= kRankSortUpTo);
     alignas(16) std::int32_t key[kRankSortUpTo];

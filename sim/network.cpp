@@ -124,7 +124,9 @@ std::uint32_t Network::add_node() {
     group = static_cast<std::uint8_t>(g);
     config = groups_[g].config;
   }
-  nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0)).group = group;
+  SimNode& node = nodes_.emplace_back(address_of(i), *config, derive_seed(options_.seed, i, 0));
+  node.group = group;
+  node.live = 1;
   if ((i & 63) == 0) alive_.push_back(0);
   alive_[i >> 6] |= std::uint64_t{1} << (i & 63);
   prefault_.written(nodes_.size() * sizeof(SimNode));
@@ -140,6 +142,7 @@ void Network::drop_live(std::uint32_t node) {
     freeze(node, links.data(), std::min(links.size(), kFanLinks));
   }
   alive_[node >> 6] &= ~(std::uint64_t{1} << (node & 63));
+  nodes_[node].live = 0;
   live_.remove(node);
   if (!groups_.empty()) --live_by_group_[nodes_[node].group];
   // A departed node's state is never read again: give its memory back (the simulator's part,
@@ -890,7 +893,7 @@ void Network::freeze(std::uint32_t node, const Link* links, std::size_t n) {
   // Most events of a join phase are a JOIN_REQ's hops to a live node that no fan-out entry
   // watches: handled here, without the checks the other kinds of event need.
   if (ev.kind == Kind::Packet && ev.type == static_cast<std::uint8_t>(PacketType::JoinReq) &&
-      alive(ev.dest) && nodes_[ev.dest].fan_open == 0) [[likely]] {
+      nodes_[ev.dest].live && nodes_[ev.dest].fan_open == 0) [[likely]] {
     if (JoinHop hop; hop_of_event(ev, hop)) {
       step_hop(hop);
       return true;
@@ -908,7 +911,8 @@ void Network::freeze(std::uint32_t node, const Link* links, std::size_t n) {
   // The copies this event's node sends of its packet share its payload.
   recent_payload_ = ev.kind == Kind::Packet ? ev.arg : kNoPayload;
   const std::uint32_t dest = ev.dest;
-  if (!alive(dest)) {
+  assert(nodes_[dest].live == alive(dest));
+  if (!nodes_[dest].live) {
     ++counters_.events_to_departed;
     if (ev.kind == Kind::Parked) parked_free_.push_back(ev.arg);
     if (ev.kind == Kind::ParkedTimer) parked_timers_free_.push_back(ev.arg);
